@@ -1,0 +1,12 @@
+"""skgain: scikit-learn compatible adversarial and low-rank imputers."""
+
+from ._gain import GAINImputer
+from ._soft_impute import SoftImputeFISTA
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "GAINImputer",
+    "SoftImputeFISTA",
+    "__version__",
+]

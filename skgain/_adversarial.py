@@ -1,0 +1,271 @@
+"""The GAIN training loop shared by GAINImputer and SpatialGAINImputer.
+
+A subclass supplies the networks and the layout of the data they see (rows
+for GAIN, images for SpatialGAIN); this module owns everything else: the
+generator input, the hint, the adversarial and reconstruction losses, Adam,
+epochs over shuffled samples, early stopping on held-out observed entries,
+the history, batched imputation and multiple imputation.
+"""
+
+import copy
+import numbers
+import sys
+from abc import abstractmethod
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, torch_generator
+
+_EPS = 1e-8
+
+
+def _hold_out(mask, fraction, rng):
+    """Split observed entries into training and validation masks."""
+    if fraction == 0:
+        return mask, None
+    rows, cols = np.nonzero(mask)
+    n_val = int(round(fraction * rows.size))
+    if n_val == 0 or n_val == rows.size:
+        return mask, None
+    chosen = rng.choice(rows.size, size=n_val, replace=False)
+    validation = np.zeros_like(mask)
+    validation[rows[chosen], cols[chosen]] = 1.0
+    return mask - validation, validation
+
+
+class _Progress:
+    """A one-line progress bar on stderr (no dependency on tqdm)."""
+
+    def __init__(self, total, enabled):
+        self.total, self.enabled = total, enabled
+
+    def update(self, epoch, record):
+        if not self.enabled:
+            return
+        width = 20
+        done = int(width * epoch / self.total)
+        values = " ".join(f"{k}={v:.4g}" for k, v in record.items() if v == v)
+        bar = "#" * done + "." * (width - done)
+        sys.stderr.write(f"\r[{bar}] epoch {epoch}/{self.total} {values}")
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+class BaseAdversarialImputer(BaseImputer):
+    """GAIN-style training on top of :class:`BaseImputer` (private)."""
+
+    _parameter_constraints = {
+        **BaseImputer._parameter_constraints,
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "hint_rate": [Interval(numbers.Real, 0, 1, closed="both")],
+        "hint_mechanism": [StrOptions({"paper", "code"})],
+        "noise_scale": [Interval(numbers.Real, 0, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _build_networks(self, generator):
+        """Return ``(generator_net, discriminator_net)``, initialised from ``generator``."""
+
+    def _to_layout(self, array):
+        """Rows of scaled data (numpy) to the networks' float tensor layout."""
+        return torch.as_tensor(array, dtype=torch.float32)
+
+    def _from_layout(self, tensor):
+        """Inverse of :meth:`_to_layout`, returning a numpy array of rows."""
+        return tensor.detach().cpu().numpy().astype(np.float64)
+
+    def _valid_cells(self, n_samples):
+        """Weight of each cell in the losses (None: every cell is real)."""
+        return None
+
+    def _hint_rate_at(self, epoch):
+        """The hint rate used during ``epoch`` (0-based); constant for GAIN."""
+        return self.hint_rate
+
+    def _draw_hint_mask(self, mask, rate, generator):
+        """Bernoulli(rate) draws, one per entry of ``mask``."""
+        return (torch.rand(mask.shape, generator=generator, device=mask.device) < rate).float()
+
+    def _generator_input(self, values, mask, generator):
+        """Observed values with missing entries replaced by U(0, noise_scale) noise."""
+        noise = torch.rand(values.shape, generator=generator, device=values.device)
+        return mask * values + (1 - mask) * noise * self.noise_scale
+
+    # --------------------------------------------------------------- the hint
+    def _hint(self, mask, rate, generator):
+        reveal = self._draw_hint_mask(mask, rate, generator)
+        if self.hint_mechanism == "paper":
+            return reveal * mask + 0.5 * (1 - reveal)
+        return reveal * mask
+
+    # --------------------------------------------------------------- training
+    def _fit_scaled(self, X, mask, rng):
+        train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng)
+        device = self.device_
+        gen_init = torch_generator(draw_seed(rng))
+        gen_train = torch_generator(draw_seed(rng), device)
+        gen_order = torch_generator(draw_seed(rng))
+        self._generator_net, self._discriminator_net = (
+            net.to(device) for net in self._build_networks(gen_init)
+        )
+        G, D = self._generator_net, self._discriminator_net
+        opt_g = torch.optim.Adam(G.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
+        opt_d = torch.optim.Adam(D.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
+
+        values = self._to_layout(X).to(device)
+        train_m = self._to_layout(train_mask).to(device)
+        valid = self._valid_cells(X.shape[0])
+        valid = None if valid is None else valid.to(device)
+        n_samples = X.shape[0]
+        batch_size = min(self.batch_size, n_samples)
+
+        history = {k: [] for k in ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")}
+        best_val, best_state, best_epoch, stale = np.inf, None, 0, 0
+        progress = _Progress(self.max_epochs, bool(self.verbose))
+        epoch = 0
+        for epoch in range(self.max_epochs):
+            rate = self._hint_rate_at(epoch)
+            G.train()
+            D.train()
+            order = torch.randperm(n_samples, generator=gen_order).to(device)
+            sums = np.zeros(3)
+            n_batches = 0
+            for batch in batch_slices(n_samples, batch_size):
+                idx = order[batch]
+                if idx.numel() < 2 and n_batches > 0:
+                    continue  # batch norm cannot train on a single sample
+                x, m = values[idx], train_m[idx]
+                v = None if valid is None else valid[idx]
+                losses = self._train_step(G, D, opt_g, opt_d, x, m, v, rate, gen_train)
+                sums += losses
+                n_batches += 1
+            d_loss, adv_loss, mse = sums / max(n_batches, 1)
+            if not np.all(np.isfinite(sums)):
+                raise FloatingPointError(
+                    f"{type(self).__name__} training diverged at epoch {epoch + 1} (a loss is "
+                    f"NaN or infinite); lower learning_rate (now {self.learning_rate})."
+                )
+            val_rmse = np.nan
+            if val_mask is not None:
+                val_rmse = self._validation_rmse(X, train_mask, val_mask)
+            record = {"d_loss": d_loss, "adv_loss": adv_loss, "mse": mse,
+                      "val_rmse": val_rmse, "hint_rate": rate}
+            for key, value in record.items():
+                history[key].append(float(value))
+            progress.update(epoch + 1, record)
+            if val_mask is None:
+                continue
+            if val_rmse < best_val - self.tol:
+                best_val, best_epoch, stale = val_rmse, epoch, 0
+                best_state = copy.deepcopy(G.state_dict())
+            else:
+                stale += 1
+                if stale >= self.n_iter_no_change:
+                    break
+        progress.close()
+        if best_state is not None:
+            G.load_state_dict(best_state)
+        self.n_iter_ = epoch + 1
+        self.best_epoch_ = best_epoch + 1 if best_state is not None else self.n_iter_
+        self.history_ = history
+        G.eval()
+        D.eval()
+
+    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
+        """One discriminator and one generator update; returns the three losses."""
+        h = self._hint(m, rate, gen)
+        x_in = self._generator_input(x, m, gen)
+        g = G(x_in, m)
+        x_hat = m * x + (1 - m) * g
+
+        w = torch.ones_like(m) if v is None else v.expand_as(m)
+        n_cells = w.sum().clamp_min(1.0)
+
+        d_prob = D(x_hat.detach(), h)
+        d_loss = -(w * (m * torch.log(d_prob + _EPS)
+                        + (1 - m) * torch.log(1 - d_prob + _EPS))).sum() / n_cells
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+
+        d_prob = D(x_hat, h)
+        adv_loss = -(w * (1 - m) * torch.log(d_prob + _EPS)).sum() / n_cells
+        mse = (w * m * (g - x) ** 2).sum() / (w * m).sum().clamp_min(1.0)
+        g_loss = adv_loss + self.alpha * mse
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        return np.array([d_loss.item(), adv_loss.item(), mse.item()])
+
+    def _validation_rmse(self, X, train_mask, val_mask):
+        imputed = self._generate(X, train_mask, self._transform_seed)
+        diff = (imputed - X)[val_mask.astype(bool)]
+        return float(np.sqrt(np.mean(diff**2)))
+
+    # --------------------------------------------------------------- imputing
+    @torch.no_grad()
+    def _generate(self, X, mask, seed):
+        """Generator output for scaled rows ``X``, in batches on ``device_``."""
+        G = self._generator_net.to(self.device_)
+        was_training = G.training
+        G.eval()
+        generator = torch_generator(seed, self.device_)
+        out = np.empty_like(X, dtype=np.float64)
+        for batch in batch_slices(X.shape[0], self.batch_size):
+            x = self._to_layout(X[batch]).to(self.device_)
+            m = self._to_layout(mask[batch]).to(self.device_)
+            g = G(self._generator_input(x, m, generator), m)
+            out[batch] = self._from_layout(m * x + (1 - m) * g)
+        G.train(was_training)
+        return out
+
+    def _impute_scaled(self, X, mask):
+        return self._generate(X, mask, self._transform_seed)
+
+    def sample(self, X, n_draws=5, random_state=None):
+        """Multiple imputation: ``n_draws`` independent completions of ``X``.
+
+        Each draw feeds the generator fresh noise, so the spread of the draws
+        reflects the generator's uncertainty about the missing entries.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to complete.
+        n_draws : int, default=5
+            Number of completions to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the noise of the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_draws, n_samples, n_features_out)
+            The completions, each as :meth:`transform` would format it.
+        """
+        if not isinstance(n_draws, numbers.Integral) or n_draws < 1:
+            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
+        check_is_fitted(self)
+        X = self._check_transform_input(X)
+        missing = missing_mask(X, self.missing_values)
+        rng = check_random_state(random_state)
+        draws = []
+        for _ in range(n_draws):
+            seed = draw_seed(rng)
+            impute = lambda values, mask, seed=seed: self._generate(values, mask, seed)  # noqa: E731
+            draws.append(self._finish(self._complete(X, missing, impute), X))
+        return np.stack(draws)

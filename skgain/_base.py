@@ -1,0 +1,373 @@
+"""Shared base class of every skgain imputer.
+
+It owns what all imputers share: input validation, the missing-value mask,
+per-feature min-max scaling, empty features, the missing indicator, device and
+random-state handling, batching helpers, ``get_feature_names_out`` and
+``score``. Subclasses implement two hooks that see scaled data only:
+
+* ``_fit_scaled(X, mask, rng)`` trains on ``X`` (scaled to [0, 1], missing
+  entries set to 0) where ``mask`` is 1 for observed entries;
+* ``_impute_scaled(X, mask)`` returns a completed scaled matrix.
+
+The base maps the result back to the original units and copies every observed
+entry back bit for bit, so no subclass can change an observed value.
+"""
+
+import copy
+import numbers
+import warnings
+from abc import abstractmethod
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import MissingIndicator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+
+_SEED_HIGH = 2**31 - 1
+
+
+def _is_nan_marker(value):
+    return isinstance(value, numbers.Real) and np.isnan(value)
+
+
+def missing_mask(X, missing_values):
+    """Boolean mask, True where ``X`` holds ``missing_values`` (NaN aware)."""
+    if _is_nan_marker(missing_values):
+        return np.isnan(X)
+    return X == missing_values
+
+
+def resolve_device(device):
+    """Turn a ``device`` parameter into a torch device string.
+
+    ``"auto"`` picks CUDA when it is available, else the CPU. Any other string
+    must name a device torch knows and that is usable on this machine.
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was asked for but CUDA is not available.")
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r} was asked for but MPS is not available.")
+    return str(resolved)
+
+
+def torch_generator(seed, device="cpu"):
+    """A local torch generator seeded with ``seed`` (never the global one)."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+def draw_seed(rng):
+    """Draw one integer seed from a numpy ``RandomState``."""
+    return int(rng.randint(_SEED_HIGH))
+
+
+def batch_slices(n_samples, batch_size):
+    """Consecutive slices of at most ``batch_size`` rows covering ``n_samples``."""
+    for start in range(0, n_samples, batch_size):
+        yield slice(start, min(start + batch_size, n_samples))
+
+
+class BaseImputer(TransformerMixin, BaseEstimator):
+    """Base class for skgain imputers (private; not part of the public API).
+
+    Parameters common to all subclasses are ``missing_values``,
+    ``add_indicator``, ``keep_empty_features``, ``device`` and
+    ``random_state``; their constraints live in ``_parameter_constraints``.
+    """
+
+    _parameter_constraints = {
+        "missing_values": [numbers.Real, None],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+        "device": [str],
+        "random_state": ["random_state"],
+    }
+
+    # Fraction of observed entries hidden by ``score``.
+    _score_fraction = 0.2
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _fit_scaled(self, X, mask, rng):
+        """Train on scaled ``X`` (missing entries 0) with observed ``mask``.
+
+        May return the completed scaled ``X`` (used by ``fit_transform``) or None.
+        """
+
+    @abstractmethod
+    def _impute_scaled(self, X, mask):
+        """Return scaled ``X`` with every entry filled (observed ones may be kept)."""
+
+    # ------------------------------------------------------------- validation
+    def _validate_input(self, X, in_fit):
+        if self.missing_values is None:
+            raise ValueError("missing_values=None is not supported; use np.nan or a number.")
+        allow_nan = _is_nan_marker(self.missing_values)
+        try:
+            X = validate_data(
+                self,
+                X,
+                reset=in_fit,
+                accept_sparse=False,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite="allow-nan" if allow_nan else True,
+                copy=True,
+            )
+        except ValueError as exc:
+            if "could not convert" in str(exc):
+                raise ValueError(
+                    f"{type(self).__name__} accepts numeric data only; got non-numeric "
+                    f"values ({exc})."
+                ) from exc
+            raise
+        return X
+
+    def _check_transform_input(self, X):
+        check_is_fitted(self)
+        return self._validate_input(X, in_fit=False)
+
+    # ---------------------------------------------------------------- scaling
+    def _fit_scaler(self, X, missing):
+        observed = np.where(missing, np.nan, X)
+        empty = missing.all(axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            data_min = np.nanmin(observed, axis=0)
+            data_max = np.nanmax(observed, axis=0)
+        data_min[empty] = 0.0
+        data_max[empty] = 1.0
+        data_range = data_max - data_min
+        # A constant column scales to 0 and maps back to its one value.
+        data_range[data_range == 0] = 1.0
+        self.data_min_ = data_min
+        self.data_range_ = data_range
+        self._empty_features = empty
+
+    def _scale(self, X, missing):
+        scaled = (X - self.data_min_) / self.data_range_
+        scaled[missing] = 0.0
+        return scaled
+
+    # ---------------------------------------------------------------- fitting
+    def _fit(self, X):
+        """Validate, scale and train; returns X, its mask and the hook's output."""
+        self._validate_params()
+        X = self._validate_input(X, in_fit=True)
+        missing = missing_mask(X, self.missing_values)
+        if missing.all():
+            raise ValueError(
+                f"{type(self).__name__} needs at least one observed value; every entry of X "
+                f"is missing (missing_values={self.missing_values!r})."
+            )
+        self._fit_scaler(X, missing)
+        self.device_ = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        # A fixed seed stored at fit makes every later transform deterministic.
+        self._transform_seed = draw_seed(rng)
+        self._fit_indicator(X)
+        completed = self._fit_scaled(self._scale(X, missing), (~missing).astype(np.float32), rng)
+        return X, missing, completed
+
+    def fit(self, X, y=None):
+        """Fit the imputer on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries marked by ``missing_values``.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit on ``X`` and return it completed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries marked by ``missing_values``.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            ``X`` completed, formatted as by :meth:`transform`.
+        """
+        X, missing, completed = self._fit(X)
+        if completed is None:
+            impute = self._impute_scaled
+        else:
+            # The training routine already completed X (e.g. matrix completion).
+            def impute(scaled, mask):
+                return completed
+        return self._finish(self._complete(X, missing, impute), X)
+
+    def _fit_indicator(self, X):
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(
+                missing_values=self.missing_values, error_on_new=False
+            ).fit(X)
+        else:
+            self.indicator_ = None
+
+    # --------------------------------------------------------------- imputing
+    def _complete(self, X, missing, impute):
+        """Impute ``X`` in original units with ``impute(scaled, mask)``."""
+        filled = impute(self._scale(X, missing), (~missing).astype(np.float32))
+        filled = np.asarray(filled, dtype=X.dtype) * self.data_range_ + self.data_min_
+        if not np.all(np.isfinite(filled[missing])):
+            raise RuntimeError(
+                f"{type(self).__name__} produced non-finite imputations; the fitted model is "
+                "broken (try a smaller learning_rate)."
+            )
+        # Observed entries go back bit for bit.
+        return np.where(missing, filled, X)
+
+    def _finish(self, X_imputed, X):
+        """Apply the empty-feature rule and append the missing indicator."""
+        empty = self._empty_features
+        if self.keep_empty_features:
+            X_imputed[:, empty] = 0.0
+        else:
+            X_imputed = X_imputed[:, ~empty]
+        if self.add_indicator:
+            X_imputed = np.hstack([X_imputed, self.indicator_.transform(X).astype(X_imputed.dtype)])
+        return X_imputed
+
+    def transform(self, X):
+        """Impute all missing entries of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to complete, with the number of features seen in ``fit``.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            ``X`` with missing entries imputed. Observed entries are returned
+            unchanged. Features with no observed value in ``fit`` are dropped
+            unless ``keep_empty_features=True`` (then they are set to 0), and
+            the missing indicator is appended when ``add_indicator=True``.
+        """
+        X = self._check_transform_input(X)
+        missing = missing_mask(X, self.missing_values)
+        return self._finish(self._complete(X, missing, self._impute_scaled), X)
+
+    # ---------------------------------------------------------------- scoring
+    def score(self, X, y=None):
+        """Minus the RMSE on a seeded fraction of hidden observed entries.
+
+        A fraction (20%) of the observed entries of ``X`` is hidden, the
+        result is imputed with :meth:`transform`, and the root mean squared
+        error on the hidden entries is computed after min-max scaling with the
+        ranges learned in ``fit`` (so every feature counts alike). The value
+        is negated so that higher is better, as :class:`GridSearchCV` expects.
+        The entries to hide are drawn from ``random_state``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries marked by ``missing_values``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Minus the scaled RMSE on the hidden entries.
+        """
+        X = self._check_transform_input(X)
+        missing = missing_mask(X, self.missing_values)
+        # Empty features are not imputed, so hiding entries there means nothing.
+        candidates = ~missing & ~self._empty_features
+        rows, cols = np.nonzero(candidates)
+        if rows.size < 2:
+            raise ValueError("score needs at least two observed entries in X.")
+        seed = check_random_state(self.random_state).randint(_SEED_HIGH)
+        rng = np.random.RandomState(seed)
+        n_hide = max(1, int(round(self._score_fraction * rows.size)))
+        chosen = rng.choice(rows.size, size=n_hide, replace=False)
+        hidden = np.zeros_like(missing)
+        hidden[rows[chosen], cols[chosen]] = True
+        completed = self._complete(X, missing | hidden, self._impute_scaled)
+        error = (completed[hidden] - X[hidden]) / self.data_range_[cols[chosen]]
+        return -float(np.sqrt(np.mean(error**2)))
+
+    # ------------------------------------------------------- feature names
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names, as scikit-learn's imputers give them.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names. If None, ``feature_names_in_`` is used when
+            defined, else ``["x0", "x1", ...]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The kept input features, followed by the missing indicator's
+            names when ``add_indicator=True``.
+        """
+        check_is_fitted(self, "n_features_in_")
+        if input_features is None:
+            names = getattr(self, "feature_names_in_", None)
+            if names is None:
+                names = [f"x{i}" for i in range(self.n_features_in_)]
+        else:
+            names = list(input_features)
+            if len(names) != self.n_features_in_:
+                raise ValueError(
+                    f"input_features has {len(names)} names, but the imputer was fitted on "
+                    f"{self.n_features_in_} features."
+                )
+            known = getattr(self, "feature_names_in_", None)
+            if known is not None and not np.array_equal(np.asarray(names, dtype=object), known):
+                raise ValueError("input_features is not equal to feature_names_in_.")
+        names = np.asarray(names, dtype=object)
+        out = names if self.keep_empty_features else names[~self._empty_features]
+        if self.add_indicator:
+            out = np.concatenate([out, self.indicator_.get_feature_names_out(names)])
+        return out.astype(object)
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = False
+        return tags
+
+    # -------------------------------------------------------------- pickling
+    def __getstate__(self):
+        # Networks and tensors are pickled from the CPU so that a model
+        # fitted on a GPU loads anywhere; self keeps its own device copy.
+        state = super().__getstate__()
+        for key, value in state.items():
+            if isinstance(value, (torch.nn.Module, torch.Tensor)):
+                state[key] = copy.deepcopy(value).cpu()
+        return state
+
+    def __setstate__(self, state):
+        # A model fitted on a GPU must load on a machine without one.
+        device = state.get("device_")
+        if device is not None and device.startswith("cuda") and not torch.cuda.is_available():
+            state["device_"] = "cpu"
+        super().__setstate__(state)
