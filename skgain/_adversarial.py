@@ -79,7 +79,11 @@ class BaseAdversarialImputer(BaseImputer):
     # ------------------------------------------------------------------ hooks
     @abstractmethod
     def _build_networks(self, generator):
-        """Return ``(generator_net, discriminator_net)``, initialised from ``generator``."""
+        """Return ``(generator_net, discriminator_net)``, initialised from ``generator``.
+
+        The discriminator may be None for a subclass whose ``_train_step``
+        trains the generator alone (a reconstruction-only autoencoder).
+        """
 
     def _to_layout(self, array):
         """Rows of scaled data (numpy) to the networks' float tensor layout."""
@@ -121,11 +125,13 @@ class BaseAdversarialImputer(BaseImputer):
         gen_train = torch_generator(draw_seed(rng), device)
         gen_order = torch_generator(draw_seed(rng))
         self._generator_net, self._discriminator_net = (
-            net.to(device) for net in self._build_networks(gen_init)
+            None if net is None else net.to(device) for net in self._build_networks(gen_init)
         )
         G, D = self._generator_net, self._discriminator_net
         opt_g = torch.optim.Adam(G.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
-        opt_d = torch.optim.Adam(D.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
+        opt_d = None
+        if D is not None:
+            opt_d = torch.optim.Adam(D.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
 
         values = self._to_layout(X).to(device)
         train_m = self._to_layout(train_mask).to(device)
@@ -141,7 +147,8 @@ class BaseAdversarialImputer(BaseImputer):
         for epoch in range(self.max_epochs):
             rate = self._hint_rate_at(epoch)
             G.train()
-            D.train()
+            if D is not None:
+                D.train()
             order = torch.randperm(n_samples, generator=gen_order).to(device)
             sums = np.zeros(3)
             n_batches = 0
@@ -184,7 +191,8 @@ class BaseAdversarialImputer(BaseImputer):
         self.best_epoch_ = best_epoch + 1 if best_state is not None else self.n_iter_
         self.history_ = history
         G.eval()
-        D.eval()
+        if D is not None:
+            D.eval()
 
     def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
         """One discriminator and one generator update; returns the three losses."""
