@@ -1,0 +1,92 @@
+"""One entry point for every benchmark: ``python -m benchmarks NAME [--quick] [--out DIR]``.
+
+Each experiment is a module ``benchmarks/<name>.py`` exposing
+``run(quick=False, data_home=None, out_dir=None) -> dict``. The runner only
+imports the module and calls ``run``; the module writes its JSON, markdown and
+figures. ``all`` runs every experiment in turn and stops at the first failure.
+"""
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+# The experiments in the order ``all`` runs them (cheap ones first).
+EXPERIMENTS = ("speed", "tabular", "panel", "images", "zero_shot")
+
+
+class MissingExperiment(ValueError):
+    """The experiment's module is not in this checkout."""
+
+
+def load(name):
+    """Import ``benchmarks.<name>`` and return it; a clear error when it is missing."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"Unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)} "
+                         "or 'all'.")
+    try:
+        module = importlib.import_module(f"benchmarks.{name}")
+    except ModuleNotFoundError as exc:
+        # Only "the experiment itself is missing" is reported this way; a
+        # missing dependency inside it keeps its own traceback.
+        if exc.name != f"benchmarks.{name}":
+            raise
+        raise MissingExperiment(
+            f"Experiment {name!r} has no module benchmarks/{name}.py in this checkout."
+        ) from exc
+    if not callable(getattr(module, "run", None)):
+        raise ValueError(f"benchmarks/{name}.py has no run(quick, data_home, out_dir) function.")
+    return module
+
+
+def run_one(name, quick=False, data_home=None, out_dir=None):
+    """Run one experiment by name and return what its ``run`` returned."""
+    module = load(name)
+    return module.run(quick=quick, data_home=data_home, out_dir=out_dir)
+
+
+def available():
+    """The experiments whose module exists in this checkout."""
+    here = Path(__file__).resolve().parent
+    return [name for name in EXPERIMENTS if (here / f"{name}.py").is_file()]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Run a skgain benchmark and write <name>.json, <name>.md and figures.",
+    )
+    parser.add_argument("name", choices=(*EXPERIMENTS, "all"), help="experiment to run")
+    parser.add_argument("--quick", action="store_true",
+                        help="small settings (minutes on 2 CPU cores) instead of the full protocol")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results folder (default: benchmarks/results)")
+    parser.add_argument("--data-home", type=Path, default=None,
+                        help="folder with the data files (default: $SKGAIN_DATA, then ../shared/data)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    names = available() if args.name == "all" else [args.name]
+    if args.name == "all":
+        missing = sorted(set(EXPERIMENTS) - set(names))
+        if missing:
+            print(f"skipping experiments not in this checkout: {', '.join(missing)}",
+                  file=sys.stderr)
+    mode = "quick" if args.quick else "full"
+    for name in names:
+        print(f"== {name} ({mode})", file=sys.stderr)
+        start = time.perf_counter()
+        try:
+            run_one(name, quick=args.quick, data_home=args.data_home, out_dir=args.out)
+        except MissingExperiment as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"== {name} done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Smoke tests of the benchmark runner and of the speed table (tiny settings)."""
+
+import json
+
+import numpy as np
+import pytest
+
+import skgain
+from benchmarks import __main__ as runner
+from benchmarks import speed
+from benchmarks._memory import PeakMemory
+
+TINY = {"tables": [(120, 5)], "images": [(3, 16)], "epochs": 2, "repeats": 1}
+
+
+@pytest.fixture
+def tiny_speed(monkeypatch):
+    # The runner always passes quick=True here; shrink "quick" further so the
+    # smoke test costs seconds.
+    monkeypatch.setitem(speed.SETTINGS, "quick", TINY)
+
+
+def test_runner_speed_quick_writes_results(tiny_speed, tmp_path):
+    assert runner.main(["speed", "--quick", "--out", str(tmp_path)]) == 0
+    payload = json.loads((tmp_path / "speed.json").read_text())
+    markdown = (tmp_path / "speed.md").read_text()
+    assert (tmp_path / "speed.png").stat().st_size > 1000
+    assert payload["experiment"] == "speed"
+    assert payload["mode"] == "quick"
+    assert payload["settings"]["epochs"] == 2
+
+    rows = payload["rows"]
+    names = {row["estimator"] for row in rows}
+    tabular = {n for n in speed.skgain_imputers() if n not in speed.IMAGE_IMPUTERS}
+    # Every skgain imputer is timed, plus the scikit-learn references.
+    assert set(speed.skgain_imputers()) <= names
+    assert {"SimpleImputer (sklearn)", "KNNImputer (sklearn)"} <= names
+    assert not [row for row in rows if "error" in row]
+    for row in rows:
+        assert row["fit_s"] > 0 and np.isfinite(row["fit_s"])
+        assert row["transform_per_s"] > 0
+        assert row["peak_mib"] >= 0
+        assert row["device"] in ("cpu", "cuda")
+        assert row["estimator"] in markdown
+    gain = [row for row in rows if row["estimator"] == "GAINImputer" and row["device"] == "cpu"]
+    assert len(gain) == 1 and gain[0]["epochs"] == 2  # fixed epochs, no early stop
+    assert gain[0]["unit"] == "rows" and gain[0]["n_units"] == 120
+    assert tabular <= {row["estimator"] for row in rows if row["data"] == "table 120 x 5"}
+    # The markdown says which mode made the numbers and on what hardware.
+    assert "Mode: **quick**" in markdown
+    assert payload["environment"]["cpu"] in markdown
+    assert markdown.count("| quick |") == len(rows)
+
+
+def test_runner_rejects_unknown_and_reports_missing(monkeypatch):
+    with pytest.raises(SystemExit):
+        runner.main(["nope"])
+    with pytest.raises(ValueError, match="Unknown experiment 'nope'"):
+        runner.load("nope")
+    # An experiment whose module is not (yet) in the checkout gives a clear error.
+    monkeypatch.setattr(runner, "EXPERIMENTS", (*runner.EXPERIMENTS, "not_there"))
+    with pytest.raises(runner.MissingExperiment, match="benchmarks/not_there.py"):
+        runner.load("not_there")
+
+
+def test_runner_all_runs_every_available_experiment(tmp_path, monkeypatch):
+    called = []
+
+    class Fake:
+        @staticmethod
+        def run(quick, data_home, out_dir):
+            called.append((quick, data_home, out_dir))
+
+    monkeypatch.setattr(runner, "available", lambda: ["speed", "tabular"])
+    monkeypatch.setattr(runner, "load", lambda name: Fake)
+    assert runner.main(["all", "--quick", "--out", str(tmp_path), "--data-home", "d"]) == 0
+    assert len(called) == 2
+    assert all(quick is True and str(out) == str(tmp_path) and str(home) == "d"
+               for quick, home, out in called)
+
+
+def test_available_lists_existing_modules():
+    assert "speed" in runner.available()
+    assert set(runner.available()) <= set(runner.EXPERIMENTS)
+
+
+def test_peak_memory_sees_a_large_allocation():
+    with PeakMemory() as memory:
+        block = np.ones((2000, 2000))  # 30.5 MiB
+        block += 1
+    del block
+    assert memory.method in ("rss", "tracemalloc")
+    assert 25 < memory.peak_mib < 200
+    assert memory.cuda_peak_mib is None
+
+
+def test_make_table_and_images_have_missing_entries():
+    X = speed.make_table(200, 6)
+    assert X.shape == (200, 6)
+    assert 0.1 < np.isnan(X).mean() < 0.3
+    images = speed.make_images(3, 16)
+    assert images.shape == (3, 16, 16)
+    observed = images[~np.isnan(images)]
+    assert observed.min() >= 0 and observed.max() <= 1
+    assert 0.1 < np.isnan(images).mean() < 0.3
+
+
+def test_skgain_imputers_lists_public_imputers():
+    found = speed.skgain_imputers()
+    assert "GAINImputer" in found and "SoftImputeFISTA" in found
+    assert all(name in skgain.__all__ for name in found)
