@@ -146,7 +146,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         data_min[empty] = 0.0
         data_max[empty] = 1.0
         data_range = data_max - data_min
-        # A constant column scales to 0 and maps back to its one value.
+        # A constant column scales to 0 and is imputed with its one value.
+        self._constant_features = (data_range == 0) & ~empty
         data_range[data_range == 0] = 1.0
         self.data_min_ = data_min
         self.data_range_ = data_range
@@ -232,6 +233,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """Impute ``X`` in original units with ``impute(scaled, mask)``."""
         filled = impute(self._scale(X, missing), (~missing).astype(np.float32))
         filled = np.asarray(filled, dtype=X.dtype) * self.data_range_ + self.data_min_
+        filled[:, self._constant_features] = self.data_min_[self._constant_features]
         if not np.all(np.isfinite(filled[missing])):
             raise RuntimeError(
                 f"{type(self).__name__} produced non-finite imputations; the fitted model is "
@@ -308,7 +310,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         hidden = np.zeros_like(missing)
         hidden[rows[chosen], cols[chosen]] = True
         completed = self._complete(X, missing | hidden, self._impute_scaled)
-        error = (completed[hidden] - X[hidden]) / self.data_range_[cols[chosen]]
+        error = ((completed - X) / self.data_range_)[hidden]
         return -float(np.sqrt(np.mean(error**2)))
 
     # ------------------------------------------------------- feature names

@@ -1,0 +1,16 @@
+"""Fast configurations of the public imputers, shared by the test files."""
+
+from skgain import GAINImputer, SoftImputeFISTA
+
+
+def table_imputers():
+    """Imputers that take (n_samples, n_features) tables, in test-sized settings."""
+    return [
+        GAINImputer(max_epochs=3, batch_size=16, random_state=0),
+        SoftImputeFISTA(max_iter=30, random_state=0),
+    ]
+
+
+def all_estimators():
+    """Every public estimator, in test-sized settings."""
+    return table_imputers()

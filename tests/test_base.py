@@ -1,0 +1,249 @@
+"""Behaviour every skgain table imputer shares through the base class."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgain._base import resolve_device
+
+from ._estimators import table_imputers
+
+IMPUTERS = pytest.mark.parametrize("imputer", table_imputers(), ids=lambda e: type(e).__name__)
+
+
+def _table(n=40, d=5, rate=0.2, seed=0):
+    rng = np.random.RandomState(seed)
+    latent = rng.rand(n, 2)
+    X = latent @ rng.rand(2, d) * np.array([1.0, 10.0, 100.0, 0.01, 5.0])[:d] + rng.rand(n, d) * 0.01
+    X_missing = X.copy()
+    X_missing[rng.rand(n, d) < rate] = np.nan
+    return X, X_missing
+
+
+@IMPUTERS
+def test_observed_entries_returned_bit_for_bit(imputer):
+    X, X_missing = _table()
+    # Values that min-max scaling and back would round: they must survive exactly.
+    X_missing[0, 0] = 0.1 + 0.2
+    X_missing[1, 2] = 1e-300
+    out = clone(imputer).fit_transform(X_missing)
+    observed = ~np.isnan(X_missing)
+    assert np.array_equal(out[observed], X_missing[observed])
+    assert np.all(np.isfinite(out))
+
+
+@IMPUTERS
+def test_imputations_lie_in_original_units(imputer):
+    X, X_missing = _table()
+    out = clone(imputer).fit_transform(X_missing)
+    lo, hi = np.nanmin(X_missing, axis=0), np.nanmax(X_missing, axis=0)
+    span = hi - lo
+    # Outputs are min-max scaled back: they stay near each column's observed range.
+    assert np.all(out >= lo - span) and np.all(out <= hi + span)
+
+
+@IMPUTERS
+@pytest.mark.parametrize("marker", [-1, 0])
+def test_other_missing_markers_match_nan(imputer, marker):
+    _, X_missing = _table()
+    X_missing = np.abs(X_missing) + 1.0  # no accidental markers among observed values
+    X_marked = np.where(np.isnan(X_missing), marker, X_missing)
+    out_nan = clone(imputer).fit_transform(X_missing)
+    out_marker = clone(imputer).set_params(missing_values=marker).fit_transform(X_marked)
+    np.testing.assert_allclose(out_marker, out_nan, rtol=1e-6, atol=1e-8)
+
+
+@IMPUTERS
+def test_add_indicator_appends_missing_indicator(imputer):
+    _, X_missing = _table()
+    out = clone(imputer).set_params(add_indicator=True).fit_transform(X_missing)
+    expected = MissingIndicator().fit_transform(X_missing)
+    assert out.shape == (X_missing.shape[0], X_missing.shape[1] + expected.shape[1])
+    np.testing.assert_array_equal(out[:, X_missing.shape[1]:], expected)
+
+
+@IMPUTERS
+@pytest.mark.parametrize("keep", [False, True])
+def test_empty_features_follow_scikit_learn(imputer, keep):
+    _, X_missing = _table()
+    X_missing[:, 1] = np.nan
+    est = clone(imputer).set_params(keep_empty_features=keep)
+    out = est.fit_transform(X_missing)
+    reference = SimpleImputer(keep_empty_features=keep).fit_transform(X_missing)
+    assert out.shape == reference.shape
+    if keep:
+        np.testing.assert_array_equal(out[:, 1], 0.0)
+    names = est.get_feature_names_out()
+    assert list(names) == (["x0", "x1", "x2", "x3", "x4"] if keep else ["x0", "x2", "x3", "x4"])
+
+
+@IMPUTERS
+def test_constant_feature_imputed_with_its_value(imputer):
+    _, X_missing = _table()
+    X_missing[:, 3] = np.where(np.isnan(X_missing[:, 3]), np.nan, 7.5)
+    assert np.isnan(X_missing[:, 3]).any()
+    out = clone(imputer).fit_transform(X_missing)
+    np.testing.assert_array_equal(out[:, 3], 7.5)
+
+
+@IMPUTERS
+def test_pandas_input_nullable_integers_and_pandas_output(imputer):
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "age": pd.array(rng.randint(20, 60, size=30), dtype="Int64"),
+            "income": rng.rand(30) * 1000,
+            "score": rng.rand(30),
+        }
+    )
+    frame.loc[[1, 5, 9], "age"] = pd.NA
+    frame.loc[[2, 6], "income"] = np.nan
+    est = clone(imputer).set_params(add_indicator=True).set_output(transform="pandas")
+    out = est.fit_transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == [
+        "age", "income", "score", "missingindicator_age", "missingindicator_income"
+    ]
+    assert not out.isna().any().any()
+    observed = frame["age"].notna().to_numpy()
+    np.testing.assert_array_equal(out["age"].to_numpy()[observed], frame["age"][observed].astype(float))
+    np.testing.assert_array_equal(est.feature_names_in_, ["age", "income", "score"])
+
+
+@IMPUTERS
+def test_get_feature_names_out_checks_input_features(imputer):
+    _, X_missing = _table()
+    est = clone(imputer).fit(X_missing)
+    assert list(est.get_feature_names_out(["a", "b", "c", "d", "e"])) == ["a", "b", "c", "d", "e"]
+    with pytest.raises(ValueError, match="input_features"):
+        est.get_feature_names_out(["a", "b"])
+
+
+@IMPUTERS
+def test_infinite_values_raise(imputer):
+    _, X_missing = _table()
+    X_missing[0, 0] = np.inf
+    with pytest.raises(ValueError, match="[Ii]nf"):
+        clone(imputer).fit(X_missing)
+
+
+@IMPUTERS
+def test_non_numeric_input_raises(imputer):
+    X = np.array([["a", "b"], ["c", "d"], ["e", "f"]], dtype=object)
+    with pytest.raises(ValueError, match="numeric"):
+        clone(imputer).fit(X)
+
+
+@IMPUTERS
+def test_all_missing_raises(imputer):
+    X = np.full((5, 3), np.nan)
+    with pytest.raises(ValueError, match="observed value"):
+        clone(imputer).fit(X)
+
+
+@IMPUTERS
+def test_wrong_number_of_features_at_transform_raises(imputer):
+    _, X_missing = _table()
+    est = clone(imputer).fit(X_missing)
+    with pytest.raises(ValueError, match="features"):
+        est.transform(X_missing[:, :3])
+
+
+@IMPUTERS
+def test_one_sample_works(imputer):
+    X = np.array([[1.0, np.nan, 3.0, 4.0]])
+    out = clone(imputer).fit_transform(X)
+    # The empty second feature is dropped, the observed ones kept.
+    np.testing.assert_array_equal(out, [[1.0, 3.0, 4.0]])
+
+
+@IMPUTERS
+@pytest.mark.parametrize(
+    "param, value",
+    [("device", 3), ("random_state", "seed"), ("add_indicator", "yes")],
+)
+def test_invalid_shared_parameters_name_themselves(imputer, param, value):
+    _, X_missing = _table()
+    with pytest.raises(InvalidParameterError, match=param):
+        clone(imputer).set_params(**{param: value}).fit(X_missing)
+
+
+@IMPUTERS
+def test_same_seed_same_output_and_pickle_round_trip(imputer):
+    _, X_missing = _table()
+    first = clone(imputer).fit(X_missing)
+    second = clone(imputer).fit(X_missing)
+    np.testing.assert_array_equal(first.transform(X_missing), second.transform(X_missing))
+    # transform is deterministic, also after pickling.
+    np.testing.assert_array_equal(first.transform(X_missing), first.transform(X_missing))
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.transform(X_missing), first.transform(X_missing))
+
+
+@IMPUTERS
+def test_score_is_minus_a_scaled_rmse(imputer):
+    X, X_missing = _table()
+    est = clone(imputer).fit(X_missing)
+    score = est.score(X_missing)
+    assert -1.0 < score < 0.0
+    assert est.score(X_missing) == score  # seeded: the same entries are hidden
+
+
+def test_score_prefers_structure_over_noise():
+    from skgain import SoftImputeFISTA
+
+    rng = np.random.RandomState(0)
+    low_rank = rng.rand(80, 2) @ rng.rand(2, 10)
+    noise = rng.rand(80, 10)
+    est = SoftImputeFISTA(shrinkage=0.01, random_state=0)
+    assert est.fit(low_rank).score(low_rank) > -0.02
+    assert est.fit(noise).score(noise) < -0.15
+
+
+@IMPUTERS
+def test_device_cpu_is_resolved(imputer):
+    _, X_missing = _table()
+    est = clone(imputer).set_params(device="cpu").fit(X_missing)
+    assert est.device_ == "cpu"
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(ValueError, match="device='banana'"):
+        resolve_device("banana")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+@IMPUTERS
+def test_model_fitted_on_gpu_unpickles_without_cuda(imputer, monkeypatch):
+    _, X_missing = _table()
+    est = clone(imputer).set_params(device="cpu").fit(X_missing)
+    expected = est.transform(X_missing)
+    est.device_ = "cuda"  # as if it had been fitted on a GPU
+    payload = pickle.dumps(est)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = pickle.loads(payload)
+    assert restored.device_ == "cpu"
+    np.testing.assert_array_equal(restored.transform(X_missing), expected)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@IMPUTERS
+def test_cuda_fit_matches_shapes_and_keeps_observed(imputer):
+    X, X_missing = _table()
+    est = clone(imputer).set_params(device="cuda").fit(X_missing)
+    assert est.device_.startswith("cuda")
+    out = est.transform(X_missing)
+    observed = ~np.isnan(X_missing)
+    assert np.array_equal(out[observed], X_missing[observed])
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(restored.transform(X_missing), out)

@@ -1,0 +1,173 @@
+"""GAINImputer: the hint, training loop, early stopping, rounding and multiple imputation."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.impute import SimpleImputer
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgain import GAINImputer
+from skgain._base import torch_generator
+
+
+def _correlated(n=400, d=8, rate=0.2, seed=0):
+    """Rows on a 2-D latent manifold: entries are predictable from the others."""
+    rng = np.random.RandomState(seed)
+    latent = rng.rand(n, 2)
+    X = np.tanh(latent @ rng.randn(2, d)) + 0.01 * rng.randn(n, d)
+    hidden = rng.rand(n, d) < rate
+    X_missing = X.copy()
+    X_missing[hidden] = np.nan
+    return X, X_missing, hidden
+
+
+@pytest.mark.parametrize("mechanism, values", [("paper", {0.0, 0.5, 1.0}), ("code", {0.0, 1.0})])
+def test_hint_mechanisms(mechanism, values):
+    est = GAINImputer(hint_rate=0.7, hint_mechanism=mechanism)
+    mask = (torch.rand(200, 50, generator=torch_generator(0)) < 0.6).float()
+    hint = est._hint(mask, 0.7, torch_generator(1))
+    assert set(torch.unique(hint).tolist()) <= values
+    revealed = hint != 0.5 if mechanism == "paper" else hint == mask
+    if mechanism == "paper":
+        # Revealed entries carry the mask; the rest read 0.5.
+        assert torch.equal(hint[revealed], mask[revealed])
+        assert abs(revealed.float().mean().item() - 0.7) < 0.02
+    else:
+        # H = B * M: a 1 in the hint is always an observed entry.
+        assert torch.all(mask[hint == 1] == 1)
+        assert abs(hint.sum().item() / mask.sum().item() - 0.7) < 0.02
+
+
+def test_learns_better_than_mean_imputation():
+    X, X_missing, hidden = _correlated(n=300)
+    gain = GAINImputer(
+        max_epochs=50, batch_size=32, random_state=0, validation_fraction=0
+    ).fit_transform(X_missing)
+    mean = SimpleImputer().fit_transform(X_missing)
+    rmse_gain = np.sqrt(np.mean((gain - X)[hidden] ** 2))
+    rmse_mean = np.sqrt(np.mean((mean - X)[hidden] ** 2))
+    assert rmse_gain < 0.8 * rmse_mean
+
+
+def test_history_records_every_epoch():
+    _, X_missing, _ = _correlated(n=100)
+    est = GAINImputer(max_epochs=4, validation_fraction=0, random_state=0).fit(X_missing)
+    assert est.n_iter_ == 4 and est.best_epoch_ == 4
+    assert set(est.history_) == {"d_loss", "adv_loss", "mse", "val_rmse", "hint_rate"}
+    for values in est.history_.values():
+        assert len(values) == 4
+    assert np.all(np.isnan(est.history_["val_rmse"]))
+    assert np.all(np.array(est.history_["d_loss"]) > 0)
+    assert est.history_["hint_rate"] == [0.9] * 4
+
+
+def test_reconstruction_loss_goes_down():
+    _, X_missing, _ = _correlated(n=300)
+    est = GAINImputer(max_epochs=30, batch_size=32, validation_fraction=0, random_state=0).fit(X_missing)
+    mse = est.history_["mse"]
+    assert mse[-1] < 0.5 * mse[0]
+
+
+def test_early_stopping_keeps_best_epoch():
+    _, X_missing, _ = _correlated(n=200)
+    est = GAINImputer(
+        max_epochs=500, validation_fraction=0.2, n_iter_no_change=2, tol=0.5, random_state=0
+    ).fit(X_missing)
+    # With tol=0.5 no epoch after the first can count as an improvement.
+    assert est.n_iter_ == 3
+    assert est.best_epoch_ == 1
+    assert np.all(np.isfinite(est.history_["val_rmse"]))
+
+
+def test_diverging_losses_raise_and_name_learning_rate(monkeypatch):
+    _, X_missing, _ = _correlated(n=50)
+
+    def broken_networks(self, generator):
+        G, D = original(self, generator)
+        with torch.no_grad():
+            G.layers[0].weight.fill_(float("nan"))
+        return G, D
+
+    original = GAINImputer._build_networks
+    monkeypatch.setattr(GAINImputer, "_build_networks", broken_networks)
+    with pytest.raises(FloatingPointError, match="learning_rate"):
+        GAINImputer(max_epochs=2, random_state=0).fit(X_missing)
+
+
+def test_categorical_features_rounded_to_seen_values():
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 4, 200) * 2.5, rng.rand(200), rng.randint(0, 2, 200)])
+    X[rng.rand(*X.shape) < 0.3] = np.nan
+    for spec in ([0, 2], [True, False, True]):
+        est = GAINImputer(max_epochs=2, categorical_features=spec, random_state=0)
+        out = est.fit_transform(X)
+        assert set(np.unique(out[:, 0])) <= {0.0, 2.5, 5.0, 7.5}
+        assert set(np.unique(out[:, 2])) <= {0.0, 1.0}
+        assert len(np.unique(out[:, 1])) > 10
+        np.testing.assert_array_equal(est.categories_[0], [0.0, 2.5, 5.0, 7.5])
+        assert est.categories_[1] is None
+
+
+@pytest.mark.parametrize("spec", [[5], [-1], [True, False], [0.5]])
+def test_bad_categorical_features_raise(spec):
+    X = np.array([[1.0, np.nan, 3.0], [2.0, 2.0, np.nan], [3.0, 1.0, 1.0]])
+    with pytest.raises(ValueError, match="categorical_features"):
+        GAINImputer(max_epochs=1, categorical_features=spec).fit(X)
+
+
+def test_sample_draws_multiple_imputations():
+    _, X_missing, hidden = _correlated(n=60)
+    est = GAINImputer(max_epochs=3, noise_scale=1.0, random_state=0).fit(X_missing)
+    draws = est.sample(X_missing, n_draws=4, random_state=0)
+    assert draws.shape == (4, 60, 8)
+    observed = ~hidden
+    for draw in draws:
+        np.testing.assert_array_equal(draw[observed], X_missing[observed])
+    # Different noise, different imputations of the missing entries.
+    assert not np.allclose(draws[0][hidden], draws[1][hidden])
+    np.testing.assert_array_equal(draws, est.sample(X_missing, n_draws=4, random_state=0))
+    with pytest.raises(ValueError, match="n_draws"):
+        est.sample(X_missing, n_draws=0)
+
+
+def test_transform_works_in_batches_of_batch_size():
+    _, X_missing, _ = _correlated(n=100)
+    est = GAINImputer(max_epochs=1, batch_size=16, random_state=0).fit(X_missing)
+    sizes = []
+    hook = est._generator_net.register_forward_hook(lambda m, i, o: sizes.append(len(o)))
+    est.transform(X_missing)
+    hook.remove()
+    assert max(sizes) == 16 and sum(sizes) == 100
+
+
+def test_default_hidden_width_is_n_features():
+    _, X_missing, _ = _correlated(n=30)
+    est = GAINImputer(max_epochs=1, random_state=0).fit(X_missing)
+    assert est._generator_net.layers[0].weight.shape == (8, 16)
+    wide = GAINImputer(max_epochs=1, hidden_dim=32, random_state=0).fit(X_missing)
+    assert wide._generator_net.layers[0].weight.shape == (32, 16)
+
+
+def test_different_seeds_give_different_imputations():
+    _, X_missing, hidden = _correlated(n=60)
+    a = GAINImputer(max_epochs=2, random_state=0).fit_transform(X_missing)
+    b = GAINImputer(max_epochs=2, random_state=1).fit_transform(X_missing)
+    assert not np.allclose(a[hidden], b[hidden])
+
+
+def test_verbose_shows_progress(capsys):
+    _, X_missing, _ = _correlated(n=40)
+    GAINImputer(max_epochs=2, verbose=1, random_state=0).fit(X_missing)
+    err = capsys.readouterr().err
+    assert "epoch 2/2" in err and "d_loss=" in err
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [("alpha", -1), ("hint_rate", 1.5), ("hint_mechanism", "random"), ("learning_rate", 0),
+     ("batch_size", 0), ("max_epochs", 0), ("validation_fraction", 1.0), ("hidden_dim", 0)],
+)
+def test_out_of_range_parameters(param, value):
+    X = np.array([[1.0, np.nan], [2.0, 3.0], [3.0, 1.0]])
+    with pytest.raises(InvalidParameterError, match=param):
+        GAINImputer(**{param: value}).fit(X)
