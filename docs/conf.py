@@ -1,0 +1,207 @@
+"""Sphinx configuration of the skgain documentation.
+
+Build with ``sphinx-build -W -b html docs docs/_build/html`` (warnings are
+errors). Two pages are written here at build time, so they always follow the
+code and the committed results (both are git-ignored):
+
+* ``api.rst``: an autosummary entry for every name in ``__all__`` of
+  ``skgain`` and of each public subpackage (``skgain.datasets``, ...);
+* ``generated/results/``: one page per ``benchmarks/results/<name>.md``,
+  with the PNG figures of the results folder beside it.
+"""
+
+import importlib
+import os
+import pkgutil
+import re
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+sys.path.insert(0, str(REPO))
+
+import skgain  # noqa: E402
+from numpydoc.xref import DEFAULT_LINKS  # noqa: E402
+
+# ----------------------------------------------------------------- project
+project = "skgain"
+author = "skgain developers"
+copyright = "2026, skgain developers"
+release = skgain.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "examples"]
+html_theme = "pydata_sphinx_theme"
+html_title = f"skgain {release}"
+html_static_path = []
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_show_sourcelink = False
+
+# No network while building: no intersphinx, and references to scikit-learn
+# objects in docstrings render as plain code.
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+# Types are parsed so that names like ``n_features_in_`` in shapes stay text
+# (a trailing underscore is a reference in reStructuredText).
+numpydoc_xref_param_type = True
+numpydoc_xref_ignore = "all"
+# numpydoc's default aliases point into the Python and NumPy docs through
+# intersphinx, which needs the network; keep the names as plain references.
+numpydoc_xref_aliases = {name: name for name in DEFAULT_LINKS}
+myst_heading_anchors = 3
+
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "doc_module": ("skgain",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"skgain": None},
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+}
+
+# ------------------------------------------------------------ API page
+API_HEADER = """\
+API reference
+=============
+
+Every public name of skgain, by module. The estimators follow scikit-learn's
+API: parameters are set in the constructor, ``fit`` learns, ``transform``
+imputes, and fitted attributes end with an underscore.
+"""
+
+
+def public_modules():
+    """``skgain`` and each public subpackage or module that defines ``__all__``."""
+    modules = [skgain]
+    for info in pkgutil.iter_modules(skgain.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"skgain.{info.name}")
+        if getattr(module, "__all__", None):
+            modules.append(module)
+    return modules
+
+
+def _title(module):
+    doc = (module.__doc__ or "").strip().splitlines()
+    summary = doc[0].rstrip(".") if doc else ""
+    # "skgain: what it is" would repeat the module name after it.
+    prefix = module.__name__.rsplit(".", 1)[-1] + ":"
+    if summary.startswith(prefix):
+        summary = summary[len(prefix):].strip()
+    return f":mod:`{module.__name__}`" + (f": {summary}" if summary else "")
+
+
+def api_page():
+    parts = [API_HEADER]
+    for module in public_modules():
+        names = [name for name in module.__all__ if not name.startswith("__")]
+        title = _title(module)
+        parts += [
+            title,
+            "-" * len(title),
+            "",
+            f".. automodule:: {module.__name__}",
+            "   :no-members:",
+            "   :no-inherited-members:",
+            "",
+            f".. currentmodule:: {module.__name__}",
+            "",
+            ".. autosummary::",
+            "   :toctree: generated/",
+            "   :nosignatures:",
+            "",
+            *[f"   {name}" for name in names],
+            "",
+        ]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------- benchmark results
+RESULTS = REPO / "benchmarks" / "results"
+RESULTS_COPY = DOCS / "generated" / "results"
+
+
+def results_pages():
+    """Copy each committed results table (and the figures) into the docs tree."""
+    if RESULTS_COPY.exists():
+        shutil.rmtree(RESULTS_COPY)
+    RESULTS_COPY.mkdir(parents=True)
+    names = sorted(path.stem for path in RESULTS.glob("*.md"))
+    for path in RESULTS.glob("*.png"):
+        shutil.copy2(path, RESULTS_COPY / path.name)
+    for name in names:
+        text = (RESULTS / f"{name}.md").read_text()
+        if not text.lstrip().startswith("# "):
+            # A page needs a title to appear in the table of contents.
+            text = f"# {name.replace('_', ' ').capitalize()}\n\n{text}"
+        # Figures of this experiment that the table does not show yet.
+        for figure in sorted(RESULTS.glob(f"{name}*.png")):
+            if f"({figure.name})" not in text:
+                text += f"\n\n![{figure.stem}]({figure.name})\n"
+        (RESULTS_COPY / f"{name}.md").write_text(text)
+    if not names:
+        (RESULTS_COPY / "none.md").write_text(
+            "# No results yet\n\nNo table has been committed to `benchmarks/results/` yet.\n"
+        )
+    return names
+
+
+def _write_if_changed(path, text):
+    # Rewriting an unchanged file would make Sphinx rebuild every page.
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+_write_if_changed(DOCS / "api.rst", api_page())
+RESULT_NAMES = results_pages()
+
+# Benchmark tables are markdown written by the experiments; their heading
+# levels are not ours to fix.
+suppress_warnings = ["myst.header"]
+
+# ------------------------------------------------------ docstring types
+# Shapes such as ``(n_features_in_,)`` in a parameter's type would be read as
+# reStructuredText references (trailing underscore); scikit-learn writes
+# them in backquotes. Escape the underscore so either spelling renders.
+_PARAM_LINE = re.compile(r"^(\s*\*{0,2}\w+\s+:\s+)(.*)$")
+_TRAILING_UNDERSCORE = re.compile(r"(?<![`\w])([A-Za-z]\w*?)_(?=[,)\s]|$)")
+
+
+def escape_type_underscores(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        match = _PARAM_LINE.match(line)
+        if match:
+            lines[i] = match.group(1) + _TRAILING_UNDERSCORE.sub(r"\1\\_", match.group(2))
+
+
+def setup(app):
+    # Before numpydoc (priority 500) turns the docstring into reST.
+    app.connect("autodoc-process-docstring", escape_type_underscores, priority=100)
+
+
+os.environ.setdefault("SKGAIN_DATA", str(REPO.parent / "shared" / "data"))
