@@ -12,6 +12,7 @@ Run with ``python -m benchmarks speed [--quick]``.
 """
 
 import inspect
+import os
 import platform
 import sys
 import time
@@ -34,15 +35,21 @@ NAME = "speed"
 
 # Table shapes: quick is a smoke-sized table; full uses the shapes of the
 # paper's two tables (Spambase 4601 x 57, Letter 20000 x 16).
+# Images: (n_images, side) for SpatialGAIN; zero_shot: (side, patch_size) of
+# the one image that ZeroShotSpatialImputer completes (full: the paper's 320
+# px image and 64 px crops).
 SETTINGS = {
-    "quick": {"tables": [(2000, 16)], "images": [(8, 32)], "epochs": 3, "repeats": 1},
-    "full": {"tables": [(4601, 57), (20000, 16)], "images": [(64, 160)], "epochs": 10,
-             "repeats": 3},
+    "quick": {"tables": [(2000, 16)], "images": [(8, 32)], "zero_shot": [(64, 16)],
+              "epochs": 3, "repeats": 1},
+    "full": {"tables": [(4601, 57), (20000, 16)], "images": [(64, 160)],
+             "zero_shot": [(320, 64)], "epochs": 10, "repeats": 3},
 }
 MISSING_RATE = 0.2
 
-# Imputers that work on images rather than on rows of a table.
-IMAGE_IMPUTERS = {"SpatialGAINImputer", "ZeroShotSpatialImputer"}
+# Imputers that work on a set of images, or on one image, rather than on rows.
+IMAGE_IMPUTERS = {"SpatialGAINImputer"}
+SINGLE_IMAGE_IMPUTERS = {"ZeroShotSpatialImputer"}
+NOT_TABULAR = IMAGE_IMPUTERS | SINGLE_IMAGE_IMPUTERS
 
 
 # ----------------------------------------------------------------------- data
@@ -54,8 +61,8 @@ def make_table(n_rows, n_features, seed=0):
     return X
 
 
-def make_images(n_images, size, seed=0):
-    """Smooth random images in [0, 1] (sums of a few sinusoids), MISSING_RATE missing."""
+def make_images(n_images, size, seed=0, missing_rate=MISSING_RATE):
+    """Smooth random images in [0, 1] (sums of a few sinusoids), some pixels missing."""
     rng = np.random.RandomState(seed)
     grid = np.linspace(0, 2 * np.pi, size)
     yy, xx = np.meshgrid(grid, grid, indexing="ij")
@@ -64,8 +71,17 @@ def make_images(n_images, size, seed=0):
         fy, fx, phase = rng.rand(3, n_images, 1, 1) * [[[[3]]], [[[3]]], [[[6]]]]
         images += np.sin(fy * yy + fx * xx + phase)
     images = (images - images.min()) / (images.max() - images.min())
-    images[rng.rand(*images.shape) < MISSING_RATE] = np.nan
+    images[rng.rand(*images.shape) < missing_rate] = np.nan
     return images
+
+
+def make_damaged_image(size, patch_size, seed=0):
+    """One smooth image with a centred square of side patch_size // 2 missing."""
+    image = make_images(1, size, seed, missing_rate=0)[0]
+    side = max(patch_size // 2, 1)
+    start = (size - side) // 2
+    image[start:start + side, start:start + side] = np.nan
+    return image
 
 
 # ------------------------------------------------------------------ imputers
@@ -79,10 +95,10 @@ def skgain_imputers():
     return found
 
 
-def _configure(cls, device, epochs, seed=0):
+def _configure(cls, device, epochs, seed=0, **extra):
     """An instance with a fixed amount of work: fixed epochs, early stopping off."""
     params = cls().get_params()
-    settings = {"random_state": seed}
+    settings = {"random_state": seed, **extra}
     if "device" in params:
         settings["device"] = device
     if "max_epochs" in params:
@@ -100,15 +116,18 @@ def _sklearn_baselines():
     }
 
 
-def _image_input(name, images):
-    """The image imputers' input layout for ``images`` (n_images, size, size)."""
-    return images
-
-
 # ------------------------------------------------------------------ measuring
 def _sync(device):
     if str(device).startswith("cuda"):
         torch.cuda.synchronize()
+
+
+def _epochs_run(estimator):
+    """Epochs trained by an epoch-based imputer (or by the network it wraps), else None."""
+    if not hasattr(estimator, "max_epochs"):
+        return None
+    inner = getattr(estimator, "spatial_imputer_", estimator)
+    return getattr(inner, "n_iter_", None)
 
 
 def measure(make_estimator, X, n_units, device="cpu", repeats=1):
@@ -142,7 +161,7 @@ def measure(make_estimator, X, n_units, device="cpu", repeats=1):
         "fit_s": fit_s,
         "transform_s": transform_s,
         "transform_per_s": n_units / transform_s if transform_s > 0 else float("inf"),
-        "epochs": getattr(estimator, "n_iter_", None) if hasattr(estimator, "max_epochs") else None,
+        "epochs": _epochs_run(estimator),
         "iterations": getattr(estimator, "n_iter_", None),
         "peak_mib": peak.peak_mib,
         "memory_method": peak.method,
@@ -156,10 +175,23 @@ def warm_up(classes, devices):
     (thread pools, CUDA context, kernel loading) is not counted in the first case."""
     X = make_table(64, 4, seed=1)
     images = make_images(2, 16, seed=1)
+    image = make_damaged_image(24, 8, seed=1)
     for name, cls in classes.items():
-        data = _image_input(name, images) if name in IMAGE_IMPUTERS else X
         for device in devices:
-            _configure(cls, device, 1).fit_transform(data)
+            if name in IMAGE_IMPUTERS:
+                _configure(cls, device, 1, scaling="channel").fit_transform(images)
+            elif name in SINGLE_IMAGE_IMPUTERS:
+                _configure(cls, device, 1, patch_size=8, min_crops=2).fit_transform(image)
+            else:
+                _configure(cls, device, 1).fit_transform(X)
+
+
+def _load_average():
+    """One-minute load average of the machine (None where the OS does not say)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def cpu_model():
@@ -180,7 +212,7 @@ def cases(settings, devices):
         X = make_table(n_rows, n_features)
         data = f"table {n_rows} x {n_features}"
         for name, cls in classes.items():
-            if name in IMAGE_IMPUTERS:
+            if name in NOT_TABULAR:
                 continue
             for device in devices:
                 yield {"estimator": name, "data": data, "device": device, "X": X,
@@ -197,10 +229,23 @@ def cases(settings, devices):
             if name not in IMAGE_IMPUTERS:
                 continue
             for device in devices:
+                # Per-channel scaling, as for photos: a pixel missing in
+                # every image is then imputed from its neighbours.
                 yield {"estimator": name, "data": data, "device": device,
-                       "X": _image_input(name, images), "n_units": n_images, "unit": "images",
+                       "X": images, "n_units": n_images, "unit": "images",
                        "make": lambda cls=cls, device=device: _configure(
-                           cls, device, settings["epochs"])}
+                           cls, device, settings["epochs"], scaling="channel")}
+    for size, patch_size in settings["zero_shot"]:
+        image = make_damaged_image(size, patch_size)
+        data = f"1 image {size} x {size}, {patch_size} px crops"
+        for name, cls in classes.items():
+            if name not in SINGLE_IMAGE_IMPUTERS:
+                continue
+            for device in devices:
+                yield {"estimator": name, "data": data, "device": device,
+                       "X": image, "n_units": 1, "unit": "images",
+                       "make": lambda cls=cls, device=device, p=patch_size: _configure(
+                           cls, device, settings["epochs"], patch_size=p)}
 
 
 # ------------------------------------------------------------------- report
@@ -229,6 +274,10 @@ def to_markdown(rows, mode, env, settings):
                       _fmt(per_epoch), f"{_fmt(row['transform_per_s'])} {row['unit']}",
                       memory, mode])
     hardware = f"{env['cpu']} ({env['cpu_count']} cores, {env['torch_threads']} torch threads)"
+    if env.get("load_average") is not None:
+        # Other jobs on the same cores slow every timing down; say how busy it was.
+        hardware += (f", load average {env['load_average'][0]:.1f} before and "
+                     f"{env['load_average'][1]:.1f} after the run")
     gpu = env["cuda"] or "none (CUDA not available, so no GPU rows)"
     text = [
         "# Speed",
@@ -307,6 +356,7 @@ def run(quick=False, data_home=None, out_dir=None):
     mode = "quick" if quick else "full"
     settings = SETTINGS[mode]
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    load_before = _load_average()
     warm_up(skgain_imputers(), devices)
     todo = list(cases(settings, devices))
     rows = []
@@ -325,6 +375,8 @@ def run(quick=False, data_home=None, out_dir=None):
                   file=sys.stderr)
         rows.append(row)
     env = {**environment(), "cpu": cpu_model()}
+    if load_before is not None:
+        env["load_average"] = [load_before, _load_average()]
     # Passed in the payload so that the JSON names the CPU model too.
     payload = {"environment": env, "mode": mode, "settings": settings,
                "missing_rate": MISSING_RATE, "rows": rows}

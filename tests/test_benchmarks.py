@@ -10,7 +10,8 @@ from benchmarks import __main__ as runner
 from benchmarks import speed
 from benchmarks._memory import PeakMemory
 
-TINY = {"tables": [(120, 5)], "images": [(3, 16)], "epochs": 2, "repeats": 1}
+TINY = {"tables": [(60, 4)], "images": [(2, 8)], "zero_shot": [(24, 8)], "epochs": 1,
+        "repeats": 1}
 
 
 @pytest.fixture
@@ -27,11 +28,11 @@ def test_runner_speed_quick_writes_results(tiny_speed, tmp_path):
     assert (tmp_path / "speed.png").stat().st_size > 1000
     assert payload["experiment"] == "speed"
     assert payload["mode"] == "quick"
-    assert payload["settings"]["epochs"] == 2
+    assert payload["settings"]["epochs"] == 1
 
     rows = payload["rows"]
     names = {row["estimator"] for row in rows}
-    tabular = {n for n in speed.skgain_imputers() if n not in speed.IMAGE_IMPUTERS}
+    tabular = {n for n in speed.skgain_imputers() if n not in speed.NOT_TABULAR}
     # Every skgain imputer is timed, plus the scikit-learn references.
     assert set(speed.skgain_imputers()) <= names
     assert {"SimpleImputer (sklearn)", "KNNImputer (sklearn)"} <= names
@@ -43,9 +44,15 @@ def test_runner_speed_quick_writes_results(tiny_speed, tmp_path):
         assert row["device"] in ("cpu", "cuda")
         assert row["estimator"] in markdown
     gain = [row for row in rows if row["estimator"] == "GAINImputer" and row["device"] == "cpu"]
-    assert len(gain) == 1 and gain[0]["epochs"] == 2  # fixed epochs, no early stop
-    assert gain[0]["unit"] == "rows" and gain[0]["n_units"] == 120
-    assert tabular <= {row["estimator"] for row in rows if row["data"] == "table 120 x 5"}
+    assert len(gain) == 1 and gain[0]["epochs"] == 1  # fixed epochs, no early stop
+    assert gain[0]["unit"] == "rows" and gain[0]["n_units"] == 60
+    assert tabular <= {row["estimator"] for row in rows if row["data"] == "table 60 x 4"}
+    for row in rows:
+        # Image imputers are timed per image, with the same fixed epochs.
+        if row["estimator"] in speed.IMAGE_IMPUTERS:
+            assert (row["unit"], row["n_units"], row["epochs"]) == ("images", 2, 1)
+        if row["estimator"] in speed.SINGLE_IMAGE_IMPUTERS:
+            assert (row["unit"], row["n_units"], row["epochs"]) == ("images", 1, 1)
     # The markdown says which mode made the numbers and on what hardware.
     assert "Mode: **quick**" in markdown
     assert payload["environment"]["cpu"] in markdown
