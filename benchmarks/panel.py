@@ -84,8 +84,8 @@ def impute(name, estimator, Y_missing):
         # time, units are the samples (their order carries no meaning).
         return np.asarray(estimator.fit_transform(Y_missing[:, None, :]))[:, 0, :]
     if name == "ZeroShotSpatialImputer":
-        # Zero-shot imputation works on one image: the whole panel.
-        return np.asarray(estimator.fit_transform(Y_missing[None]))[0]
+        # Zero-shot imputation works on one 2-D image: the whole panel.
+        return np.asarray(estimator.fit_transform(Y_missing))
     return estimator.fit_transform(Y_missing)
 
 
