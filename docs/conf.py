@@ -10,19 +10,18 @@ code and the committed results (both are git-ignored):
   with the PNG figures of the results folder beside it.
 """
 
-import importlib
 import os
-import pkgutil
 import re
-import shutil
 import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(DOCS))
 
 import skgain  # noqa: E402
+from _generate import api_page, results_pages, write_if_changed  # noqa: E402
 from numpydoc.xref import DEFAULT_LINKS  # noqa: E402
 
 # ----------------------------------------------------------------- project
@@ -83,101 +82,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
 }
 
-# ------------------------------------------------------------ API page
-API_HEADER = """\
-API reference
-=============
-
-Every public name of skgain, by module. The estimators follow scikit-learn's
-API: parameters are set in the constructor, ``fit`` learns, ``transform``
-imputes, and fitted attributes end with an underscore.
-"""
-
-
-def public_modules():
-    """``skgain`` and each public subpackage or module that defines ``__all__``."""
-    modules = [skgain]
-    for info in pkgutil.iter_modules(skgain.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"skgain.{info.name}")
-        if getattr(module, "__all__", None):
-            modules.append(module)
-    return modules
-
-
-def _title(module):
-    doc = (module.__doc__ or "").strip().splitlines()
-    summary = doc[0].rstrip(".") if doc else ""
-    # "skgain: what it is" would repeat the module name after it.
-    prefix = module.__name__.rsplit(".", 1)[-1] + ":"
-    if summary.startswith(prefix):
-        summary = summary[len(prefix):].strip()
-    return f":mod:`{module.__name__}`" + (f": {summary}" if summary else "")
-
-
-def api_page():
-    parts = [API_HEADER]
-    for module in public_modules():
-        names = [name for name in module.__all__ if not name.startswith("__")]
-        title = _title(module)
-        parts += [
-            title,
-            "-" * len(title),
-            "",
-            f".. automodule:: {module.__name__}",
-            "   :no-members:",
-            "   :no-inherited-members:",
-            "",
-            f".. currentmodule:: {module.__name__}",
-            "",
-            ".. autosummary::",
-            "   :toctree: generated/",
-            "   :nosignatures:",
-            "",
-            *[f"   {name}" for name in names],
-            "",
-        ]
-    return "\n".join(parts)
-
-
-# ------------------------------------------------------- benchmark results
-RESULTS = REPO / "benchmarks" / "results"
-RESULTS_COPY = DOCS / "generated" / "results"
-
-
-def results_pages():
-    """Copy each committed results table (and the figures) into the docs tree."""
-    if RESULTS_COPY.exists():
-        shutil.rmtree(RESULTS_COPY)
-    RESULTS_COPY.mkdir(parents=True)
-    names = sorted(path.stem for path in RESULTS.glob("*.md"))
-    for path in RESULTS.glob("*.png"):
-        shutil.copy2(path, RESULTS_COPY / path.name)
-    for name in names:
-        text = (RESULTS / f"{name}.md").read_text()
-        if not text.lstrip().startswith("# "):
-            # A page needs a title to appear in the table of contents.
-            text = f"# {name.replace('_', ' ').capitalize()}\n\n{text}"
-        # Figures of this experiment that the table does not show yet.
-        for figure in sorted(RESULTS.glob(f"{name}*.png")):
-            if f"({figure.name})" not in text:
-                text += f"\n\n![{figure.stem}]({figure.name})\n"
-        (RESULTS_COPY / f"{name}.md").write_text(text)
-    if not names:
-        (RESULTS_COPY / "none.md").write_text(
-            "# No results yet\n\nNo table has been committed to `benchmarks/results/` yet.\n"
-        )
-    return names
-
-
-def _write_if_changed(path, text):
-    # Rewriting an unchanged file would make Sphinx rebuild every page.
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-
-
-_write_if_changed(DOCS / "api.rst", api_page())
+# -------------------------------------------------- generated pages
+write_if_changed(DOCS / "api.rst", api_page())
 RESULT_NAMES = results_pages()
 
 # Benchmark tables are markdown written by the experiments; their heading

@@ -1,0 +1,115 @@
+"""Pages that conf.py writes at build time, so that they follow the code.
+
+* :func:`api_page`: the API reference, an autosummary entry for every name
+  in ``__all__`` of ``skgain`` and of each public subpackage;
+* :func:`results_pages`: one page per committed
+  ``benchmarks/results/<name>.md``, with the PNG figures beside it.
+
+Kept apart from conf.py so that tests can call them without Sphinx.
+"""
+
+import importlib
+import pkgutil
+import shutil
+from pathlib import Path
+
+import skgain
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+
+API_HEADER = """\
+API reference
+=============
+
+Every public name of skgain, by module. The estimators follow scikit-learn's
+API: parameters are set in the constructor, ``fit`` learns, ``transform``
+imputes, and fitted attributes end with an underscore.
+"""
+
+
+def public_modules():
+    """``skgain`` and each public subpackage or module that defines ``__all__``."""
+    modules = [skgain]
+    for info in pkgutil.iter_modules(skgain.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"skgain.{info.name}")
+        if getattr(module, "__all__", None):
+            modules.append(module)
+    return modules
+
+
+def _title(module):
+    doc = (module.__doc__ or "").strip().splitlines()
+    summary = doc[0].rstrip(".") if doc else ""
+    # "skgain: what it is" would repeat the module name after it.
+    prefix = module.__name__.rsplit(".", 1)[-1] + ":"
+    if summary.startswith(prefix):
+        summary = summary[len(prefix):].strip()
+    return f":mod:`{module.__name__}`" + (f": {summary}" if summary else "")
+
+
+def api_page():
+    parts = [API_HEADER]
+    for module in public_modules():
+        names = [name for name in module.__all__ if not name.startswith("__")]
+        title = _title(module)
+        parts += [
+            title,
+            "-" * len(title),
+            "",
+            f".. automodule:: {module.__name__}",
+            "   :no-members:",
+            "   :no-inherited-members:",
+            "",
+            f".. currentmodule:: {module.__name__}",
+            "",
+            ".. autosummary::",
+            "   :toctree: generated/",
+            "   :nosignatures:",
+            "",
+            *[f"   {name}" for name in names],
+            "",
+        ]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------- benchmark results
+RESULTS = REPO / "benchmarks" / "results"
+RESULTS_COPY = DOCS / "generated" / "results"
+
+
+def results_pages(results=RESULTS, destination=RESULTS_COPY):
+    """Copy each results table (and the figures) of ``results`` into ``destination``.
+
+    A table without a top-level heading gets one (a page needs a title to
+    appear in a table of contents), and figures of an experiment that its
+    table does not show are appended to it. Returns the experiments' names.
+    """
+    results, destination = Path(results), Path(destination)
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    names = sorted(path.stem for path in results.glob("*.md"))
+    for path in results.glob("*.png"):
+        shutil.copy2(path, destination / path.name)
+    for name in names:
+        text = (results / f"{name}.md").read_text()
+        if not text.lstrip().startswith("# "):
+            text = f"# {name.replace('_', ' ').capitalize()}\n\n{text}"
+        for figure in sorted(results.glob(f"{name}*.png")):
+            if f"({figure.name})" not in text:
+                text += f"\n\n![{figure.stem}]({figure.name})\n"
+        (destination / f"{name}.md").write_text(text)
+    if not names:
+        (destination / "none.md").write_text(
+            "# No results yet\n\nNo table has been committed to `benchmarks/results/` yet.\n"
+        )
+    return names
+
+
+def write_if_changed(path, text):
+    # Rewriting an unchanged file would make Sphinx rebuild every page.
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)

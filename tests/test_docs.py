@@ -1,0 +1,83 @@
+"""Checks of the documentation that need no Sphinx build.
+
+The user guide's examples are run as doctests (so the guide cannot drift
+from the code), and the generated pages are checked: the API page lists
+every public name, and the benchmarks page picks up every committed table.
+Building the whole site (with the gallery) is left to
+``sphinx-build -W -b html docs docs/_build/html``.
+"""
+
+import doctest
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+import skgain
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+GUIDE = sorted((DOCS / "user_guide").glob("*.rst"))
+
+
+def _load_generate():
+    spec = importlib.util.spec_from_file_location("_docs_generate", DOCS / "_generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("page", GUIDE, ids=[page.stem for page in GUIDE])
+def test_user_guide_examples_run(page):
+    if "skimage" in page.read_text():
+        pytest.importorskip("skimage")
+    result = doctest.testfile(
+        str(page), module_relative=False, verbose=False, report=True,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+    )
+    assert result.failed == 0, f"{result.failed} example(s) of {page.name} failed"
+
+
+def test_user_guide_pages_are_in_its_index():
+    index = (DOCS / "user_guide" / "index.rst").read_text()
+    for page in GUIDE:
+        if page.stem != "index":
+            assert f"   {page.stem}\n" in index
+
+
+def test_api_page_lists_every_public_name():
+    generate = _load_generate()
+    page = generate.api_page()
+    modules = generate.public_modules()
+    assert skgain in modules
+    names = {"skgain.datasets", "skgain.masks"} & {m.__name__ for m in modules}
+    assert names == {m for m in ("skgain.datasets", "skgain.masks")
+                     if importlib.util.find_spec(m) is not None}
+    for module in modules:
+        assert f".. currentmodule:: {module.__name__}\n" in page
+        for name in module.__all__:
+            if not name.startswith("__"):
+                assert f"\n   {name}\n" in page, f"{module.__name__}.{name} missing"
+    assert "__version__" not in page
+
+
+def test_results_pages_copy_tables_and_figures(tmp_path):
+    generate = _load_generate()
+    results, out = tmp_path / "results", tmp_path / "out"
+    results.mkdir()
+    (results / "alpha.md").write_text("| a |\n|---|\n| 1 |\n")
+    (results / "beta.md").write_text("# Beta\n\n![fig](beta.png)\n")
+    (results / "alpha.png").write_bytes(b"png")
+    (results / "beta.png").write_bytes(b"png")
+    (results / "alpha.json").write_text("{}")
+    assert generate.results_pages(results, out) == ["alpha", "beta"]
+    alpha = (out / "alpha.md").read_text()
+    assert alpha.startswith("# Alpha\n")          # a title for the toctree
+    assert "![alpha](alpha.png)" in alpha          # the figure it did not show
+    assert (out / "beta.md").read_text().count("beta.png") == 1
+    assert sorted(p.name for p in out.iterdir()) == ["alpha.md", "alpha.png", "beta.md",
+                                                      "beta.png"]
+    # An empty results folder still gives the page something to show.
+    (results / "alpha.md").unlink()
+    (results / "beta.md").unlink()
+    assert generate.results_pages(results, out) == []
+    assert (out / "none.md").exists()
