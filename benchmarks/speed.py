@@ -273,7 +273,7 @@ def to_markdown(rows, mode, env, settings):
         lines.append([row["estimator"], row["data"], row["device"], _fmt(row["fit_s"]),
                       _fmt(per_epoch), f"{_fmt(row['transform_per_s'])} {row['unit']}",
                       memory, mode])
-    hardware = f"{env['cpu']} ({env['cpu_count']} cores, {env['torch_threads']} torch threads)"
+    hardware = f"{env['cpu']} ({env['cpu_count']} cores, {env['torch_threads']} torch thread(s))"
     if env.get("load_average") is not None:
         # Other jobs on the same cores slow every timing down; say how busy it was.
         hardware += (f", load average {env['load_average'][0]:.1f} before and "
@@ -330,6 +330,23 @@ def plot(rows, path):
     plt.close(fig)
 
 
+def _progress(items):
+    """A tqdm progress bar when tqdm is installed (the benchmarks extra), else none."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return items
+    return tqdm(items, desc="speed", disable=None, file=sys.stderr)
+
+
+def _has_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def run(quick=False, data_home=None, out_dir=None):
     """Time every imputer and write ``speed.json``, ``speed.md`` and ``speed.png``.
 
@@ -349,8 +366,6 @@ def run(quick=False, data_home=None, out_dir=None):
         The JSON payload: ``mode``, ``settings`` and one entry per timed case
         in ``rows``.
     """
-    from tqdm.auto import tqdm
-
     from ._common import RESULTS_DIR
 
     mode = "quick" if quick else "full"
@@ -360,7 +375,7 @@ def run(quick=False, data_home=None, out_dir=None):
     warm_up(skgain_imputers(), devices)
     todo = list(cases(settings, devices))
     rows = []
-    for case in tqdm(todo, desc="speed", disable=None, file=sys.stderr):
+    for case in _progress(todo):
         row = {key: case[key] for key in ("estimator", "data", "device", "unit", "n_units")}
         try:
             with warnings.catch_warnings():
@@ -381,7 +396,7 @@ def run(quick=False, data_home=None, out_dir=None):
     payload = {"environment": env, "mode": mode, "settings": settings,
                "missing_rate": MISSING_RATE, "rows": rows}
     markdown = to_markdown(rows, mode, env, settings)
-    if any("error" not in row for row in rows):
+    if _has_matplotlib() and any("error" not in row for row in rows):
         figure_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
         figure_dir.mkdir(parents=True, exist_ok=True)
         plot(rows, figure_dir / f"{NAME}.png")

@@ -1,5 +1,6 @@
 """Smoke tests of the benchmark runner and of the speed table (tiny settings)."""
 
+import importlib.util
 import json
 
 import numpy as np
@@ -25,7 +26,9 @@ def test_runner_speed_quick_writes_results(tiny_speed, tmp_path):
     assert runner.main(["speed", "--quick", "--out", str(tmp_path)]) == 0
     payload = json.loads((tmp_path / "speed.json").read_text())
     markdown = (tmp_path / "speed.md").read_text()
-    assert (tmp_path / "speed.png").stat().st_size > 1000
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (tmp_path / "speed.png").stat().st_size > 1000
+        assert "(speed.png)" in markdown
     assert payload["experiment"] == "speed"
     assert payload["mode"] == "quick"
     assert payload["settings"]["epochs"] == 1
