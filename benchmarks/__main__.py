@@ -63,7 +63,8 @@ def parse_args(argv=None):
     parser.add_argument("--out", type=Path, default=None,
                         help="results folder (default: benchmarks/results)")
     parser.add_argument("--data-home", type=Path, default=None,
-                        help="folder with the data files (default: $SKGAIN_DATA, then ../shared/data)")
+                        help="folder with the data files "
+                             "(default: $SKGAIN_DATA, then ../shared/data)")
     return parser.parse_args(argv)
 
 

@@ -74,8 +74,8 @@ def test_results_pages_copy_tables_and_figures(tmp_path):
     assert alpha.startswith("# Alpha\n")          # a title for the toctree
     assert "![alpha](alpha.png)" in alpha          # the figure it did not show
     assert (out / "beta.md").read_text().count("beta.png") == 1
-    assert sorted(p.name for p in out.iterdir()) == ["alpha.md", "alpha.png", "beta.md",
-                                                      "beta.png"]
+    copied = sorted(p.name for p in out.iterdir())
+    assert copied == ["alpha.md", "alpha.png", "beta.md", "beta.png"]
     # An empty results folder still gives the page something to show.
     (results / "alpha.md").unlink()
     (results / "beta.md").unlink()

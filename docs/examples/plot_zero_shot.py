@@ -49,8 +49,8 @@ kept = imputer.crop_positions_[imputer.kept_crops_]
 axes[0].scatter(kept[:, 1], kept[:, 0], s=6, c="tab:orange", label="kept crops")
 axes[0].legend(loc="upper left", fontsize=7)
 axes[0].set_title("damaged image")
-for ax, (title, img) in zip(axes[1:], [("original", image), ("zero-shot", completed),
-                                         ("nearest crop", baseline)]):
+panels = [("original", image), ("zero-shot", completed), ("nearest crop", baseline)]
+for ax, (title, img) in zip(axes[1:], panels):
     ax.imshow(img[zoom], cmap="gray", vmin=0, vmax=1)
     ax.set_title(f"{title} (zoom)")
 for ax in axes:
