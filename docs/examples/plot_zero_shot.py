@@ -14,6 +14,7 @@ photos and a 64 x 64 block); training runs for a few epochs only.
 """
 
 import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
 import numpy as np
 from skimage import data, transform
 
@@ -52,6 +53,9 @@ axes[0].set_title("damaged image")
 panels = [("original", image), ("zero-shot", completed), ("nearest crop", baseline)]
 for ax, (title, img) in zip(axes[1:], panels):
     ax.imshow(img[zoom], cmap="gray", vmin=0, vmax=1)
+    # The block that was missing, in the zoomed coordinates.
+    ax.add_patch(Rectangle((region[1] - zoom[1].start - 0.5, region[0] - zoom[0].start - 0.5),
+                           region[3], region[2], fill=False, linestyle="--", color="tab:red"))
     ax.set_title(f"{title} (zoom)")
 for ax in axes:
     ax.set_xticks([])
