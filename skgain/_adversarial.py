@@ -101,9 +101,13 @@ class BaseAdversarialImputer(BaseImputer):
         """The hint rate used during ``epoch`` (0-based); constant for GAIN."""
         return self.hint_rate
 
+    def _uniform_draws(self, like, generator):
+        """U(0, 1) draws, one per entry of ``like`` (SpatialGAIN: one per pixel)."""
+        return torch.rand(like.shape, generator=generator, device=like.device)
+
     def _draw_hint_mask(self, mask, rate, generator):
         """Bernoulli(rate) draws, one per entry of ``mask``."""
-        return (torch.rand(mask.shape, generator=generator, device=mask.device) < rate).float()
+        return (self._uniform_draws(mask, generator) < rate).float()
 
     def _generator_input(self, values, mask, generator):
         """Observed values with missing entries replaced by U(0, noise_scale) noise."""
@@ -116,6 +120,18 @@ class BaseAdversarialImputer(BaseImputer):
         if self.hint_mechanism == "paper":
             return reveal * mask + 0.5 * (1 - reveal)
         return reveal * mask
+
+    def _adversarial_focus(self, hint):
+        """Entries the adversarial losses are computed on.
+
+        ``"paper"``: only the entries the hint leaves at 0.5, as in the GAIN
+        paper's losses (on revealed entries the discriminator is told the
+        answer, so they carry no signal for either network). ``"code"``: every
+        entry, as in the authors' public code.
+        """
+        if self.hint_mechanism == "paper":
+            return (hint == 0.5).float()
+        return torch.ones_like(hint)
 
     # --------------------------------------------------------------- training
     def _fit_scaled(self, X, mask, rng):
@@ -196,24 +212,39 @@ class BaseAdversarialImputer(BaseImputer):
 
     def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
         """One discriminator and one generator update; returns the three losses."""
-        h = self._hint(m, rate, gen)
-        x_in = self._generator_input(x, m, gen)
-        g = G(x_in, m)
-        x_hat = m * x + (1 - m) * g
-
+        drop_rate = getattr(self, "drop_rate", 0.0)
+        if drop_rate > 0:
+            # Hide a fraction of the observed entries from the generator and
+            # train the reconstruction on them: a denoising objective that
+            # teaches the generator to predict entries it cannot see.
+            m_in = m * (self._uniform_draws(m, gen) >= drop_rate).float()
+            target = m - m_in
+        else:
+            m_in, target = m, m
         w = torch.ones_like(m) if v is None else v.expand_as(m)
-        n_cells = w.sum().clamp_min(1.0)
+        g = G(self._generator_input(x, m_in, gen), m_in)
+        mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
+        if D is None:
+            opt_g.zero_grad(set_to_none=True)
+            mse.backward()
+            opt_g.step()
+            return np.array([0.0, 0.0, mse.item()])
+
+        m = m_in
+        x_hat = m * x + (1 - m) * g
+        h = self._hint(m, rate, gen)
+        focus = w * self._adversarial_focus(h)
+        n_focus = focus.sum().clamp_min(1.0)
 
         d_prob = D(x_hat.detach(), h)
-        d_loss = -(w * (m * torch.log(d_prob + _EPS)
-                        + (1 - m) * torch.log(1 - d_prob + _EPS))).sum() / n_cells
+        d_loss = -(focus * (m * torch.log(d_prob + _EPS)
+                            + (1 - m) * torch.log(1 - d_prob + _EPS))).sum() / n_focus
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
 
         d_prob = D(x_hat, h)
-        adv_loss = -(w * (1 - m) * torch.log(d_prob + _EPS)).sum() / n_cells
-        mse = (w * m * (g - x) ** 2).sum() / (w * m).sum().clamp_min(1.0)
+        adv_loss = -(focus * (1 - m) * torch.log(d_prob + _EPS)).sum() / n_focus
         g_loss = adv_loss + self.alpha * mse
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

@@ -171,3 +171,19 @@ def test_out_of_range_parameters(param, value):
     X = np.array([[1.0, np.nan], [2.0, 3.0], [3.0, 1.0]])
     with pytest.raises(InvalidParameterError, match=param):
         GAINImputer(**{param: value}).fit(X)
+
+
+def test_paper_losses_only_see_entries_the_hint_hides():
+    est = GAINImputer(hint_mechanism="paper")
+    hint = torch.tensor([[0.0, 0.5, 1.0], [0.5, 0.5, 1.0]])
+    np.testing.assert_array_equal(est._adversarial_focus(hint).numpy(), [[0, 1, 0], [1, 1, 0]])
+    code = GAINImputer(hint_mechanism="code")
+    np.testing.assert_array_equal(code._adversarial_focus(hint).numpy(), np.ones((2, 3)))
+    # With every entry revealed the discriminator has nothing to guess: no adversarial loss.
+    _, X_missing, _ = _correlated(n=60)
+    fitted = GAINImputer(hint_rate=1.0, max_epochs=2, random_state=0).fit(X_missing)
+    assert fitted.history_["adv_loss"] == [0.0, 0.0]
+    assert fitted.history_["d_loss"] == [0.0, 0.0]
+    fitted_code = GAINImputer(hint_rate=1.0, hint_mechanism="code", max_epochs=2,
+                              random_state=0).fit(X_missing)
+    assert all(loss > 0 for loss in fitted_code.history_["adv_loss"])
