@@ -12,6 +12,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+import torch
 
 import skgain
 
@@ -26,8 +27,18 @@ def _load_generate():
     return module
 
 
+@pytest.fixture
+def one_thread():
+    # On a CPU shared with other jobs, extra torch threads only wait for each
+    # other; the examples check numbers, not time.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize("page", GUIDE, ids=[page.stem for page in GUIDE])
-def test_user_guide_examples_run(page):
+def test_user_guide_examples_run(page, one_thread):
     if "skimage" in page.read_text():
         pytest.importorskip("skimage")
     result = doctest.testfile(
