@@ -2,11 +2,16 @@
 
 from ._gain import GAINImputer
 from ._soft_impute import SoftImputeFISTA
+from ._spatial import SpatialGAINImputer
+from ._zero_shot import ZeroShotSpatialImputer, nearest_patch_fill
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "GAINImputer",
     "SoftImputeFISTA",
+    "SpatialGAINImputer",
+    "ZeroShotSpatialImputer",
+    "nearest_patch_fill",
     "__version__",
 ]

@@ -48,3 +48,158 @@ class GAINMLP(nn.Module):
 
     def forward(self, values, side):
         return self.layers(torch.cat([values, side], dim=1))
+
+
+# --------------------------------------------------------------------------
+# Convolutional networks of SpatialGAINImputer. Every one maps an image batch
+# of values (n, C, H, W) and a same-shaped side input (the mask for the
+# generator, the hint for the discriminator) to (n, C, H, W).
+
+
+def _conv_lrelu_gn(in_channels, out_channels):
+    # Group norm behaves the same in training and in eval mode and works on a
+    # single image: no running statistics that lag behind a short training.
+    return [
+        nn.Conv2d(in_channels, out_channels, 3, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.GroupNorm(min(8, out_channels), out_channels),
+    ]
+
+
+def _conv_lrelu_bn(in_channels, out_channels):
+    # The paper's block order: Conv, LeakyReLU, BatchNorm.
+    return [
+        nn.Conv2d(in_channels, out_channels, 3, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.BatchNorm2d(out_channels),
+    ]
+
+
+class SpatialStandardCNN(nn.Module):
+    """The SpatialGAIN paper's ``"standard"`` network.
+
+    input, [Conv-LeakyReLU-BN] x len(channels), Conv, Sigmoid; all 3x3
+    convolutions with padding 1, so the output has the input's size.
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels C of the images.
+    channels : sequence of int
+        Inner channels, (64, 32, 16) in the paper.
+    """
+
+    def __init__(self, n_channels, channels):
+        super().__init__()
+        layers, previous = [], 2 * n_channels
+        for width in channels:
+            layers += _conv_lrelu_bn(previous, width)
+            previous = width
+        layers += [nn.Conv2d(previous, n_channels, 3, padding=1), nn.Sigmoid()]
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, values, side):
+        return self.layers(torch.cat([values, side], dim=1))
+
+
+class SpatialUpDownCNN(nn.Module):
+    """The SpatialGAIN paper's ``"updown"`` network.
+
+    input, [Conv-LeakyReLU-BN], [Conv-LeakyReLU-MaxPool-BN], [Conv-LeakyReLU-BN],
+    [ConvTranspose-BN], Conv, Sigmoid. Odd sizes are pooled with ``ceil_mode``
+    and the upsampled map is cropped back, so any image size works.
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels C of the images.
+    channels : sequence of three int
+        Inner channels, (64, 32, 16) in the paper.
+    """
+
+    def __init__(self, n_channels, channels):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.first = nn.Sequential(*_conv_lrelu_bn(2 * n_channels, c1))
+        self.down = nn.Sequential(
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.MaxPool2d(2, ceil_mode=True),
+            nn.BatchNorm2d(c2),
+        )
+        self.middle = nn.Sequential(*_conv_lrelu_bn(c2, c3))
+        self.up = nn.ConvTranspose2d(c3, c3, 2, stride=2)
+        self.up_bn = nn.BatchNorm2d(c3)
+        self.head = nn.Sequential(nn.Conv2d(c3, n_channels, 3, padding=1), nn.Sigmoid())
+
+    def forward(self, values, side):
+        height, width = values.shape[-2:]
+        x = self.middle(self.down(self.first(torch.cat([values, side], dim=1))))
+        x = self.up_bn(self.up(x)[..., :height, :width])
+        return self.head(x)
+
+
+class SpatialUNet(nn.Module):
+    """A small U-Net (Ronneberger et al., 2015) with skip connections.
+
+    Each level is two [Conv-LeakyReLU-GroupNorm] blocks; levels are joined by 2x2
+    max pooling on the way down and a 2x2 transposed convolution on the way
+    up, whose output is concatenated with the skip of the same level. Inputs
+    are zero-padded to a multiple of ``2 ** (len(channels) - 1)`` and the
+    output cropped back.
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels C of the images.
+    channels : sequence of int
+        Width of each level, from full resolution down.
+    residual : bool
+        True: return ``values + head(features)`` (the generator refines its
+        input, an initial fill, and learns a residual). False: return
+        ``sigmoid(head(features))`` (a per-cell probability, for the
+        discriminator).
+    """
+
+    def __init__(self, n_channels, channels, residual):
+        super().__init__()
+        self.residual = residual
+        self.encoders = nn.ModuleList()
+        previous = 2 * n_channels
+        for width in channels:
+            self.encoders.append(
+                nn.Sequential(*_conv_lrelu_gn(previous, width), *_conv_lrelu_gn(width, width))
+            )
+            previous = width
+        self.pool = nn.MaxPool2d(2)
+        self.ups = nn.ModuleList()
+        self.decoders = nn.ModuleList()
+        for level in reversed(range(len(channels) - 1)):
+            self.ups.append(nn.ConvTranspose2d(channels[level + 1], channels[level], 2, stride=2))
+            self.decoders.append(
+                nn.Sequential(
+                    *_conv_lrelu_gn(2 * channels[level], channels[level]),
+                    *_conv_lrelu_gn(channels[level], channels[level]),
+                )
+            )
+        self.head = nn.Conv2d(channels[0], n_channels, 1)
+
+    def forward(self, values, side):
+        height, width = values.shape[-2:]
+        factor = 2 ** (len(self.encoders) - 1)
+        pad_h, pad_w = (-height) % factor, (-width) % factor
+        x = torch.cat([values, side], dim=1)
+        if pad_h or pad_w:
+            x = nn.functional.pad(x, (0, pad_w, 0, pad_h))
+        skips = []
+        for level, encoder in enumerate(self.encoders):
+            if level:
+                x = self.pool(x)
+            x = encoder(x)
+            skips.append(x)
+        for up, decoder, skip in zip(self.ups, self.decoders, reversed(skips[:-1])):
+            x = decoder(torch.cat([up(x), skip], dim=1))
+        out = self.head(x)[..., :height, :width]
+        if self.residual:
+            return values + out
+        return torch.sigmoid(out)

@@ -1,0 +1,643 @@
+"""SpatialGAINImputer: GAIN with convolutional networks, for images and tables."""
+
+import math
+import numbers
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from torch.nn import functional as F
+
+from ._adversarial import _EPS, BaseAdversarialImputer
+from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
+
+# Inner channels used when ``channels=None``: the paper's for its two nets, and
+# a light three-level U-Net that still trains on a CPU on 160x160 images.
+_DEFAULT_CHANNELS = {"standard": (64, 32, 16), "updown": (64, 32, 16), "unet": (16, 32, 64)}
+
+# Below this normalised-convolution weight a cell counts as having no
+# observed neighbour at the current scale, and a wider kernel is tried.
+_MIN_WEIGHT = 1e-4
+
+
+def _gaussian_blur(images, sigma):
+    """Separable Gaussian blur of (n, C, H, W) images with zero padding."""
+    n, c, h, w = images.shape
+    radius = max(1, int(math.ceil(3 * sigma)))
+    t = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
+    kernel = torch.exp(-(t**2) / (2 * sigma**2))
+    kernel = kernel / kernel.sum()
+    x = images.reshape(n * c, 1, h, w)
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1), padding=(0, radius))
+    x = F.conv2d(x, kernel.view(1, 1, -1, 1), padding=(radius, 0))
+    return x.reshape(n, c, h, w)
+
+
+def normalized_convolution(values, mask, sigma=1.0):
+    """Fill every cell with a Gaussian-weighted mean of its observed neighbours.
+
+    Normalised convolution (Knutsson and Westin, 1993):
+    ``blur(mask * values) / blur(mask)``, channel by channel. Cells with no
+    observed value within reach of the kernel are retried with the width
+    doubled; cells of an image channel with nothing observed get 0.5.
+
+    Parameters
+    ----------
+    values : Tensor of shape (n, C, H, W)
+        Images; entries where ``mask`` is 0 are ignored.
+    mask : Tensor of shape (n, C, H, W)
+        1 for observed entries, 0 for missing ones.
+    sigma : float, default=1.0
+        Standard deviation, in pixels, of the first Gaussian kernel.
+
+    Returns
+    -------
+    filled : Tensor of shape (n, C, H, W)
+        The interpolation at every cell (observed cells included).
+    """
+    fill = torch.full_like(values, 0.5)
+    todo = torch.ones_like(values, dtype=torch.bool)
+    observed_values = values * mask
+    size = max(values.shape[-2:])
+    while True:
+        weight = _gaussian_blur(mask, sigma)
+        done = todo & (weight > _MIN_WEIGHT)
+        estimate = _gaussian_blur(observed_values, sigma) / weight.clamp_min(_MIN_WEIGHT)
+        fill = torch.where(done, estimate, fill)
+        todo = todo & ~done
+        if not bool(todo.any()) or sigma > size:
+            return fill
+        sigma *= 2
+
+
+class SpatialGAINImputer(BaseAdversarialImputer):
+    """Impute missing pixels with SpatialGAIN, a convolutional GAIN.
+
+    The generator and the discriminator of GAIN (see :class:`GAINImputer`)
+    are convolutional networks of the same structure, so an imputation draws
+    on the neighbouring pixels. A pixel is missing across all its channels.
+    The discriminator outputs a probability of being observed for every pixel
+    and channel, helped by a spatial hint that reveals a fraction
+    ``hint_rate`` of the pixels of the mask (the rest shown as 0.5); the
+    fraction may decay during training (``hint_decay``).
+
+    Input is either a 2-D array of shape (n_samples, H*W*C), read with
+    ``image_shape`` (channels last), or an N-D array of shape (n, H, W) or
+    (n, H, W, C), returned in the same shape. Without ``image_shape`` a 2-D
+    array is laid out as a square; a width that is not a perfect square (a
+    table, e.g. 57 columns) is zero-padded to the next square (8x8). Padded
+    cells are never trained on, scored or returned.
+
+    Beyond the paper the default generator is a U-Net with skip connections
+    whose input is an interpolation of the observed pixels (normalised
+    convolution) which it refines, and training also asks it to rebuild a
+    fraction ``drop_rate`` of observed pixels hidden from its input
+    (denoising). ``adversarial=False`` drops the discriminator and trains the
+    same generator on that reconstruction alone: the convolutional denoising
+    autoencoder the paper names as future work.
+
+    The paper's configuration is ``architecture="standard"`` (or
+    ``"updown"``), ``channels=None`` (64, 32, 16), ``initial_fill="noise"``,
+    ``drop_rate=0``, ``adversarial=True``, ``alpha=10``, ``hint_rate=0.9``,
+    ``batch_size=64`` and ``max_epochs=15``.
+
+    Data are min-max scaled with the observed values seen in ``fit`` (per
+    feature, or per image channel with ``scaling="channel"``); imputations
+    are returned in the original units and observed entries unchanged.
+
+    Parameters
+    ----------
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of each row of a 2-D ``X``. None infers
+        it: the shape of N-D input, else the smallest square holding
+        n_features (padding the rest).
+    architecture : {"unet", "standard", "updown"}, default="unet"
+        Structure of both networks. ``"standard"``: [Conv-LeakyReLU-BN] x3,
+        Conv, Sigmoid. ``"updown"``: [Conv-LeakyReLU-BN],
+        [Conv-LeakyReLU-MaxPool-BN], [Conv-LeakyReLU-BN], [ConvTranspose-BN],
+        Conv, Sigmoid (both from the paper). ``"unet"``: a U-Net whose
+        generator adds its output to its input (residual learning).
+    channels : tuple of int or None, default=None
+        Inner channels of the networks: per layer for ``"standard"`` and
+        ``"updown"`` (three), per resolution level for ``"unet"``. None uses
+        (64, 32, 16) for the paper's networks and (16, 32, 64) for the U-Net.
+    initial_fill : {"normconv", "noise"}, default="normconv"
+        What the generator sees at missing pixels: a normalised convolution
+        (Gaussian-weighted mean of the observed neighbours) or, as in the
+        paper, noise drawn from U(0, ``noise_scale``).
+    drop_rate : float in [0, 1), default=0.2
+        Fraction of the observed pixels hidden from the generator at each
+        training step; the reconstruction loss is then taken on those pixels
+        only. 0 takes it on all observed pixels, as in the paper.
+    adversarial : bool, default=True
+        Train against a discriminator. False trains the generator on the
+        reconstruction loss alone (needs ``drop_rate > 0``).
+    alpha : float, default=10
+        Weight of the reconstruction loss against the adversarial loss.
+    hint_rate : float, default=0.9
+        Fraction of pixels whose mask entry is revealed to the discriminator.
+    hint_decay : float in (0, 1], default=1.0
+        The hint rate of epoch ``e`` (from 0) is
+        ``hint_rate * hint_decay ** e``; 1 keeps it constant.
+    hint_mechanism : {"paper", "code"}, default="paper"
+        ``"paper"``: unrevealed entries are shown as 0.5; ``"code"``: as 0.
+    noise_scale : float, default=0.01
+        Scale of the noise of ``initial_fill="noise"``.
+    scaling : {"feature", "channel"}, default="feature"
+        Min-max scaling per feature (pixel position), as GAIN does for
+        tables, or per image channel, which suits photos and lets a pixel
+        with no observed value in ``fit`` be imputed from its neighbours.
+    learning_rate : float, default=1e-3
+        Adam step size (betas 0.9, 0.999) of both networks.
+    batch_size : int, default=64
+        Images per training step (at least 2, for batch normalisation) and
+        per step of ``transform``: memory is bounded by the batch size.
+    max_epochs : int, default=15
+        Maximum number of passes over the shuffled images.
+    validation_fraction : float, default=0.1
+        Fraction of the observed entries held out of training for early
+        stopping; 0 trains for ``max_epochs`` epochs.
+    n_iter_no_change : int, default=5
+        Stop when the validation RMSE has not improved by ``tol`` for this
+        many epochs; the generator of the best epoch is kept.
+    tol : float, default=1e-4
+        Minimum improvement of the validation RMSE (on the [0, 1] scale).
+    missing_values : float, default=np.nan
+        The placeholder of missing values.
+    add_indicator : bool, default=False
+        Append a :class:`~sklearn.impute.MissingIndicator` (2-D input only).
+    keep_empty_features : bool, default=False
+        With ``scaling="feature"``, keep features with no observed value in
+        ``fit`` (set to 0) instead of dropping them. N-D input cannot drop
+        pixels: it needs this or ``scaling="channel"`` when a pixel is empty.
+    device : str, default="auto"
+        Torch device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, noise, dropped pixels, hints and the
+        validation split. The same seed gives the same imputations.
+    verbose : int, default=0
+        Show a progress bar with the losses when positive.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features (H*W*C without padding) seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column names.
+    image_shape_ : tuple of int
+        ``(H, W, C)`` of the images the networks see, padding included.
+    n_padded_ : int
+        Number of zero-padded cells per image (0 unless a table was squared).
+    channels_ : tuple of int
+        Inner channels of the networks.
+    data_min_ : ndarray of shape (n_features_in_,)
+        Minimum of the observed values used for scaling, per feature.
+    data_range_ : ndarray of shape (n_features_in_,)
+        Range of the observed values used for scaling (1 for constants).
+    device_ : str
+        The torch device used.
+    n_iter_ : int
+        Number of epochs run.
+    best_epoch_ : int
+        Epoch whose generator weights were kept.
+    history_ : dict of lists
+        Per epoch: ``d_loss``, ``adv_loss`` (both 0 without a
+        discriminator), ``mse`` (reconstruction loss), ``val_rmse`` and
+        ``hint_rate``.
+    indicator_ : MissingIndicator or None
+        The fitted indicator when ``add_indicator=True``.
+
+    See Also
+    --------
+    GAINImputer : GAIN with perceptrons, for tables.
+
+    References
+    ----------
+    .. [1] J. Yoon, J. Jordon and M. van der Schaar, "GAIN: Missing Data
+       Imputation using Generative Adversarial Nets", ICML 2018.
+    .. [2] SpatialGAIN: a convolutional extension of GAIN for images, with
+       the "standard" and "updown" networks and the spatial hint.
+    .. [3] O. Ronneberger, P. Fischer and T. Brox, "U-Net: Convolutional
+       Networks for Biomedical Image Segmentation", MICCAI 2015.
+    .. [4] H. Knutsson and C.-F. Westin, "Normalized and differential
+       convolution", CVPR 1993.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgain import SpatialGAINImputer
+    >>> rng = np.random.RandomState(0)
+    >>> images = rng.rand(8, 6, 6)
+    >>> images[rng.rand(8, 6, 6) < 0.2] = np.nan
+    >>> imputer = SpatialGAINImputer(max_epochs=2, random_state=0)
+    >>> completed = imputer.fit_transform(images)
+    >>> completed.shape
+    (8, 6, 6)
+    >>> bool(np.isnan(completed).any())
+    False
+    >>> imputer.image_shape_
+    (6, 6, 1)
+    """
+
+    _parameter_constraints = {
+        **BaseAdversarialImputer._parameter_constraints,
+        "image_shape": ["array-like", None],
+        "architecture": [StrOptions({"unet", "standard", "updown"})],
+        "channels": ["array-like", None],
+        "initial_fill": [StrOptions({"normconv", "noise"})],
+        "drop_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "adversarial": ["boolean"],
+        "hint_decay": [Interval(numbers.Real, 0, 1, closed="right")],
+        "scaling": [StrOptions({"feature", "channel"})],
+        # Batch normalisation needs two samples per training batch.
+        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        image_shape=None,
+        architecture="unet",
+        channels=None,
+        initial_fill="normconv",
+        drop_rate=0.2,
+        adversarial=True,
+        alpha=10,
+        hint_rate=0.9,
+        hint_decay=1.0,
+        hint_mechanism="paper",
+        noise_scale=0.01,
+        scaling="feature",
+        learning_rate=1e-3,
+        batch_size=64,
+        max_epochs=15,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        missing_values=np.nan,
+        add_indicator=False,
+        keep_empty_features=False,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.image_shape = image_shape
+        self.architecture = architecture
+        self.channels = channels
+        self.initial_fill = initial_fill
+        self.drop_rate = drop_rate
+        self.adversarial = adversarial
+        self.alpha = alpha
+        self.hint_rate = hint_rate
+        self.hint_decay = hint_decay
+        self.hint_mechanism = hint_mechanism
+        self.noise_scale = noise_scale
+        self.scaling = scaling
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.missing_values = missing_values
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------- N-D input
+    @staticmethod
+    def _as_rows(X):
+        """``(rows, sample_shape)``: N-D arrays flattened, 2-D input untouched."""
+        # Only arrays and nested lists can be N-D; everything else (frames,
+        # sparse matrices, array-likes) goes to validation untouched.
+        if isinstance(X, (list, tuple)):
+            X_array = np.asarray(X)
+            if X_array.ndim < 3 or X_array.dtype == object:
+                return X, None
+            X = X_array
+        elif not isinstance(X, np.ndarray) or X.ndim < 3:
+            return X, None
+        if X.ndim > 4:
+            raise ValueError(
+                f"X must be 2-D (n_samples, H*W*C), 3-D (n, H, W) or 4-D (n, H, W, C); got "
+                f"shape {X.shape}."
+            )
+        return X.reshape(X.shape[0], -1), X.shape[1:]
+
+    def _check_sample_shape(self, shape):
+        """Check that N-D input after ``fit`` holds images of the fitted shape."""
+        check_is_fitted(self)
+        height, width, n_channels = self.image_shape_
+        allowed = {(height, width, n_channels)} | ({(height, width)} if n_channels == 1 else set())
+        if tuple(shape) not in allowed:
+            raise ValueError(
+                f"X has images of shape {tuple(shape)}, but {type(self).__name__} was fitted "
+                f"on images of shape {self.image_shape_} (H, W, C)."
+            )
+
+    def _as_images(self, X_out, shape):
+        if shape is None:
+            return X_out
+        return X_out.reshape((X_out.shape[0],) + tuple(shape))
+
+    def fit(self, X, y=None):
+        """Fit the imputer on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            Images or rows with missing entries marked by ``missing_values``.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        rows, self._fit_sample_shape = self._as_rows(X)
+        return super().fit(rows)
+
+    def fit_transform(self, X, y=None):
+        """Fit on ``X`` and return it completed, in the shape of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            Images or rows with missing entries marked by ``missing_values``.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        X_imputed : ndarray
+            ``X`` completed, formatted as by :meth:`transform`.
+        """
+        rows, self._fit_sample_shape = self._as_rows(X)
+        return self._as_images(super().fit_transform(rows), self._fit_sample_shape)
+
+    def transform(self, X):
+        """Impute all missing pixels of ``X``, in batches on ``device_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            Images of the shape seen in ``fit``, or their rows.
+
+        Returns
+        -------
+        X_imputed : ndarray
+            ``X`` with missing entries imputed and observed entries
+            unchanged, in the shape of ``X``. For 2-D input, features with no
+            observed value in ``fit`` are dropped unless
+            ``keep_empty_features=True`` and the missing indicator is
+            appended when ``add_indicator=True``.
+        """
+        rows, shape = self._as_rows(X)
+        if shape is not None:
+            self._check_sample_shape(shape)
+        return self._as_images(super().transform(rows), shape)
+
+    def score(self, X, y=None):
+        """Minus the scaled RMSE on a seeded 20% of hidden observed entries.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            Images or rows with missing entries marked by ``missing_values``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Minus the RMSE on the hidden entries, on the [0, 1] scale.
+        """
+        rows, shape = self._as_rows(X)
+        if shape is not None:
+            self._check_sample_shape(shape)
+        return super().score(rows)
+
+    def sample(self, X, n_draws=5, random_state=None):
+        """Multiple imputation: ``n_draws`` completions of ``X``.
+
+        With ``initial_fill="normconv"`` the generator input holds no noise,
+        so the draws are identical; use ``initial_fill="noise"`` for a spread.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            Data to complete.
+        n_draws : int, default=5
+            Number of completions to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the noise of the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_draws, n_samples, ...)
+            The completions, each as :meth:`transform` would format it.
+        """
+        rows, shape = self._as_rows(X)
+        if shape is not None:
+            self._check_sample_shape(shape)
+        draws = super().sample(rows, n_draws=n_draws, random_state=random_state)
+        if shape is None:
+            return draws
+        return draws.reshape(draws.shape[:2] + tuple(shape))
+
+    # ------------------------------------------------------------ layout
+    def _resolve_layout(self, n_features):
+        """Set ``image_shape_`` and ``n_padded_`` from the input and parameters."""
+        sample_shape = getattr(self, "_fit_sample_shape", None)
+        if self.image_shape is not None:
+            shape = tuple(np.asarray(self.image_shape).ravel().tolist())
+            if len(shape) not in (2, 3) or not all(
+                isinstance(s, numbers.Integral) and s >= 1 for s in shape
+            ):
+                raise ValueError(
+                    f"image_shape must be (H, W) or (H, W, C) of positive integers; got "
+                    f"{self.image_shape!r}."
+                )
+            shape = shape if len(shape) == 3 else shape + (1,)
+            if int(np.prod(shape)) != n_features:
+                raise ValueError(
+                    f"image_shape={self.image_shape!r} holds {int(np.prod(shape))} values per "
+                    f"image, but X has {n_features} features per sample."
+                )
+            if sample_shape is not None and tuple(sample_shape) not in {shape, shape[:2]}:
+                raise ValueError(
+                    f"image_shape={self.image_shape!r} does not match the shape of the images "
+                    f"in X, {tuple(sample_shape)}."
+                )
+        elif sample_shape is not None:
+            shape = tuple(int(s) for s in sample_shape)
+            shape = shape if len(shape) == 3 else shape + (1,)
+        else:
+            side = math.isqrt(n_features)
+            side += side * side < n_features
+            shape = (side, side, 1)
+        self.image_shape_ = tuple(int(s) for s in shape)
+        self.n_padded_ = int(np.prod(shape)) - n_features
+        if sample_shape is not None and self.add_indicator:
+            raise ValueError(
+                "add_indicator=True appends columns, which N-D images cannot hold; pass X as "
+                "2-D rows of shape (n_samples, H*W*C) with image_shape instead."
+            )
+
+    def _to_layout(self, array):
+        # Rows (n, F) -> images (n, C, H, W); padded cells are 0 in values and
+        # in masks, i.e. "missing", and weighted 0 by _valid_cells.
+        height, width, n_channels = self.image_shape_
+        tensor = torch.as_tensor(np.asarray(array), dtype=torch.float32)
+        if self.n_padded_:
+            tensor = F.pad(tensor, (0, self.n_padded_))
+        tensor = tensor.reshape(-1, height, width, n_channels)
+        return tensor.permute(0, 3, 1, 2).contiguous()
+
+    def _from_layout(self, tensor):
+        rows = tensor.detach().permute(0, 2, 3, 1).reshape(tensor.shape[0], -1)
+        rows = rows[:, : self.n_features_in_]
+        return rows.cpu().numpy().astype(np.float64)
+
+    def _valid_cells(self, n_samples):
+        if not self.n_padded_:
+            return None
+        valid = np.ones((1, self.n_features_in_))
+        return self._to_layout(valid).expand(n_samples, -1, -1, -1)
+
+    # ----------------------------------------------------------- scaling
+    def _fit_scaler(self, X, missing):
+        # The first hook after validation: the layout is fixed here because
+        # channel-wise scaling needs it.
+        self._resolve_layout(X.shape[1])
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to train its batch-normalised "
+                f"networks; got 1 sample."
+            )
+        if self.adversarial is False and self.drop_rate == 0:
+            raise ValueError(
+                "adversarial=False needs drop_rate > 0: with no observed pixel hidden from the "
+                "generator, the reconstruction loss only teaches it to copy its input."
+            )
+        self.channels_ = self._resolve_channels()
+        super()._fit_scaler(X, missing)
+        if self.scaling == "channel":
+            self._fit_channel_scaler(X, missing)
+        sample_shape = getattr(self, "_fit_sample_shape", None)
+        if sample_shape is not None and self._empty_features.any() and not (
+            self.keep_empty_features
+        ):
+            raise ValueError(
+                f"{int(self._empty_features.sum())} pixels of the images have no observed value "
+                "and N-D output cannot drop them: use scaling='channel' to impute them from "
+                "their neighbours, or keep_empty_features=True to set them to 0."
+            )
+
+    def _fit_channel_scaler(self, X, missing):
+        n_channels = self.image_shape_[2]
+        channel = np.arange(X.shape[1]) % n_channels
+        data_min = np.zeros(X.shape[1])
+        data_range = np.ones(X.shape[1])
+        empty = np.zeros(X.shape[1], dtype=bool)
+        for c in range(n_channels):
+            cols = channel == c
+            observed = X[:, cols][~missing[:, cols]]
+            if observed.size == 0:
+                empty[cols] = True
+                continue
+            low, high = observed.min(), observed.max()
+            data_min[cols] = low
+            data_range[cols] = high - low if high > low else 1.0
+        self.data_min_ = data_min
+        self.data_range_ = data_range
+        # Every pixel of a channel with any observed value is imputed.
+        self._empty_features = empty
+        if hasattr(self, "_constant_features"):
+            self._constant_features = np.zeros(X.shape[1], dtype=bool)
+
+    def _resolve_channels(self):
+        if self.channels is None:
+            return _DEFAULT_CHANNELS[self.architecture]
+        channels = tuple(np.asarray(self.channels).ravel().tolist())
+        if not channels or not all(isinstance(c, numbers.Integral) and c >= 1 for c in channels):
+            raise ValueError(f"channels must be positive integers; got {self.channels!r}.")
+        if self.architecture == "updown" and len(channels) != 3:
+            raise ValueError(
+                f"architecture='updown' needs three channels; got channels={self.channels!r}."
+            )
+        return tuple(int(c) for c in channels)
+
+    # ----------------------------------------------------------- networks
+    def _build_networks(self, generator):
+        n_channels = self.image_shape_[2]
+        if self.architecture == "unet":
+            G = xavier_init(SpatialUNet(n_channels, self.channels_, residual=True), generator)
+            # A zero head makes the untrained generator return its input (the
+            # initial fill): training starts from the interpolation.
+            torch.nn.init.zeros_(G.head.weight)
+            D = SpatialUNet(n_channels, self.channels_, residual=False)
+        else:
+            net = SpatialStandardCNN if self.architecture == "standard" else SpatialUpDownCNN
+            G = xavier_init(net(n_channels, self.channels_), generator)
+            D = net(n_channels, self.channels_)
+        if not self.adversarial:
+            return G, None
+        return G, xavier_init(D, generator)
+
+    # ------------------------------------------------------ GAIN hooks
+    def _hint_rate_at(self, epoch):
+        return self.hint_rate * self.hint_decay**epoch
+
+    def _pixel_draw(self, like, generator):
+        """U(0, 1) draws, one per pixel, broadcast over the channels of ``like``."""
+        n, _, height, width = like.shape
+        draw = torch.rand((n, 1, height, width), generator=generator, device=like.device)
+        return draw.expand_as(like)
+
+    def _draw_hint_mask(self, mask, rate, generator):
+        return (self._pixel_draw(mask, generator) < rate).float()
+
+    def _generator_input(self, values, mask, generator):
+        if self.initial_fill == "noise":
+            return super()._generator_input(values, mask, generator)
+        return mask * values + (1 - mask) * normalized_convolution(values, mask)
+
+    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
+        """One step; with ``drop_rate`` the loss is on observed pixels hidden from G."""
+        if self.drop_rate > 0:
+            keep = (self._pixel_draw(m, gen) >= self.drop_rate).float()
+            m_in = m * keep
+            target = m - m_in
+        else:
+            m_in, target = m, m
+        w = torch.ones_like(m) if v is None else v.expand_as(m)
+        g = G(self._generator_input(x, m_in, gen), m_in)
+        x_hat = m_in * x + (1 - m_in) * g
+        mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
+        if D is None:
+            opt_g.zero_grad(set_to_none=True)
+            mse.backward()
+            opt_g.step()
+            return np.array([0.0, 0.0, mse.item()])
+
+        n_cells = w.sum().clamp_min(1.0)
+        h = self._hint(m_in, rate, gen)
+        d_prob = D(x_hat.detach(), h)
+        d_loss = -(w * (m_in * torch.log(d_prob + _EPS)
+                        + (1 - m_in) * torch.log(1 - d_prob + _EPS))).sum() / n_cells
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+
+        d_prob = D(x_hat, h)
+        adv_loss = -(w * (1 - m_in) * torch.log(d_prob + _EPS)).sum() / n_cells
+        g_loss = adv_loss + self.alpha * mse
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        return np.array([d_loss.item(), adv_loss.item(), mse.item()])
