@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
-from ._adversarial import _EPS, BaseAdversarialImputer
+from ._adversarial import BaseAdversarialImputer
 from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
 
 # Inner channels used when ``channels=None``: the paper's for its two nets, and
@@ -593,51 +593,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     def _hint_rate_at(self, epoch):
         return self.hint_rate * self.hint_decay**epoch
 
-    def _pixel_draw(self, like, generator):
-        """U(0, 1) draws, one per pixel, broadcast over the channels of ``like``."""
+    def _uniform_draws(self, like, generator):
+        # One draw per pixel, shared by its channels: the spatial hint and the
+        # dropped pixels hide or reveal whole pixels.
         n, _, height, width = like.shape
         draw = torch.rand((n, 1, height, width), generator=generator, device=like.device)
         return draw.expand_as(like)
-
-    def _draw_hint_mask(self, mask, rate, generator):
-        return (self._pixel_draw(mask, generator) < rate).float()
 
     def _generator_input(self, values, mask, generator):
         if self.initial_fill == "noise":
             return super()._generator_input(values, mask, generator)
         return mask * values + (1 - mask) * normalized_convolution(values, mask)
-
-    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
-        """One step; with ``drop_rate`` the loss is on observed pixels hidden from G."""
-        if self.drop_rate > 0:
-            keep = (self._pixel_draw(m, gen) >= self.drop_rate).float()
-            m_in = m * keep
-            target = m - m_in
-        else:
-            m_in, target = m, m
-        w = torch.ones_like(m) if v is None else v.expand_as(m)
-        g = G(self._generator_input(x, m_in, gen), m_in)
-        x_hat = m_in * x + (1 - m_in) * g
-        mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
-        if D is None:
-            opt_g.zero_grad(set_to_none=True)
-            mse.backward()
-            opt_g.step()
-            return np.array([0.0, 0.0, mse.item()])
-
-        n_cells = w.sum().clamp_min(1.0)
-        h = self._hint(m_in, rate, gen)
-        d_prob = D(x_hat.detach(), h)
-        d_loss = -(w * (m_in * torch.log(d_prob + _EPS)
-                        + (1 - m_in) * torch.log(1 - d_prob + _EPS))).sum() / n_cells
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-
-        d_prob = D(x_hat, h)
-        adv_loss = -(w * (1 - m_in) * torch.log(d_prob + _EPS)).sum() / n_cells
-        g_loss = adv_loss + self.alpha * mse
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        return np.array([d_loss.item(), adv_loss.item(), mse.item()])
