@@ -59,6 +59,8 @@ def environment():
         "torch_threads": torch.get_num_threads(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        # Other jobs on a shared machine slow every timing down; say how busy it was.
+        "load_average_1min": os.getloadavg()[0],
     }
     try:
         import sklearn

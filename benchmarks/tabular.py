@@ -41,8 +41,10 @@ def load_table(name, data_home=None):
     return fetch(data_home=data_home).data
 
 
-def methods(seed):
+def methods(seed, n_samples):
     """The compared imputers, freshly built for one seed."""
+    # The authors' code: 10000 steps of 128 rows, alpha=100, H = B*M, no early stopping.
+    original_epochs = max(1, round(10000 * 128 / n_samples))
     return {
         "SimpleImputer(mean)": SimpleImputer(strategy="mean"),
         "KNNImputer": KNNImputer(),
@@ -53,6 +55,10 @@ def methods(seed):
             random_state=seed,
         ),
         "GAINImputer": GAINImputer(random_state=seed),
+        "GAINImputer(original GAIN settings)": GAINImputer(
+            drop_rate=0, hint_mechanism="code", alpha=100, validation_fraction=0,
+            max_epochs=original_epochs, random_state=seed,
+        ),
         "SoftImputeFISTA": SoftImputeFISTA(random_state=seed),
     }
 
@@ -70,7 +76,7 @@ def run(quick=False, data_home=None, out_dir=None, seeds=None, datasets=("spam",
         data_min, data_range = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
         for seed in seeds:
             X_missing, hidden = mcar_hide(X, MISSING_RATE, seed)
-            for method, imputer in methods(seed).items():
+            for method, imputer in methods(seed, len(X)).items():
                 with Timer() as timer:
                     X_imputed = imputer.fit_transform(X_missing)
                 rmse = scaled_rmse(X, X_imputed, hidden, data_min, data_range)

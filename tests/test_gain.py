@@ -38,10 +38,11 @@ def test_hint_mechanisms(mechanism, values):
         assert abs(hint.sum().item() / mask.sum().item() - 0.7) < 0.02
 
 
-def test_learns_better_than_mean_imputation():
+@pytest.mark.parametrize("drop_rate", [0.0, 0.2])
+def test_learns_better_than_mean_imputation(drop_rate):
     X, X_missing, hidden = _correlated(n=300)
     gain = GAINImputer(
-        max_epochs=50, batch_size=32, random_state=0, validation_fraction=0
+        max_epochs=50, batch_size=32, drop_rate=drop_rate, random_state=0, validation_fraction=0
     ).fit_transform(X_missing)
     mean = SimpleImputer().fit_transform(X_missing)
     rmse_gain = np.sqrt(np.mean((gain - X)[hidden] ** 2))
@@ -63,7 +64,9 @@ def test_history_records_every_epoch():
 
 def test_reconstruction_loss_goes_down():
     _, X_missing, _ = _correlated(n=300)
-    est = GAINImputer(max_epochs=30, batch_size=32, validation_fraction=0, random_state=0).fit(X_missing)
+    est = GAINImputer(
+        max_epochs=30, batch_size=32, drop_rate=0, validation_fraction=0, random_state=0
+    ).fit(X_missing)
     mse = est.history_["mse"]
     assert mse[-1] < 0.5 * mse[0]
 
@@ -165,7 +168,8 @@ def test_verbose_shows_progress(capsys):
 @pytest.mark.parametrize(
     "param, value",
     [("alpha", -1), ("hint_rate", 1.5), ("hint_mechanism", "random"), ("learning_rate", 0),
-     ("batch_size", 0), ("max_epochs", 0), ("validation_fraction", 1.0), ("hidden_dim", 0)],
+     ("batch_size", 0), ("max_epochs", 0), ("validation_fraction", 1.0), ("hidden_dim", 0),
+     ("drop_rate", 1.0)],
 )
 def test_out_of_range_parameters(param, value):
     X = np.array([[1.0, np.nan], [2.0, 3.0], [3.0, 1.0]])
@@ -187,3 +191,23 @@ def test_paper_losses_only_see_entries_the_hint_hides():
     fitted_code = GAINImputer(hint_rate=1.0, hint_mechanism="code", max_epochs=2,
                               random_state=0).fit(X_missing)
     assert all(loss > 0 for loss in fitted_code.history_["adv_loss"])
+
+
+def test_drop_rate_trains_reconstruction_on_hidden_observed_entries(monkeypatch):
+    _, X_missing, _ = _correlated(n=64)
+    seen = []
+    original = GAINImputer._generator_input
+
+    def spy(self, values, mask, generator):
+        seen.append(mask.mean().item())
+        return original(self, values, mask, generator)
+
+    monkeypatch.setattr(GAINImputer, "_generator_input", spy)
+    GAINImputer(max_epochs=1, batch_size=64, drop_rate=0.5, validation_fraction=0,
+                random_state=0).fit(X_missing)
+    # 80% observed, half of it hidden from the generator during training.
+    assert seen[0] == pytest.approx(0.4, abs=0.05)
+    seen.clear()
+    GAINImputer(max_epochs=1, batch_size=64, drop_rate=0, validation_fraction=0,
+                random_state=0).fit(X_missing)
+    assert seen[0] == pytest.approx(0.8, abs=0.05)
