@@ -173,8 +173,42 @@ def test_channel_scaling_imputes_an_empty_pixel():
     assert X_out.shape == X.shape
     # Filled from its neighbours, in the data's units.
     assert np.all((X_out[:, 2, 3] >= 0) & (X_out[:, 2, 3] <= 1.5))
+    # Per-pixel scaling cannot scale a pixel it never saw; N-D output cannot drop it.
     with pytest.raises(ValueError, match="scaling='channel'"):
-        SpatialGAINImputer(**FAST).fit(X)
+        SpatialGAINImputer(scaling="feature", **FAST).fit(X)
+
+
+def test_auto_scaling_is_per_channel_for_images_and_per_feature_for_tables():
+    X = _with_holes((10, 4, 4, 2)) * np.arange(1, 33).reshape(4, 4, 2)
+    images = SpatialGAINImputer(**FAST).fit(X)
+    # One range per channel for images ...
+    assert len(np.unique(images.data_range_[0::2])) == 1
+    assert len(np.unique(images.data_range_[1::2])) == 1
+    # ... one per column for tables.
+    table = SpatialGAINImputer(**FAST).fit(X.reshape(10, 32))
+    assert len(np.unique(table.data_range_)) > 2
+
+
+def test_patch_training_takes_one_step_per_crop(monkeypatch):
+    from skgain._adversarial import BaseAdversarialImputer
+
+    shapes = []
+    original = BaseAdversarialImputer._train_step
+
+    def spy(self, G, D, opt_g, opt_d, x, *args):
+        shapes.append(tuple(x.shape[-2:]))
+        return original(self, G, D, opt_g, opt_d, x, *args)
+
+    monkeypatch.setattr(BaseAdversarialImputer, "_train_step", spy)
+    X = _with_holes((16, 8, 12))
+    params = {**FAST, "batch_size": 16, "max_epochs": 1}
+    X_out = SpatialGAINImputer(patch_size=4, **params).fit_transform(X)
+    # One batch of 16 images: (8 // 4) * (12 // 4) = 6 steps on 4x4 crops.
+    assert shapes == [(4, 4)] * 6
+    _assert_observed_kept(X, X_out)
+    shapes.clear()
+    SpatialGAINImputer(patch_size=20, **params).fit(X)  # larger than the images
+    assert shapes == [(8, 12)]
 
 
 # ---------------------------------------------------------------- errors
