@@ -14,6 +14,7 @@ Run with ``python -m benchmarks speed [--quick]``.
 import inspect
 import os
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -28,7 +29,7 @@ from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 import skgain
 from skgain._base import BaseImputer
 
-from ._common import environment, markdown_table, write_results
+from ._common import REPO, environment, markdown_table, write_results
 from ._memory import PeakMemory
 
 NAME = "speed"
@@ -181,11 +182,23 @@ def warm_up(classes, devices):
     for name, cls in classes.items():
         for device in devices:
             if name in IMAGE_IMPUTERS:
-                _configure(cls, device, 1, scaling="channel").fit_transform(images)
+                _configure(cls, device, 1).fit_transform(images)
             elif name in SINGLE_IMAGE_IMPUTERS:
                 _configure(cls, device, 1, patch_size=8, min_crops=2).fit_transform(image)
             else:
                 _configure(cls, device, 1).fit_transform(X)
+
+
+def code_version():
+    """The git commit of this checkout, with "+changes" when the tree is not clean."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if dirty.strip() else "")
 
 
 def _load_average():
@@ -231,12 +244,10 @@ def cases(settings, devices):
             if name not in IMAGE_IMPUTERS:
                 continue
             for device in devices:
-                # Per-channel scaling, as for photos: a pixel missing in
-                # every image is then imputed from its neighbours.
                 yield {"estimator": name, "data": data, "device": device,
                        "X": images, "n_units": n_images, "unit": "images",
                        "make": lambda cls=cls, device=device: _configure(
-                           cls, device, settings["epochs"], scaling="channel")}
+                           cls, device, settings["epochs"])}
     for size, patch_size in settings["zero_shot"]:
         image = make_damaged_image(size, patch_size)
         data = f"1 image {size} x {size}, {patch_size} px crops"
@@ -287,7 +298,8 @@ def to_markdown(rows, mode, env, settings):
         markdown_table(header, lines),
         "",
         f"Mode: **{mode}**, measured {env['date']} on CPU {hardware}; GPU: {gpu}; "
-        f"torch {env['torch']}, scikit-learn {env.get('sklearn', '?')}.",
+        f"torch {env['torch']}, scikit-learn {env.get('sklearn', '?')}"
+        + (f", skgain at commit {env['code']}." if env.get("code") else "."),
         "",
         "The GAIN and SpatialGAIN papers report no timings, so this table has no paper column.",
         f"Data are synthetic, with {MISSING_RATE:.0%} of entries missing completely at random. "
@@ -391,7 +403,7 @@ def run(quick=False, data_home=None, out_dir=None):
             print(f"speed: {row['estimator']} on {row['data']} failed: {row['error']}",
                   file=sys.stderr)
         rows.append(row)
-    env = {**environment(), "cpu": cpu_model()}
+    env = {**environment(), "cpu": cpu_model(), "code": code_version()}
     if load_before is not None:
         env["load_average"] = [load_before, _load_average()]
     # Passed in the payload so that the JSON names the CPU model too.

@@ -28,14 +28,12 @@ faces_missing = np.where(hidden, np.nan, faces)
 rows_missing = faces_missing.reshape(len(faces), -1)
 
 # %%
-# SpatialGAIN takes the images as a 3-D array and returns the same shape.
-# ``scaling="channel"`` scales all pixels of an image channel together, which
-# suits photographs. The other imputers take one row per face.
+# SpatialGAIN takes the images as a 3-D array and returns the same shape
+# (for images it scales all pixels of a channel together). The other
+# imputers take one row per face.
 
 completed = {
-    "SpatialGAIN": SpatialGAINImputer(
-        max_epochs=5, scaling="channel", random_state=0
-    ).fit_transform(faces_missing),
+    "SpatialGAIN": SpatialGAINImputer(max_epochs=5, random_state=0).fit_transform(faces_missing),
     "GAIN": GAINImputer(max_epochs=30, random_state=0).fit_transform(rows_missing),
     "SoftImpute-FISTA": SoftImputeFISTA(random_state=0).fit_transform(rows_missing),
     "mean": SimpleImputer().fit_transform(rows_missing),
