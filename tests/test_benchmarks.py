@@ -127,3 +127,14 @@ def test_skgain_imputers_lists_public_imputers():
     found = speed.skgain_imputers()
     assert "GAINImputer" in found and "SoftImputeFISTA" in found
     assert all(name in skgain.__all__ for name in found)
+
+
+def test_every_experiment_has_the_runner_signature():
+    # The runner calls run(quick=..., data_home=..., out_dir=...) on each module.
+    import inspect
+
+    for name in runner.available():
+        parameters = inspect.signature(runner.load(name).run).parameters
+        for argument in ("quick", "data_home", "out_dir"):
+            assert argument in parameters, f"benchmarks/{name}.py run() lacks {argument}"
+        assert parameters["quick"].default is False
