@@ -90,10 +90,10 @@ def results_pages(results=RESULTS, destination=RESULTS_COPY):
     results, destination = Path(results), Path(destination)
     if destination.exists():
         shutil.rmtree(destination)
-    destination.mkdir(parents=True)
+    # Everything is copied (figures in subfolders, JSON files a table links
+    # to), so that relative links in the tables resolve.
+    shutil.copytree(results, destination)
     names = sorted(path.stem for path in results.glob("*.md"))
-    for path in results.glob("*.png"):
-        shutil.copy2(path, destination / path.name)
     for name in names:
         text = (results / f"{name}.md").read_text()
         if not text.lstrip().startswith("# "):

@@ -86,7 +86,7 @@ def test_results_pages_copy_tables_and_figures(tmp_path):
     assert "![alpha](alpha.png)" in alpha          # the figure it did not show
     assert (out / "beta.md").read_text().count("beta.png") == 1
     copied = sorted(p.name for p in out.iterdir())
-    assert copied == ["alpha.md", "alpha.png", "beta.md", "beta.png"]
+    assert copied == ["alpha.json", "alpha.md", "alpha.png", "beta.md", "beta.png"]
     # An empty results folder still gives the page something to show.
     (results / "alpha.md").unlink()
     (results / "beta.md").unlink()
