@@ -76,7 +76,8 @@ def test_nd_input_accepts_2d_rows_after_fit():
 def test_every_network_and_fill(architecture, initial_fill):
     X = _with_holes((10, 7, 9))  # odd sizes exercise pooling and cropping
     X_out = SpatialGAINImputer(
-        architecture=architecture, initial_fill=initial_fill, channels=(4, 4, 4), **FAST
+        architecture=architecture, initial_fill=initial_fill, channels=(4, 4, 4),
+        adversarial=True, **FAST
     ).fit_transform(X)
     _assert_observed_kept(X, X_out)
 
@@ -159,7 +160,8 @@ def test_autoencoder_mode_has_no_discriminator():
 
 def test_paper_configuration_trains_discriminator():
     imputer = SpatialGAINImputer(
-        architecture="standard", initial_fill="noise", drop_rate=0, **FAST
+        architecture="standard", initial_fill="noise", drop_rate=0, adversarial=True,
+        patch_size=None, **FAST
     ).fit(_with_holes((10, 6, 6)))
     assert imputer.channels_ == (64, 32, 16)
     assert isinstance(imputer._discriminator_net, torch.nn.Module)
