@@ -6,11 +6,21 @@ seconds, for scikit-learn's imputers and skgain's.
 
     python -m benchmarks.tabular            # full: 5 seeds, every method
     python -m benchmarks.tabular --quick    # 1 seed, 2000-row subsets
+
+On two cores the tables can run side by side and be merged:
+
+    python -m benchmarks.tabular --dataset spam --records spam.json &
+    python -m benchmarks.tabular --dataset letter --records letter.json
+    python -m benchmarks.tabular --records spam.json,letter.json
 """
 
 import argparse
+import json
+import os
+from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
@@ -65,6 +75,12 @@ def methods(seed, n_samples):
 
 def run(quick=False, data_home=None, out_dir=None, seeds=None, datasets=("spam", "letter")):
     """Run the comparison and write ``tabular.json`` and ``tabular.md``."""
+    records = measure(quick, data_home, seeds, datasets)
+    return report(records, quick, out_dir)
+
+
+def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter")):
+    """Fit every method on every dataset and seed; one record per fit."""
     data_home = data_home or default_data_home()
     seeds = list(seeds if seeds is not None else (range(1) if quick else range(5)))
     subset = 2000 if quick else None
@@ -86,11 +102,24 @@ def run(quick=False, data_home=None, out_dir=None, seeds=None, datasets=("spam",
                 elif isinstance(imputer, SoftImputeFISTA):
                     extra = {"iterations": imputer.n_iter_, "rank": imputer.rank_}
                 records.append({"dataset": name, "seed": seed, "method": method,
-                                "rmse": rmse, "seconds": timer.seconds, **extra})
+                                "rmse": rmse, "seconds": timer.seconds,
+                                "torch_threads": torch.get_num_threads(),
+                                "load_average_1min": os.getloadavg()[0], **extra})
                 print(f"{name:6s} seed={seed} {method:32s} rmse={rmse:.4f} "
                       f"{timer.seconds:7.1f}s {extra}", flush=True)
+    return records
+
+
+def report(records, quick, out_dir=None):
+    """Summarise ``records`` and write ``tabular.json`` and ``tabular.md``."""
+    datasets = list(dict.fromkeys(r["dataset"] for r in records))
+    seeds = sorted(set(r["seed"] for r in records))
     summary = summarise(records, datasets)
     mode = "quick (1 seed, 2000-row subsets)" if quick else f"full ({len(seeds)} seeds, all rows)"
+    threads = sorted(set(r.get("torch_threads", 0) for r in records))
+    loads = [r.get("load_average_1min", np.nan) for r in records]
+    mode += (f"; torch threads {threads}; 1-minute load average during the fits "
+             f"{np.nanmin(loads):.1f}-{np.nanmax(loads):.1f} on {os.cpu_count()} cores")
     markdown = render(summary, datasets, mode)
     write_results("tabular", {"mode": mode, "missing_rate": MISSING_RATE, "seeds": seeds,
                               "summary": summary, "records": records}, markdown, out_dir)
@@ -162,9 +191,22 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
+    parser.add_argument("--dataset", choices=["spam", "letter"], default=None,
+                        help="measure one table only and save its records to --records")
+    parser.add_argument("--records", default=None,
+                        help="with --dataset: JSON file for the records; without: "
+                             "comma-separated record files to merge into one report")
     args = parser.parse_args(argv)
     seeds = range(args.seeds) if args.seeds else None
-    run(quick=args.quick, data_home=args.data_home, out_dir=args.out, seeds=seeds)
+    if args.dataset:
+        # One table per process lets two tables run side by side on two cores.
+        records = measure(args.quick, args.data_home, seeds, (args.dataset,))
+        Path(args.records).write_text(json.dumps(records, indent=1))
+    elif args.records:
+        records = sum((json.loads(Path(p).read_text()) for p in args.records.split(",")), [])
+        report(records, args.quick, args.out)
+    else:
+        run(quick=args.quick, data_home=args.data_home, out_dir=args.out, seeds=seeds)
 
 
 if __name__ == "__main__":

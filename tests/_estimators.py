@@ -1,6 +1,6 @@
 """Fast configurations of the public imputers, shared by the test files."""
 
-from skgain import GAINImputer, SoftImputeFISTA
+from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
 
 
 def table_imputers():
@@ -8,6 +8,8 @@ def table_imputers():
     return [
         GAINImputer(max_epochs=3, batch_size=16, random_state=0),
         SoftImputeFISTA(max_iter=30, random_state=0),
+        # A table is reshaped into small images (zero-padded to a square).
+        SpatialGAINImputer(max_epochs=2, batch_size=8, random_state=0),
     ]
 
 
