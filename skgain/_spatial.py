@@ -260,6 +260,15 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     False
     >>> imputer.image_shape_
     (6, 6, 1)
+
+    The paper's configuration:
+
+    >>> paper = SpatialGAINImputer(
+    ...     architecture="standard", initial_fill="noise", drop_rate=0,
+    ...     adversarial=True, patch_size=None, batch_size=64, max_epochs=2,
+    ...     random_state=0)
+    >>> paper.fit_transform(images).shape
+    (8, 6, 6)
     """
 
     _parameter_constraints = {
