@@ -79,8 +79,13 @@ def run(quick=False, data_home=None, out_dir=None, seeds=None, datasets=("spam",
     return report(records, quick, out_dir)
 
 
-def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter")):
-    """Fit every method on every dataset and seed; one record per fit."""
+def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter"),
+            records_path=None):
+    """Fit every method on every dataset and seed; one record per fit.
+
+    With ``records_path`` the records are saved after every fit, so a long run
+    stopped early keeps what it measured.
+    """
     data_home = data_home or default_data_home()
     seeds = list(seeds if seeds is not None else (range(1) if quick else range(5)))
     subset = 2000 if quick else None
@@ -105,6 +110,8 @@ def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter")
                                 "rmse": rmse, "seconds": timer.seconds,
                                 "torch_threads": torch.get_num_threads(),
                                 "load_average_1min": os.getloadavg()[0], **extra})
+                if records_path is not None:
+                    Path(records_path).write_text(json.dumps(records, indent=1))
                 print(f"{name:6s} seed={seed} {method:32s} rmse={rmse:.4f} "
                       f"{timer.seconds:7.1f}s {extra}", flush=True)
     return records
@@ -113,15 +120,16 @@ def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter")
 def report(records, quick, out_dir=None):
     """Summarise ``records`` and write ``tabular.json`` and ``tabular.md``."""
     datasets = list(dict.fromkeys(r["dataset"] for r in records))
-    seeds = sorted(set(r["seed"] for r in records))
     summary = summarise(records, datasets)
-    mode = "quick (1 seed, 2000-row subsets)" if quick else f"full ({len(seeds)} seeds, all rows)"
+    counts = ", ".join(f"{name} {summary[name][next(iter(summary[name]))]['n_seeds']}"
+                       for name in datasets)
+    mode = ("quick (2000-row subsets" if quick else "full (all rows") + f"; seeds: {counts})"
     threads = sorted(set(r.get("torch_threads", 0) for r in records))
     loads = [r.get("load_average_1min", np.nan) for r in records]
     mode += (f"; torch threads {threads}; 1-minute load average during the fits "
              f"{np.nanmin(loads):.1f}-{np.nanmax(loads):.1f} on {os.cpu_count()} cores")
     markdown = render(summary, datasets, mode)
-    write_results("tabular", {"mode": mode, "missing_rate": MISSING_RATE, "seeds": seeds,
+    write_results("tabular", {"mode": mode, "missing_rate": MISSING_RATE,
                               "summary": summary, "records": records}, markdown, out_dir)
     print(markdown)
     return {"summary": summary, "records": records}
@@ -131,12 +139,18 @@ def summarise(records, datasets):
     summary = {}
     for name in datasets:
         rows = [r for r in records if r["dataset"] == name]
+        all_methods = set(r["method"] for r in rows)
+        # Only seeds on which every method finished, so each row sees the same masks.
+        complete = {seed for seed in {r["seed"] for r in rows}
+                    if {r["method"] for r in rows if r["seed"] == seed} == all_methods}
+        rows = [r for r in rows if r["seed"] in complete]
         for method in dict.fromkeys(r["method"] for r in rows):
             sel = [r for r in rows if r["method"] == method]
             rmse_mean, rmse_std = mean_std([r["rmse"] for r in sel])
             sec_mean, _ = mean_std([r["seconds"] for r in sel])
             summary.setdefault(name, {})[method] = {
                 "rmse_mean": rmse_mean, "rmse_std": rmse_std, "seconds_mean": sec_mean,
+                "n_seeds": len(sel),
             }
     return summary
 
@@ -200,8 +214,7 @@ def main(argv=None):
     seeds = range(args.seeds) if args.seeds else None
     if args.dataset:
         # One table per process lets two tables run side by side on two cores.
-        records = measure(args.quick, args.data_home, seeds, (args.dataset,))
-        Path(args.records).write_text(json.dumps(records, indent=1))
+        measure(args.quick, args.data_home, seeds, (args.dataset,), records_path=args.records)
     elif args.records:
         records = sum((json.loads(Path(p).read_text()) for p in args.records.split(",")), [])
         report(records, args.quick, args.out)

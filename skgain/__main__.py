@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.impute import SimpleImputer
 
-from skgain import GAINImputer, SoftImputeFISTA
+from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
 
 
 def main():
@@ -23,6 +23,8 @@ def main():
         "SimpleImputer(mean)": SimpleImputer(),
         "SoftImputeFISTA": SoftImputeFISTA(random_state=0),
         "GAINImputer": GAINImputer(random_state=0),
+        # The 64 columns are 8x8 images: SpatialGAIN infers the square shape.
+        "SpatialGAINImputer": SpatialGAINImputer(random_state=0),
     }
     print(f"digits: {X.shape[0]} images of 8x8 pixels, 20% of the pixels hidden")
     print(f"{'imputer':28s} {'RMSE':>8s} {'seconds':>8s}")
