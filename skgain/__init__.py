@@ -3,6 +3,7 @@
 from ._gain import GAINImputer
 from ._soft_impute import SoftImputeFISTA
 from ._spatial import SpatialGAINImputer
+from ._zero_shot import ZeroShotSpatialImputer, nearest_patch_fill
 
 __version__ = "0.1.0.dev0"
 
@@ -10,5 +11,7 @@ __all__ = [
     "GAINImputer",
     "SoftImputeFISTA",
     "SpatialGAINImputer",
+    "ZeroShotSpatialImputer",
+    "nearest_patch_fill",
     "__version__",
 ]
