@@ -66,9 +66,11 @@ class GAINImputer(BaseAdversarialImputer):
         Fraction of the observed entries held out of training to measure a
         validation RMSE after every epoch, for early stopping. 0 disables
         early stopping and trains for ``max_epochs`` epochs.
-    n_iter_no_change : int, default=25
+    n_iter_no_change : int, default=50
         Stop when the validation RMSE has not improved by ``tol`` for this
-        many epochs; the generator weights of the best epoch are kept.
+        many epochs; the generator weights of the best epoch are kept. The
+        patience is long because GAIN's validation error can sit on a
+        plateau for dozens of epochs before it falls again (seen on spam).
     tol : float, default=1e-4
         Minimum improvement of the validation RMSE (on the [0, 1] scale).
     categorical_features : array-like of int or bool, default=None
@@ -162,7 +164,7 @@ class GAINImputer(BaseAdversarialImputer):
         batch_size=128,
         max_epochs=300,
         validation_fraction=0.1,
-        n_iter_no_change=25,
+        n_iter_no_change=50,
         tol=1e-4,
         categorical_features=None,
         missing_values=np.nan,
