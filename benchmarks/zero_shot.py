@@ -21,7 +21,6 @@ numbers.
 
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -50,6 +49,9 @@ SETTINGS = {
               "estimator": {"max_epochs": 3}},
     "full": {"images": None, "seeds": [0, 1, 2, 3, 4], "estimator": {}},
 }
+
+MODE_TEXT = {"quick": "3 images, 1 seed, 3 epochs",
+             "full": "all 9 images, 5 seeds, the estimator's defaults"}
 
 # The paper's Table 2 (RMSE on A's hidden pixels, its own images).
 PAPER = {"mcar": {"ZeroShot (SpatialGAIN)": 0.090, "SoftImputeFISTA": 0.054, "NN": 0.143},
@@ -117,7 +119,7 @@ def to_markdown(results, mode, env, settings):
     lines = [
         "# Zero-shot imputation of a 64x64 region (SpatialGAIN paper, Experiment 2)",
         "",
-        f"Mode: **{mode}** ({'3 images, 1 seed, 3 epochs' if mode == 'quick' else 'all 9 images, 5 seeds, defaults'}). "
+        f"Mode: **{mode}** ({MODE_TEXT[mode]}). "
         f"Hardware: {env['cpu']} ({env['cpu_count']} cores, torch threads "
         f"{env['torch_threads']}), CUDA: {env['cuda'] or 'none'}; load average during the run "
         f"{env.get('load_average', '?')} (the CPU was shared with other jobs, so the "

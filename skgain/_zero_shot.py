@@ -95,7 +95,7 @@ def region_windows(region, patch_size):
             positions.append(origin + extent - patch_size)
         return positions
 
-    return [(t, l) for t in starts(top, height) for l in starts(left, width)]
+    return [(t, lf) for t in starts(top, height) for lf in starts(left, width)]
 
 
 def crop_positions(image_shape, patch_size, regions, *, stride=1, n_crops=None,
@@ -172,13 +172,13 @@ def crop_distances(image, observed, target, target_observed, positions, patch_si
     """
     distances = np.empty(len(positions))
     for start in range(0, len(positions), chunk):
-        block = positions[start : start + chunk]
+        block = positions[start:start + chunk]
         crops = gather_crops(image, block, patch_size)
         both = gather_crops(observed[..., None], block, patch_size)[..., 0] & target_observed
         pixel = np.sqrt(((crops - target) ** 2).sum(axis=-1))
         counts = both.sum(axis=(1, 2))
         with np.errstate(invalid="ignore", divide="ignore"):
-            distances[start : start + len(block)] = np.where(
+            distances[start:start + len(block)] = np.where(
                 counts > 0, (pixel * both).sum(axis=(1, 2)) / counts, np.inf
             )
     return distances
@@ -210,7 +210,7 @@ def _merge_boxes(boxes):
                     break
             if merged:
                 break
-    return sorted((t, l, b - t, r - l) for t, l, b, r in boxes)
+    return sorted((t, lf, b - t, r - lf) for t, lf, b, r in boxes)
 
 
 def target_regions(missing, patch_size, region=None):
@@ -223,8 +223,8 @@ def target_regions(missing, patch_size, region=None):
         return find_regions(missing, patch_size)
     top, left, height, width = region
     outside = missing.copy()
-    outside[top : top + height, left : left + width] = False
-    boxes = [[t, l, t + h, l + w] for t, l, h, w in find_regions(outside, patch_size)]
+    outside[top:top + height, left:left + width] = False
+    boxes = [[t, lf, t + h, lf + w] for t, lf, h, w in find_regions(outside, patch_size)]
     return _merge_boxes(boxes + [[top, left, top + height, left + width]])
 
 
@@ -336,12 +336,12 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
             )
         todo = missing.copy()
         for top, left, height, width in regions:
-            for t, l in region_windows((top, left, height, width), size):
-                window = (slice(t, t + size), slice(l, l + size))
+            for t, lf in region_windows((top, left, height, width), size):
+                window = (slice(t, t + size), slice(lf, lf + size))
                 d = crop_distances(values, ~pixel_missing, values[window],
                                    ~pixel_missing[window], positions, size)
                 best = positions[np.argmin(np.where(np.isfinite(d), d, np.inf))]
-                source = values[best[0] : best[0] + size, best[1] : best[1] + size]
+                source = values[best[0]:best[0] + size, best[1]:best[1] + size]
                 hole = todo[window]
                 filled[window][hole] = source[hole]
                 todo[window] = False
@@ -760,8 +760,8 @@ class ZeroShotSpatialImputer(BaseImputer):
             region = check_region(tuple(np.asarray(region).ravel().tolist()), pixel_missing.shape)
             if region[2] < size or region[3] < size:
                 # A region smaller than a window is grown like a detected one.
-                t, l, h, w = region
-                grown = _grow([t, l, t + h, l + w], size, pixel_missing.shape)
+                t, lf, h, w = region
+                grown = _grow([t, lf, t + h, lf + w], size, pixel_missing.shape)
                 region = (grown[0], grown[1], grown[2] - grown[0], grown[3] - grown[1])
         return target_regions(pixel_missing, size, region)
 
@@ -787,9 +787,9 @@ class ZeroShotSpatialImputer(BaseImputer):
         distances = np.full(len(positions), np.nan)
         if windows:
             distances = np.min([
-                crop_distances(image, pixel_observed, image[t : t + size, l : l + size],
-                               pixel_observed[t : t + size, l : l + size], positions, size)
-                for t, l in windows
+                crop_distances(image, pixel_observed, image[t:t + size, lf:lf + size],
+                               pixel_observed[t:t + size, lf:lf + size], positions, size)
+                for t, lf in windows
             ], axis=0)
             kept = prune_crops(distances, self.beta)
         else:
@@ -815,7 +815,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         if len(train) < 2:
             # Batch normalisation needs two samples: a lone crop trains as two copies.
             train = np.repeat(train, 2, axis=0)
-        holes = np.array([~pixel_observed[t : t + size, l : l + size] for t, l in windows])
+        holes = np.array([~pixel_observed[t:t + size, lf:lf + size] for t, lf in windows])
         holes = holes[holes.any(axis=(1, 2))] if len(holes) else holes
         use_patterns = self.train_mask == "target" and len(holes) > 0
         rate = self.mask_rate
@@ -872,9 +872,9 @@ class ZeroShotSpatialImputer(BaseImputer):
         windows = [w for r in self._regions_for(pixel_missing, size)
                    for w in region_windows(r, size)]
         patches = np.array([
-            np.where(observed[t : t + size, l : l + size], image[t : t + size, l : l + size],
+            np.where(observed[t:t + size, lf:lf + size], image[t:t + size, lf:lf + size],
                      np.nan)
-            for t, l in windows
+            for t, lf in windows
         ])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -883,9 +883,9 @@ class ZeroShotSpatialImputer(BaseImputer):
         # Overlapping windows are averaged where they both fill a pixel.
         total = np.zeros(image.shape)
         count = np.zeros(image.shape)
-        for (t, l), patch in zip(windows, filled):
-            total[t : t + size, l : l + size] += patch
-            count[t : t + size, l : l + size] += 1
+        for (t, lf), patch in zip(windows, filled):
+            total[t:t + size, lf:lf + size] += patch
+            count[t:t + size, lf:lf + size] += 1
         completed = np.where(observed, image, total / np.maximum(count, 1))
         return completed.reshape(X.shape)
 

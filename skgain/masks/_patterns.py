@@ -137,7 +137,7 @@ def region_mask(image_shape, region):
     shape = _spatial_shape(image_shape)
     top, left, height, width = check_region(region, shape)
     mask = np.zeros(shape, dtype=bool)
-    mask[top : top + height, left : left + width] = True
+    mask[top:top + height, left:left + width] = True
     return mask
 
 
@@ -186,7 +186,7 @@ def mcar_mask(image_shape, rate, *, region=None, random_state=None):
     inside = np.zeros(n_pixels, dtype=bool)
     inside[chosen] = True
     mask = np.zeros(shape, dtype=bool)
-    mask[top : top + height, left : left + width] = inside.reshape(height, width)
+    mask[top:top + height, left:left + width] = inside.reshape(height, width)
     return mask
 
 
@@ -237,7 +237,7 @@ def mnar_mask(image_shape, *, region=None, row_fraction=0.2, n_pixels=10, random
     rows = rng.choice(height, size=n_rows, replace=False)
     mask = np.zeros(shape, dtype=bool)
     if n_pixels:
-        mask[top + rows, left + width - n_pixels : left + width] = True
+        mask[top + rows, left + width - n_pixels:left + width] = True
     return mask
 
 
