@@ -8,6 +8,8 @@ and numpy allocations but not torch's; the result says which method was used.
 On CUDA the peak of torch's allocator is reported as well.
 """
 
+import ctypes
+import ctypes.util
 import gc
 import tracemalloc
 from pathlib import Path
@@ -24,6 +26,18 @@ def _status_kib(field):
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise KeyError(field)
+
+
+def _release_free_memory():
+    """Hand memory freed by earlier work back to the OS (glibc only).
+
+    Otherwise a block could reuse pages an earlier one freed without its
+    resident size growing, and its peak would read too low.
+    """
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _can_reset_peak():
@@ -49,6 +63,7 @@ class PeakMemory:
 
     def __enter__(self):
         gc.collect()
+        _release_free_memory()
         self.method = "rss" if _can_reset_peak() else "tracemalloc"
         if self.method == "rss":
             self._start_kib = _status_kib("VmRSS")

@@ -309,8 +309,10 @@ def to_markdown(rows, mode, env, settings):
         f"{settings['repeats']} run(s) on the same data; transform throughput counts the rows "
         "(or images) completed per second by `transform` after `fit`.",
         "Peak memory is the peak resident memory of the process during fit and transform, "
-        "above its level before fit (Linux VmHWM, reset before each case); memory kept by "
-        "the allocator from earlier cases can hide part of it, so read it as a lower bound. "
+        "above its level before fit (Linux VmHWM, reset before each case, after memory freed "
+        "by earlier cases is handed back to the OS); pages that an allocator keeps (torch's "
+        "thread pools, Python's small-object arenas) can still hide part of it, so read it "
+        "as a lower bound. "
         "On a GPU the peak of torch's CUDA allocator is given in brackets. "
         "On a CPU shared with other jobs, timings vary by tens of percent between runs.",
     ]
