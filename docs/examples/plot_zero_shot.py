@@ -26,7 +26,8 @@ region = block_region(image.shape, size=16)
 block = region_mask(image.shape, region)
 damaged = apply_mask(image, block)
 
-imputer = ZeroShotSpatialImputer(patch_size=24, max_epochs=5, random_state=0)
+# A small image needs a small stride to give enough crops.
+imputer = ZeroShotSpatialImputer(patch_size=24, stride=8, max_epochs=5, random_state=0)
 completed = imputer.fit_transform(damaged)
 baseline = nearest_patch_fill(damaged, patch_size=24)
 
