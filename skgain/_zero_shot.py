@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._adversarial import _EPS
-from ._base import BaseImputer, draw_seed
+from ._base import BaseImputer, draw_seed, torch_generator
 from ._spatial import SpatialGAINImputer, normalized_convolution
 from .masks import check_region
 
@@ -395,6 +395,34 @@ class _CropSpatialGAIN(SpatialGAINImputer):
     # True: the generator's input is harmonic_fill, not the parent's normconv.
     _harmonic = False
 
+    # (rows, input mask, check mask) of A's windows with observed pixels
+    # hidden in A's own pattern, shifted: validation on the target itself.
+    _target_check = None
+    # True: skip the network and return its initial fill (see _fit_scaled).
+    _bypass = False
+
+    def _check_rmse(self):
+        """RMSE on the hidden observed pixels of ``_target_check`` ([0, 1] scale)."""
+        rows, mask_in, check = self._target_check
+        truth = self._scale(rows, np.zeros(rows.shape, dtype=bool))
+        imputed = self._generate(np.where(mask_in > 0, truth, 0.0), mask_in,
+                                 self._transform_seed)
+        return float(np.sqrt(np.mean((imputed - truth)[check] ** 2)))
+
+    def _validation_rmse(self, X, train_mask, val_mask):
+        if self._target_check is None:
+            return super()._validation_rmse(X, train_mask, val_mask)
+        return self._check_rmse()
+
+    @torch.no_grad()
+    def _generate(self, X, mask, seed):
+        if not self._bypass:
+            return super()._generate(X, mask, seed)
+        generator = torch_generator(seed, self.device_)
+        x = self._to_layout(X).to(self.device_)
+        m = self._to_layout(mask).to(self.device_)
+        return self._from_layout(self._generator_input(x, m, generator))
+
     def _generator_input(self, values, mask, generator):
         if self._harmonic:
             return harmonic_fill(values, mask)
@@ -464,7 +492,14 @@ class ZeroShotSpatialImputer(BaseImputer):
        in A's own missing pattern (``train_mask="target"``, the pattern of a
        random window of A for every crop) or at random
        (``train_mask="mcar"``, at rate ``mask_rate``).
-    5. **Imputation.** Every window of every region is completed by the
+    5. **Self-check.** A's observed pixels are hidden in A's own hole
+       pattern, shifted down by a quarter, half and three quarters of a
+       window; the network's RMSE there drives early stopping, and if the
+       trained network does no better there than its own initial
+       interpolation, the interpolation is used (``used_network_``). Crops
+       unlike A can teach a correction that hurts A; this guards against it
+       without ever looking at A's missing values.
+    6. **Imputation.** Every window of every region is completed by the
        network (overlapping windows are averaged) and the whole image is
        returned with every observed pixel unchanged.
 
@@ -575,6 +610,13 @@ class ZeroShotSpatialImputer(BaseImputer):
         Which crops survived pruning and were trained on.
     spatial_imputer_ : SpatialGAINImputer
         The network trained on the kept crops.
+    used_network_ : bool
+        False when the self-check kept the initial interpolation instead of
+        the trained network.
+    check_rmse_ : dict or None
+        RMSE of the ``"network"`` and of the ``"interpolation"`` on A's
+        held-out observed pixels ([0, 1] scale); None when A has no missing
+        pixel.
     device_ : str
         The torch device used.
 
@@ -847,14 +889,54 @@ class ZeroShotSpatialImputer(BaseImputer):
         inner._harmonic = self.initial_fill == "harmonic"
         if use_patterns:
             inner._drop_patterns = torch.as_tensor(holes, dtype=torch.float32)
+        inner._target_check = self._target_check(image, observed, pixel_observed, windows)
         with warnings.catch_warnings():
             # Columns of a crop that are missing in every crop are expected.
             warnings.simplefilter("ignore", RuntimeWarning)
             inner.fit(train)
-        # The patterns are only needed for training; keep the pickle small.
+        self.used_network_ = True
+        self.check_rmse_ = None
+        if inner._target_check is not None:
+            # Crops unlike A can teach a correction that hurts A: keep the
+            # network only if it beats its own interpolation on A's held-out
+            # observed pixels (A's truth at its real holes is never used).
+            network = inner._check_rmse()
+            inner._bypass = True
+            interpolation = inner._check_rmse()
+            inner._bypass = network >= interpolation
+            self.used_network_ = not inner._bypass
+            self.check_rmse_ = {"network": network, "interpolation": interpolation}
+        # Only needed for training; keep the pickle small.
         inner._drop_patterns = None
+        inner._target_check = None
         self.spatial_imputer_ = inner
         return self._impute_scaled(X, mask)
+
+    def _target_check(self, image, observed, pixel_observed, windows):
+        """A's windows with observed pixels hidden in A's own hole pattern, shifted.
+
+        Rolling a window's holes down by a quarter, a half and three quarters
+        of its height gives hole patterns like A's on pixels whose values are
+        known: returns the rows, input masks and check masks of that
+        validation set, or None when A has no hole to imitate.
+        """
+        size = self.patch_size_
+        rows, masks, checks = [], [], []
+        for t, lf in windows:
+            holes = ~pixel_observed[t:t + size, lf:lf + size]
+            values = image[t:t + size, lf:lf + size]
+            seen = observed[t:t + size, lf:lf + size]
+            for shift in sorted({size // 4, size // 2, (3 * size) // 4} - {0}):
+                pseudo = np.roll(holes, shift, axis=0) & ~holes
+                if not pseudo.any():
+                    continue
+                hidden = pseudo[..., None] & seen
+                rows.append(values.reshape(-1))
+                masks.append((seen & ~hidden).reshape(-1))
+                checks.append(hidden.reshape(-1))
+        if not rows:
+            return None
+        return (np.array(rows), np.array(masks, dtype=np.float32), np.array(checks))
 
     # --------------------------------------------------------------- imputing
     def _impute_scaled(self, X, mask):

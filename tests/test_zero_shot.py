@@ -267,6 +267,28 @@ def test_zero_shot_fill_learns_the_texture(train_mask):
     interpolation = harmonic_fill(values, observed)[0, 0].numpy()
     interpolation_rmse = np.sqrt(np.mean((interpolation - image)[mask] ** 2))
     # The untrained network would return its harmonic input: training must
-    # beat it (and the mean) by far.
+    # beat it (and the mean) by far, and the self-check must keep it.
+    assert imputer.used_network_
+    assert imputer.check_rmse_["network"] < imputer.check_rmse_["interpolation"]
     assert rmse < 0.5 * interpolation_rmse
     assert rmse < 0.5 * mean_rmse
+
+
+def test_self_check_falls_back_to_the_interpolation():
+    image = stripes(32)
+    mask = mcar_mask(image.shape, 0.4, region=block_region(image.shape, 8), random_state=0)
+    X = apply_mask(image, mask)
+    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=1, random_state=0)
+    imputer.fit(X)
+    # Force the fallback: the output at the holes is then the harmonic fill.
+    imputer.spatial_imputer_._bypass = True
+    out = imputer.transform(X)
+    # The interpolation runs on A's window (the bottom-right 8x8 block).
+    values = torch.as_tensor(np.nan_to_num(X[24:, 24:]), dtype=torch.float32)[None, None]
+    observed = torch.as_tensor(~mask[24:, 24:], dtype=torch.float32)[None, None]
+    interpolation = harmonic_fill(values, observed)[0, 0].numpy()
+    hole = mask[24:, 24:]
+    np.testing.assert_allclose(out[24:, 24:][hole], interpolation[hole], atol=1e-5)
+    assert set(imputer.check_rmse_) == {"network", "interpolation"}
+    assert imputer.used_network_ == (
+        imputer.check_rmse_["network"] < imputer.check_rmse_["interpolation"])
