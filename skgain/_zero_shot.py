@@ -552,9 +552,9 @@ class ZeroShotSpatialImputer(BaseImputer):
         Inner channels of the networks (None: the SpatialGAIN defaults).
     initial_fill : {"harmonic", "normconv", "noise"}, default="harmonic"
         What the generator sees at hidden pixels: a harmonic interpolation
-        (20 Jacobi iterations of the Laplace equation from a normalised
-        convolution, :func:`harmonic_fill`), the normalised convolution
-        alone, or the paper's noise.
+        (20 Jacobi iterations of the Laplace equation, started from a
+        normalised convolution), the normalised convolution alone, or the
+        paper's noise.
     adversarial : bool, default=False
         Train against a discriminator (the paper's SpatialGAIN); False trains
         the same generator on the reconstruction loss alone (a denoising
