@@ -369,7 +369,7 @@ def plot(figures, out_dir, name="images"):
 
 
 def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max_epochs=None,
-        seeds=None, spam=True, spam_rows=None, core=False):
+        seeds=None, spam=True, spam_rows=None, core=False, tag=None):
     """Run the image benchmark and write ``images.json``, ``images.md`` and figures."""
     from pathlib import Path
 
@@ -395,8 +395,10 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
     name = "quick" if quick else ("partial" if partial else "full")
     mode = (f"{name}: {len(train)} train / {len(val)} val images, at most "
             f"{config['max_epochs']} epochs (early stopping on), {len(config['seeds'])} "
-            f"seed(s); spam {config['spam_rows'] or 'all 4601'} rows, SpatialGAIN at most "
-            f"{config['spam_epochs']} epochs, GAINImputer its default 100"
+            f"seed(s); "
+            + (f"spam {config['spam_rows'] or 'all 4601'} rows, SpatialGAIN at most "
+               f"{config['spam_epochs']} epochs, GAINImputer its default 100" if spam
+               else "no spam run")
             + ("; core rows only (no noise-fill, standard-net, whole-image or updown rows)"
                if core is True else "")
             + ("; our default only (no GAN, paper or ablation rows)" if core == "ours" else ""))
@@ -406,6 +408,8 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
     result_name = "images_partial" if partial else "images"
     if core == "ours":
         result_name += "_ours"
+    if tag:
+        result_name += f"_{tag}"
     paths = plot(figures, out_dir, result_name)
     config_out = {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
     payload = {"mode": mode, "config": config_out, "missing_rate": MISSING_RATE,
@@ -428,6 +432,7 @@ def main(argv=None):
     parser.add_argument("--no-spam", action="store_true")
     parser.add_argument("--spam-rows", type=int, default=None, help="subset of spam rows")
     parser.add_argument("--core", action="store_true", help="skip the ablation rows")
+    parser.add_argument("--tag", default=None, help="suffix of the result files")
     parser.add_argument("--ours-only", action="store_true",
                         help="of the networks, run our default only")
     args = parser.parse_args(argv)
@@ -436,7 +441,7 @@ def main(argv=None):
     run(quick=args.quick, data_home=args.data_home, out_dir=args.out, n_train=args.train,
         n_val=args.val, max_epochs=args.epochs,
         seeds=range(args.seeds) if args.seeds else None, spam=not args.no_spam,
-        spam_rows=args.spam_rows, core="ours" if args.ours_only else args.core)
+        spam_rows=args.spam_rows, core="ours" if args.ours_only else args.core, tag=args.tag)
 
 
 if __name__ == "__main__":
