@@ -480,8 +480,8 @@ class ZeroShotSpatialImputer(BaseImputer):
        regions: those on a ``stride`` grid, or ``n_crops`` drawn at random.
        With stride 1 an H x W image has at most (H - p + 1)(W - p + 1) crops,
        minus the (h + p - 1)(w + p - 1) positions that overlap an interior
-       h x w region (the paper's upper bound; ``n_candidate_crops_`` holds
-       the exact count). An image that gives no crop raises a ValueError.
+       h x w region: an upper bound on the number of distinct crops
+       (``n_candidate_crops_`` holds the exact count). An image that gives no crop raises a ValueError.
     3. **Pruning.** d(A, T) is the mean pixel-wise Euclidean distance between
        the observed pixels of A and the same positions of T (the smallest
        over A's windows); crops with d <= mean(d) - ``beta`` * std(d) are
