@@ -388,6 +388,8 @@ def run(quick=False, data_home=None, out_dir=None):
     settings = SETTINGS[mode]
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     load_before = _load_average()
+    # The code measured is the code at the start (it may change during a long run).
+    code = code_version()
     warm_up(skgain_imputers(), devices)
     todo = list(cases(settings, devices))
     rows = []
@@ -405,7 +407,7 @@ def run(quick=False, data_home=None, out_dir=None):
             print(f"speed: {row['estimator']} on {row['data']} failed: {row['error']}",
                   file=sys.stderr)
         rows.append(row)
-    env = {**environment(), "cpu": cpu_model(), "code": code_version()}
+    env = {**environment(), "cpu": cpu_model(), "code": code}
     if load_before is not None:
         env["load_average"] = [load_before, _load_average()]
     # Passed in the payload so that the JSON names the CPU model too.
