@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 # The experiments in the order ``all`` runs them (cheap ones first).
-EXPERIMENTS = ("speed", "tabular", "panel", "images", "zero_shot")
+EXPERIMENTS = ("speed", "tabular", "low_rank", "panel", "images", "zero_shot")
 
 
 class MissingExperiment(ValueError):
