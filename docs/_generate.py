@@ -94,13 +94,22 @@ def results_pages(results=RESULTS, destination=RESULTS_COPY):
     # to), so that relative links in the tables resolve.
     shutil.copytree(results, destination)
     names = sorted(path.stem for path in results.glob("*.md"))
+    texts = {}
     for name in names:
-        text = (results / f"{name}.md").read_text()
-        if not text.lstrip().startswith("# "):
+        text = (results / f"{name}.md").read_text().lstrip()
+        if not text.startswith("# "):
             text = f"# {name.replace('_', ' ').capitalize()}\n\n{text}"
         for figure in sorted(results.glob(f"{name}*.png")):
             if f"({figure.name})" not in text:
                 text += f"\n\n![{figure.stem}]({figure.name})\n"
+        texts[name] = text
+    # Two tables with the same title (a partial run beside the full one, say)
+    # would look alike in the table of contents: name their files.
+    titles = [text.split("\n", 1)[0] for text in texts.values()]
+    for name, text in texts.items():
+        title, rest = (text.split("\n", 1) + [""])[:2]
+        if titles.count(title) > 1:
+            text = f"{title} ({name}.md)\n{rest}"
         (destination / f"{name}.md").write_text(text)
     if not names:
         (destination / "none.md").write_text(

@@ -87,6 +87,12 @@ def test_results_pages_copy_tables_and_figures(tmp_path):
     assert (out / "beta.md").read_text().count("beta.png") == 1
     copied = sorted(p.name for p in out.iterdir())
     assert copied == ["alpha.json", "alpha.md", "alpha.png", "beta.md", "beta.png"]
+    # Tables with the same title get their file names in it.
+    (results / "gamma.md").write_text("# Beta\n\nanother run\n")
+    generate.results_pages(results, out)
+    assert (out / "beta.md").read_text().startswith("# Beta (beta.md)\n")
+    assert (out / "gamma.md").read_text().startswith("# Beta (gamma.md)\n")
+    (results / "gamma.md").unlink()
     # An empty results folder still gives the page something to show.
     (results / "alpha.md").unlink()
     (results / "beta.md").unlink()
