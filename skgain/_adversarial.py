@@ -114,6 +114,20 @@ class BaseAdversarialImputer(BaseImputer):
         noise = torch.rand(values.shape, generator=generator, device=values.device)
         return mask * values + (1 - mask) * noise * self.noise_scale
 
+    def _hide_from_generator(self, mask, generator):
+        """The mask the generator sees in a training step.
+
+        With ``drop_rate`` a fraction of the observed entries is hidden from
+        the generator and the reconstruction loss is taken on them: this
+        teaches it to predict entries it cannot see, which GAIN's loss on
+        visible entries does not (the generator can copy them). Returns
+        ``mask`` itself when nothing is hidden.
+        """
+        drop_rate = getattr(self, "drop_rate", 0.0)
+        if drop_rate == 0:
+            return mask
+        return mask * (self._uniform_draws(mask, generator) >= drop_rate).float()
+
     # --------------------------------------------------------------- the hint
     def _hint(self, mask, rate, generator):
         reveal = self._draw_hint_mask(mask, rate, generator)
@@ -212,15 +226,10 @@ class BaseAdversarialImputer(BaseImputer):
 
     def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
         """One discriminator and one generator update; returns the three losses."""
-        drop_rate = getattr(self, "drop_rate", 0.0)
-        if drop_rate > 0:
-            # Hide a fraction of the observed entries from the generator and
-            # train the reconstruction on them: a denoising objective that
-            # teaches the generator to predict entries it cannot see.
-            m_in = m * (self._uniform_draws(m, gen) >= drop_rate).float()
-            target = m - m_in
-        else:
-            m_in, target = m, m
+        m_in = self._hide_from_generator(m, gen)
+        # Without hiding, the reconstruction is GAIN's loss on observed entries;
+        # with it, the loss is on the hidden ones only (a denoising objective).
+        target = m if m_in is m else m - m_in
         w = torch.ones_like(m) if v is None else v.expand_as(m)
         g = G(self._generator_input(x, m_in, gen), m_in)
         mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)

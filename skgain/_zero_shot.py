@@ -19,7 +19,6 @@ from scipy import ndimage
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._adversarial import _EPS
 from ._base import BaseImputer, draw_seed, torch_generator
 from ._spatial import SpatialGAINImputer, normalized_convolution
 from .masks import check_region
@@ -428,38 +427,14 @@ class _CropSpatialGAIN(SpatialGAINImputer):
             return harmonic_fill(values, mask)
         return super()._generator_input(values, mask, generator)
 
-    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
+    def _hide_from_generator(self, mask, generator):
         if self._drop_patterns is None:
-            return super()._train_step(G, D, opt_g, opt_d, x, m, v, rate, gen)
-        patterns = self._drop_patterns.to(x.device)
-        pick = torch.randint(len(patterns), (x.shape[0],), generator=gen, device=gen.device)
-        keep = 1.0 - patterns[pick.to(x.device)][:, None].expand_as(m)
-        m_in = m * keep
-        target = m - m_in
-        w = torch.ones_like(m) if v is None else v.expand_as(m)
-        g = G(self._generator_input(x, m_in, gen), m_in)
-        x_hat = m_in * x + (1 - m_in) * g
-        mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
-        if D is None:
-            opt_g.zero_grad(set_to_none=True)
-            mse.backward()
-            opt_g.step()
-            return np.array([0.0, 0.0, mse.item()])
-        n_cells = w.sum().clamp_min(1.0)
-        h = self._hint(m_in, rate, gen)
-        d_prob = D(x_hat.detach(), h)
-        d_loss = -(w * (m_in * torch.log(d_prob + _EPS)
-                        + (1 - m_in) * torch.log(1 - d_prob + _EPS))).sum() / n_cells
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-        d_prob = D(x_hat, h)
-        adv_loss = -(w * (1 - m_in) * torch.log(d_prob + _EPS)).sum() / n_cells
-        g_loss = adv_loss + self.alpha * mse
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        return np.array([d_loss.item(), adv_loss.item(), mse.item()])
+            return super()._hide_from_generator(mask, generator)
+        # Each crop hides the pixels of one of A's windows, drawn at random.
+        patterns = self._drop_patterns.to(mask.device)
+        pick = torch.randint(len(patterns), (mask.shape[0],), generator=generator,
+                             device=generator.device)
+        return mask * (1.0 - patterns[pick.to(mask.device)][:, None].expand_as(mask))
 
 
 class ZeroShotSpatialImputer(BaseImputer):

@@ -1,6 +1,6 @@
 """Fast configurations of the public imputers, shared by the test files."""
 
-from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
+from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer, ZeroShotSpatialImputer
 
 
 def table_imputers():
@@ -15,4 +15,8 @@ def table_imputers():
 
 def all_estimators():
     """Every public estimator, in test-sized settings."""
-    return table_imputers()
+    # ZeroShotSpatialImputer takes one image, not a table of samples.
+    zero_shot = ZeroShotSpatialImputer(
+        max_epochs=1, channels=(4, 8), batch_size=8, min_crops=1, random_state=0
+    )
+    return table_imputers() + [zero_shot]
