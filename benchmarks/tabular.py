@@ -5,7 +5,7 @@ the complete data's column ranges, mean and std over seeds, and fit+transform
 seconds, for scikit-learn's imputers and skgain's.
 
     python -m benchmarks.tabular            # full: 5 seeds, every method
-    python -m benchmarks.tabular --quick    # 1 seed, 2000-row subsets
+    python -m benchmarks.tabular --quick    # 1 seed, 1000-row subsets
 
 On two cores the tables can run side by side and be merged:
 
@@ -89,7 +89,7 @@ def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter")
     """
     data_home = data_home or default_data_home()
     seeds = list(seeds if seeds is not None else (range(1) if quick else range(5)))
-    subset = 2000 if quick else None
+    subset = 1000 if quick else None
     records = []
     for name in datasets:
         X = load_table(name, data_home)
@@ -124,7 +124,7 @@ def report(records, quick, out_dir=None):
     summary = summarise(records, datasets)
     counts = ", ".join(f"{name} {summary[name][next(iter(summary[name]))]['n_seeds']}"
                        for name in datasets)
-    mode = ("quick (2000-row subsets" if quick else "full (all rows") + f"; seeds: {counts})"
+    mode = ("quick (1000-row subsets" if quick else "full (all rows") + f"; seeds: {counts})"
     threads = sorted(set(r.get("torch_threads", 0) for r in records))
     loads = [r.get("load_average_1min", np.nan) for r in records]
     mode += (f"; torch threads {threads}; 1-minute load average during the fits "
