@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, torch_generator
 
@@ -307,8 +306,7 @@ class BaseAdversarialImputer(BaseImputer):
         """
         if not isinstance(n_draws, numbers.Integral) or n_draws < 1:
             raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
-        check_is_fitted(self)
-        X = self._check_transform_input(X)
+        X = self._check_transform_input(X)  # checks that the model is fitted
         missing = missing_mask(X, self.missing_values)
         rng = check_random_state(random_state)
         draws = []
