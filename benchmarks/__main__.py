@@ -3,7 +3,9 @@
 Each experiment is a module ``benchmarks/<name>.py`` exposing
 ``run(quick=False, data_home=None, out_dir=None) -> dict``. The runner only
 imports the module and calls ``run``; the module writes its JSON, markdown and
-figures. ``all`` runs every experiment in turn and stops at the first failure.
+figures. ``all`` runs every experiment in turn, stops at the first failure and
+writes ``all_<mode>.json`` / ``.md`` with the seconds each experiment took (the
+record that ``--quick`` stays under 3 minutes on 2 cores).
 """
 
 import argparse
@@ -11,6 +13,8 @@ import importlib
 import sys
 import time
 from pathlib import Path
+
+from ._common import RESULTS_DIR
 
 # The experiments in the order ``all`` runs them (cheap ones first).
 EXPERIMENTS = ("speed", "tabular", "low_rank", "panel", "images", "zero_shot")
@@ -61,7 +65,9 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="small settings (minutes on 2 CPU cores) instead of the full protocol")
     parser.add_argument("--out", type=Path, default=None,
-                        help="results folder (default: benchmarks/results)")
+                        help="results folder (default: benchmarks/results, and "
+                             "benchmarks/results/quick with --quick so that a smoke run never "
+                             "overwrites the full results)")
     parser.add_argument("--data-home", type=Path, default=None,
                         help="folder with the data files "
                              "(default: $SKGAIN_DATA, then ../shared/data)")
@@ -77,6 +83,9 @@ def main(argv=None):
             print(f"skipping experiments not in this checkout: {', '.join(missing)}",
                   file=sys.stderr)
     mode = "quick" if args.quick else "full"
+    if args.out is None and args.quick:
+        args.out = RESULTS_DIR / "quick"
+    seconds = {}
     for name in names:
         print(f"== {name} ({mode})", file=sys.stderr)
         start = time.perf_counter()
@@ -85,8 +94,31 @@ def main(argv=None):
         except MissingExperiment as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(f"== {name} done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        seconds[name] = time.perf_counter() - start
+        print(f"== {name} done in {seconds[name]:.1f} s", file=sys.stderr)
+    if args.name == "all":
+        write_timing(seconds, mode, args.out)
     return 0
+
+
+def write_timing(seconds, mode, out_dir=None):
+    """Write ``all_<mode>.json`` and ``.md``: wall-clock seconds per experiment."""
+    from ._common import environment, markdown_table, write_results
+
+    env = environment()
+    total = sum(seconds.values())
+    rows = [[name, f"{s:.1f}"] for name, s in seconds.items()] + [["**total**", f"{total:.1f}"]]
+    markdown = "\n".join([
+        f"# `python -m benchmarks all{' --quick' if mode == 'quick' else ''}`: wall-clock seconds",
+        "",
+        f"Hardware: {env['cpu']} ({env['cpu_count']} cores, {env['torch_threads']} torch "
+        f"threads), CUDA: {env['cuda'] or 'none'}; 1-minute load average at the end "
+        f"{env['load_average_1min']:.1f}. Measured {env['date']}.",
+        "",
+        markdown_table(["experiment", "seconds"], rows),
+    ])
+    write_results(f"all_{mode}", {"mode": mode, "seconds": seconds,
+                                  "total_seconds": total}, markdown, out_dir)
 
 
 if __name__ == "__main__":

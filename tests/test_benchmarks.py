@@ -95,6 +95,25 @@ def test_runner_all_runs_every_available_experiment(tmp_path, monkeypatch):
     assert len(called) == 2
     assert all(quick is True and str(out) == str(tmp_path) and str(home) == "d"
                for quick, home, out in called)
+    timing = json.loads((tmp_path / "all_quick.json").read_text())
+    assert set(timing["seconds"]) == {"speed", "tabular"}
+    assert timing["total_seconds"] == pytest.approx(sum(timing["seconds"].values()))
+    assert "| **total** |" in (tmp_path / "all_quick.md").read_text()
+
+
+def test_runner_quick_defaults_to_its_own_results_folder(monkeypatch):
+    # A smoke run must never overwrite the committed full results.
+    called = []
+
+    class Fake:
+        @staticmethod
+        def run(quick, data_home, out_dir):
+            called.append(out_dir)
+
+    monkeypatch.setattr(runner, "load", lambda name: Fake)
+    assert runner.main(["speed", "--quick"]) == 0
+    assert runner.main(["speed"]) == 0
+    assert called == [runner.RESULTS_DIR / "quick", None]
 
 
 def test_available_lists_existing_modules():
