@@ -13,13 +13,15 @@ the whole masked table with the GAIN paper's protocol.
 """
 
 import argparse
+import json
+from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.impute import SimpleImputer
 
 from skgain import GAINImputer, SpatialGAINImputer
-from skgain._spatial import _FILL_SIGMA, normalized_convolution
+from skgain._fills import _FILL_SIGMA, biharmonic_fill, normalized_convolution
 
 from ._common import (
     RESULTS_DIR,
@@ -55,31 +57,44 @@ PAPER_PARAMS = dict(initial_fill="noise", drop_rate=0.0, adversarial=True, alpha
                     hint_rate=0.9, batch_size=64, patch_size=None)
 
 OURS = "SpatialGAIN ours (default)"
+NO_TTA = "ours, test_time_augmentation=False"
 GAN = "ours + adversarial=True (GAN)"
+NORMCONV = "ours, initial_fill='normconv'"
 NOISE = "ours, initial_fill='noise'"
 STANDARD = "ours, architecture='standard'"
 WHOLE = "ours, patch_size=None (whole images)"
+PAPER_STANDARD, PAPER_UPDOWN = "SpatialGAIN paper: standard", "SpatialGAIN paper: updown"
+BIHARMONIC_FILL = "biharmonic fill (ours' initial fill, untrained)"
+PAPER_ROWS = (PAPER_STANDARD, PAPER_UPDOWN)
 
 
-def spatial_methods(seed, max_epochs, core=False):
-    """SpatialGAINImputer settings: our default, the paper's, and one-change ablations."""
+def spatial_methods(seed, max_epochs, core=False, paper=True, paper_epochs=None):
+    """SpatialGAINImputer settings: our default, the paper's, and one-change ablations.
+
+    ``core=True`` keeps our default and the paper's standard network (the rows
+    a long run can afford), ``core="ours"`` our default alone; ``paper=False``
+    drops the paper's rows, ``paper_epochs`` caps their epochs.
+    """
     common = dict(max_epochs=max_epochs, random_state=seed)
+    paper_common = dict(common, max_epochs=paper_epochs or max_epochs)
     methods = {
         OURS: SpatialGAINImputer(**common),
         GAN: SpatialGAINImputer(adversarial=True, **common),
+        NORMCONV: SpatialGAINImputer(initial_fill="normconv", **common),
         NOISE: SpatialGAINImputer(initial_fill="noise", **common),
         STANDARD: SpatialGAINImputer(architecture="standard", **common),
         WHOLE: SpatialGAINImputer(patch_size=None, **common),
-        "SpatialGAIN paper: standard": SpatialGAINImputer(
-            architecture="standard", **PAPER_PARAMS, **common),
-        "SpatialGAIN paper: updown": SpatialGAINImputer(
-            architecture="updown", **PAPER_PARAMS, **common),
+        PAPER_STANDARD: SpatialGAINImputer(
+            architecture="standard", **PAPER_PARAMS, **paper_common),
+        PAPER_UPDOWN: SpatialGAINImputer(
+            architecture="updown", **PAPER_PARAMS, **paper_common),
     }
     if core:  # the rows a longer, partial run can afford
-        for name in (NOISE, STANDARD, WHOLE, "SpatialGAIN paper: updown"):
-            del methods[name]
+        methods = {name: methods[name] for name in (OURS, PAPER_STANDARD)}
     if core == "ours":  # our default alone, for the longest affordable run
         methods = {OURS: methods[OURS]}
+    if not paper:
+        methods = {name: imputer for name, imputer in methods.items() if name not in PAPER_ROWS}
     return methods
 
 
@@ -105,7 +120,8 @@ def rmse(truth, imputed, hidden):
     return float(np.sqrt(np.mean((imputed - truth)[hidden] ** 2)))
 
 
-def run_images(train, val, seeds, max_epochs, figures, core=False):
+def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=None,
+               paper_epochs=None, records_path=None):
     records, keep = [], {}
     n_train, n_val = len(train), len(val)
     for seed in seeds:
@@ -120,6 +136,8 @@ def run_images(train, val, seeds, max_epochs, figures, core=False):
                    "transform_img_per_s": n_val / transform_s if transform_s else np.nan,
                    **extra}
             records.append(rec)
+            if records_path is not None:  # a long run stopped early keeps what it measured
+                Path(records_path).write_text(json.dumps(records, indent=1))
             print(f"seed={seed} {method:50s} rmse={r:.4f} fit/epoch={per_epoch:7.1f}s "
                   f"transform={rec['transform_img_per_s']:7.1f} img/s {extra}", flush=True)
             if seed == seeds[0]:
@@ -143,8 +161,12 @@ def run_images(train, val, seeds, max_epochs, figures, core=False):
             m = torch.as_tensor(~np.isnan(val_missing), dtype=torch.float32)[:, None]
             nc = normalized_convolution(v * m, m, _FILL_SIGMA)[:, 0].double().numpy()
             out = np.where(np.isnan(val_missing), nc, val_missing)
-        record("normalised convolution (ours' initial fill, untrained)", out,
+        record("normalised convolution (initial_fill='normconv', untrained)", out,
                transform_s=t_tr.seconds)
+        with Timer() as t_tr:
+            bf = biharmonic_fill(v * m, m)[:, 0].double().numpy()
+            out = np.where(np.isnan(val_missing), bf, val_missing)
+        record(BIHARMONIC_FILL, out, transform_s=t_tr.seconds)
 
         gain = GAINImputer(hidden_dim=256, max_epochs=max_epochs, batch_size=64,
                            random_state=seed, keep_empty_features=True)
@@ -155,7 +177,9 @@ def run_images(train, val, seeds, max_epochs, figures, core=False):
         record("GAINImputer (flattened, hidden_dim=256)", out, t_fit.seconds, gain.n_iter_,
                t_tr.seconds, best_epoch=gain.best_epoch_)
 
-        for method, imputer in spatial_methods(seed, max_epochs, core).items():
+        paper = seed in seeds[:paper_seeds] if paper_seeds is not None else True
+        for method, imputer in spatial_methods(seed, max_epochs, core, paper,
+                                               paper_epochs).items():
             with Timer() as t_fit:
                 imputer.fit(train_missing)
             with Timer() as t_tr:
@@ -164,6 +188,13 @@ def run_images(train, val, seeds, max_epochs, figures, core=False):
                    best_epoch=imputer.best_epoch_)
             if seed == seeds[0]:
                 figures["history"][method] = imputer.history_
+            if method == OURS:  # the same fitted network, without test-time augmentation
+                imputer.set_params(test_time_augmentation=False)
+                with Timer() as t_tr:
+                    out = imputer.transform(val_missing)
+                record(NO_TTA, out, t_fit.seconds, imputer.n_iter_, t_tr.seconds,
+                       best_epoch=imputer.best_epoch_)
+
     figures["images"] = dict(truth=val[:3], missing=val_missing[:3],
                              imputed={k: v[:3] for k, v in keep.items()})
     return records
@@ -227,7 +258,9 @@ def render(summary, mode, env):
         "# Image inpainting: Imagenette tench 160x160 grayscale, 20% MCAR pixels",
         "",
         f"**Mode: {mode}.** Hardware: {hw}. Measured {env['date']}.",
-        "Every number below comes from this one run; paper figures are quoted, not rerun.",
+        "Every number below was measured by this benchmark with the code of this commit "
+        "(a run split over processes by seed is merged from their record files); paper "
+        "figures are quoted, not rerun.",
         "",
         "RMSE over the hidden pixels of the val images (intensity / 255), mean ± std over "
         "seeds. Fit seconds per epoch count the early-stopping validation pass; transform "
@@ -243,7 +276,7 @@ def render(summary, mode, env):
         "",
     ]
     img = summary["imagenette"]
-    header = ["method", "RMSE (ours)", "paper Table 1", "fit s/epoch", "epochs run",
+    header = ["method", "RMSE (ours)", "seeds", "paper Table 1", "fit s/epoch", "epochs run",
               "transform img/s"]
     rows = []
     for method, s in img.items():
@@ -252,7 +285,8 @@ def render(summary, mode, env):
             paper_cell = f"{ISSUE_BIHARMONIC} (issue, full val)"
         else:
             paper_cell = _fmt(paper, ".3f")
-        rows.append([method, f"{s['rmse_mean']:.4f} ± {s['rmse_std']:.4f}", paper_cell,
+        rows.append([method, f"{s['rmse_mean']:.4f} ± {s['rmse_std']:.4f}", s["n_seeds"],
+                     paper_cell,
                      _fmt(s.get("fit_s_per_epoch"), ".1f"), _fmt(s.get("epochs"), ".1f"),
                      _fmt(s.get("transform_img_per_s"), ".1f")])
     lines += [markdown_table(header, rows), ""]
@@ -283,7 +317,7 @@ def verdicts(summary):
         + f"(20% below its biharmonic {ISSUE_BIHARMONIC}): "
         + ("met." if ours <= TARGET_OURS else "NOT met."),
     ]
-    paper_name, gain_name = "SpatialGAIN paper: standard", "GAINImputer (flattened, hidden_dim=256)"
+    paper_name, gain_name = PAPER_STANDARD, "GAINImputer (flattened, hidden_dim=256)"
     if paper_name in img:
         paper = get(paper_name)
         out.append(f"- The paper's standard configuration {paper:.4f} vs the paper's 0.076: "
@@ -294,7 +328,9 @@ def verdicts(summary):
         out.append(f"- GAINImputer on flattened images {gain:.4f} vs the paper's 0.171: "
                    + ("at or below." if gain <= 0.171 else "ABOVE."))
     pairs = [("adversarial part (denoising autoencoder vs GAN)", OURS, GAN),
-             ("initial fill (normconv vs noise)", OURS, NOISE),
+             ("test-time augmentation (on vs off, same network)", OURS, NO_TTA),
+             ("initial fill (biharmonic vs normconv)", OURS, NORMCONV),
+             ("initial fill (biharmonic vs noise)", OURS, NOISE),
              ("generator (U-Net vs the paper's standard net)", OURS, STANDARD),
              ("training on 32x32 crops vs whole images", OURS, WHOLE)]
     for label, a, b in pairs:
@@ -370,10 +406,14 @@ def plot(figures, out_dir, name="images"):
 
 
 def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max_epochs=None,
-        seeds=None, spam=True, spam_rows=None, core=False, tag=None):
-    """Run the image benchmark and write ``images.json``, ``images.md`` and figures."""
-    from pathlib import Path
+        seeds=None, spam=True, spam_rows=None, core=False, tag=None, paper_seeds=None,
+        paper_epochs=None, records_path=None, merge=None):
+    """Run the image benchmark and write ``images.json``, ``images.md`` and figures.
 
+    ``merge`` (a list of record files written with ``records_path`` by runs
+    of the same protocol, e.g. different seeds in parallel processes) skips
+    the measurements and writes the tables of all their records together.
+    """
     config = dict(QUICK if quick else FULL)
     for key, value in (("n_train", n_train), ("n_val", n_val), ("max_epochs", max_epochs),
                        ("seeds", seeds)):
@@ -386,23 +426,35 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
     out_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    train, val = load_images(data_home, config["n_train"], config["n_val"])
     figures = {"history": {}}
-    records = run_images(train, val, list(config["seeds"]), config["max_epochs"], figures, core)
-    if spam:
-        records += run_spam(data_home, list(config["seeds"]), config["spam_rows"],
-                            config["spam_epochs"])
+    if merge:
+        records = [r for path in merge for r in json.loads(Path(path).read_text())]
+        seeds_run = sorted({r["seed"] for r in records if r["dataset"] == "imagenette"})
+    else:
+        train, val = load_images(data_home, config["n_train"], config["n_val"])
+        records = run_images(train, val, list(config["seeds"]), config["max_epochs"], figures,
+                             core, paper_seeds, paper_epochs, records_path)
+        if spam:
+            records += run_spam(data_home, list(config["seeds"]), config["spam_rows"],
+                                config["spam_epochs"])
+            if records_path is not None:
+                Path(records_path).write_text(json.dumps(records, indent=1))
+        seeds_run = list(config["seeds"])
     summary = summarise(records)
+    spam_seeds = sorted({r["seed"] for r in records if r["dataset"] == "spam"})
     name = "quick" if quick else ("partial" if partial else "full")
-    mode = (f"{name}: {len(train)} train / {len(val)} val images, at most "
-            f"{config['max_epochs']} epochs (early stopping on), {len(config['seeds'])} "
-            f"seed(s); "
-            + (f"spam {config['spam_rows'] or 'all 4601'} rows, SpatialGAIN at most "
-               f"{config['spam_epochs']} epochs, GAINImputer its default 100" if spam
-               else "no spam run")
-            + ("; core rows only (no noise-fill, standard-net, whole-image or updown rows)"
+    mode = (f"{name}: {config['n_train']} train / {config['n_val']} val images, at most "
+            f"{config['max_epochs']} epochs (early stopping on), seeds {seeds_run}; "
+            + (f"spam {config['spam_rows'] or 'all 4601'} rows, seeds {spam_seeds}, "
+               f"SpatialGAIN at most {config['spam_epochs']} epochs, GAINImputer its "
+               "defaults" if spam_seeds else "no spam run")
+            + ("; core rows only (our default and the paper's standard network; no GAN, "
+               "normconv-fill, noise-fill, standard-net, whole-image or updown rows)"
                if core is True else "")
-            + ("; our default only (no GAN, paper or ablation rows)" if core == "ours" else ""))
+            + ("; our default only (no GAN, paper or ablation rows)" if core == "ours" else "")
+            + (f"; the paper's rows on the first {paper_seeds} seed(s) only"
+               if paper_seeds is not None else "")
+            + (f", at most {paper_epochs} epochs" if paper_epochs else ""))
     env = environment()
     markdown = render(summary, mode, env)
     # A partial run gets its own files so it never overwrites the quick or full results.
@@ -411,7 +463,8 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
         result_name += "_ours"
     if tag:
         result_name += f"_{tag}"
-    paths = plot(figures, out_dir, result_name)
+    paths = plot(figures, out_dir, result_name) if figures.get("images") else [
+        out_dir / f"{result_name}_{kind}.png" for kind in ("examples", "error", "loss")]
     config_out = {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
     payload = {"mode": mode, "config": config_out, "missing_rate": MISSING_RATE,
                "summary": summary, "records": records, "figures": [p.name for p in paths]}
@@ -429,6 +482,16 @@ def main(argv=None):
     parser.add_argument("--val", type=int, default=None, help="number of val images")
     parser.add_argument("--epochs", type=int, default=None, help="max_epochs of the nets")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
+    parser.add_argument("--seed-list", default=None,
+                        help="comma-separated seeds (to split a run over processes)")
+    parser.add_argument("--paper-seeds", type=int, default=None,
+                        help="run the paper's configurations on the first K seeds only")
+    parser.add_argument("--paper-epochs", type=int, default=None,
+                        help="max_epochs of the paper's configurations")
+    parser.add_argument("--records", default=None,
+                        help="save the records to this JSON file after every fit")
+    parser.add_argument("--merge", default=None,
+                        help="comma-separated record files to tabulate together (no fitting)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--no-spam", action="store_true")
     parser.add_argument("--spam-rows", type=int, default=None, help="subset of spam rows")
@@ -439,10 +502,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    seeds = range(args.seeds) if args.seeds else None
+    if args.seed_list:
+        seeds = [int(seed) for seed in args.seed_list.split(",")]
     run(quick=args.quick, data_home=args.data_home, out_dir=args.out, n_train=args.train,
-        n_val=args.val, max_epochs=args.epochs,
-        seeds=range(args.seeds) if args.seeds else None, spam=not args.no_spam,
-        spam_rows=args.spam_rows, core="ours" if args.ours_only else args.core, tag=args.tag)
+        n_val=args.val, max_epochs=args.epochs, seeds=seeds, spam=not args.no_spam,
+        spam_rows=args.spam_rows, core="ours" if args.ours_only else args.core, tag=args.tag,
+        paper_seeds=args.paper_seeds, paper_epochs=args.paper_epochs,
+        records_path=args.records, merge=args.merge.split(",") if args.merge else None)
 
 
 if __name__ == "__main__":

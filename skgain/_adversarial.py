@@ -260,14 +260,18 @@ class BaseAdversarialImputer(BaseImputer):
         return np.array([d_loss.item(), adv_loss.item(), mse.item()])
 
     def _validation_rmse(self, X, train_mask, val_mask):
-        imputed = self._generate(X, train_mask, self._transform_seed)
+        imputed = self._generate(X, train_mask, self._transform_seed, final=False)
         diff = (imputed - X)[val_mask.astype(bool)]
         return float(np.sqrt(np.mean(diff**2)))
 
     # --------------------------------------------------------------- imputing
     @torch.no_grad()
-    def _generate(self, X, mask, seed):
-        """Generator output for scaled rows ``X``, in batches on ``device_``."""
+    def _generate(self, X, mask, seed, final=True):
+        """Generator output for scaled rows ``X``, in batches on ``device_``.
+
+        ``final=False`` (the early-stopping pass during training) skips what
+        only the returned imputations need, such as test-time augmentation.
+        """
         G = self._generator_net.to(self.device_)
         was_training = G.training
         G.eval()
@@ -276,10 +280,14 @@ class BaseAdversarialImputer(BaseImputer):
         for batch in batch_slices(X.shape[0], self.batch_size):
             x = self._to_layout(X[batch]).to(self.device_)
             m = self._to_layout(mask[batch]).to(self.device_)
-            g = G(self._generator_input(x, m, generator), m)
+            g = self._generator_output(G, x, m, generator, final)
             out[batch] = self._from_layout(m * x + (1 - m) * g)
         G.train(was_training)
         return out
+
+    def _generator_output(self, G, values, mask, generator, final):
+        """The generator's output on one batch in the network layout."""
+        return G(self._generator_input(values, mask, generator), mask)
 
     def _impute_scaled(self, X, mask):
         return self._generate(X, mask, self._transform_seed)

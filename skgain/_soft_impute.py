@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from ._base import BaseImputer, batch_slices, draw_seed, torch_generator
 

@@ -13,14 +13,14 @@ import warnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseImputer, draw_seed, torch_generator
-from ._spatial import SpatialGAINImputer, normalized_convolution
+from ._fills import harmonic_fill
+from ._spatial import SpatialGAINImputer
 from .masks import check_region
 
 # ---------------------------------------------------------------------------
@@ -352,35 +352,6 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
 # The estimator
 
 
-def harmonic_fill(values, mask, n_iter=20):
-    """Fill missing cells by Jacobi iterations of the discrete Laplace equation.
-
-    Every missing cell becomes the mean of its 4 neighbours (replicated at
-    the border), starting from a normalised convolution; observed cells stay.
-    Smoother than normalised convolution on thin holes (the paper's MNAR
-    rows), it is a better start for a generator that learns a residual.
-
-    Parameters
-    ----------
-    values, mask : Tensor of shape (n, C, H, W)
-        Images and their masks (1 observed, 0 missing).
-    n_iter : int, default=20
-        Jacobi iterations.
-
-    Returns
-    -------
-    filled : Tensor of shape (n, C, H, W)
-    """
-    n, c, height, width = values.shape
-    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]],
-                          dtype=values.dtype, device=values.device).view(1, 1, 3, 3) / 4
-    x = mask * values + (1 - mask) * normalized_convolution(values, mask)
-    for _ in range(n_iter):
-        padded = F.pad(x.reshape(n * c, 1, height, width), (1, 1, 1, 1), mode="replicate")
-        x = mask * values + (1 - mask) * F.conv2d(padded, kernel).reshape(n, c, height, width)
-    return x
-
-
 class _CropSpatialGAIN(SpatialGAINImputer):
     """SpatialGAINImputer whose training hides pixels in the target's pattern.
 
@@ -414,9 +385,9 @@ class _CropSpatialGAIN(SpatialGAINImputer):
         return self._check_rmse()
 
     @torch.no_grad()
-    def _generate(self, X, mask, seed):
+    def _generate(self, X, mask, seed, final=True):
         if not self._bypass:
-            return super()._generate(X, mask, seed)
+            return super()._generate(X, mask, seed, final)
         generator = torch_generator(seed, self.device_)
         x = self._to_layout(X).to(self.device_)
         m = self._to_layout(mask).to(self.device_)
@@ -850,6 +821,7 @@ class ZeroShotSpatialImputer(BaseImputer):
             alpha=self.alpha,
             hint_rate=self.hint_rate,
             scaling="channel",
+            test_time_augmentation=False,
             # The crops are already patch-sized: train on them whole.
             patch_size=None,
             learning_rate=self.learning_rate,

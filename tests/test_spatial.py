@@ -8,7 +8,6 @@ import torch
 from sklearn.datasets import load_digits
 
 from skgain import SpatialGAINImputer
-from skgain._spatial import normalized_convolution
 
 FAST = dict(max_epochs=2, batch_size=8, random_state=0)
 
@@ -72,7 +71,7 @@ def test_nd_input_accepts_2d_rows_after_fit():
 
 
 @pytest.mark.parametrize("architecture", ["standard", "updown", "unet"])
-@pytest.mark.parametrize("initial_fill", ["noise", "normconv"])
+@pytest.mark.parametrize("initial_fill", ["noise", "normconv", "biharmonic"])
 def test_every_network_and_fill(architecture, initial_fill):
     X = _with_holes((10, 7, 9))  # odd sizes exercise pooling and cropping
     X_out = SpatialGAINImputer(
@@ -131,23 +130,6 @@ def test_spatial_hint_reveals_whole_pixels():
     assert abs(reveal.mean().item() - 0.3) < 0.02
     hint = imputer._hint(mask * 0, 0.3, torch.Generator().manual_seed(0))
     assert set(hint.unique().tolist()) == {0.0, 0.5}
-
-
-# ----------------------------------------------------------- initial fill
-def test_normalized_convolution_interpolates_observed_neighbours():
-    values = torch.full((1, 1, 9, 9), 0.3)
-    mask = torch.ones_like(values)
-    mask[0, 0, 4, 4] = 0
-    values[0, 0, 4, 4] = 0  # ignored: it is missing
-    filled = normalized_convolution(values, mask)
-    assert filled[0, 0, 4, 4].item() == pytest.approx(0.3, abs=1e-6)
-    # A channel with nothing observed falls back to 0.5; a large hole is
-    # reached by widening the kernel.
-    mask2 = torch.zeros(1, 2, 20, 20)
-    mask2[0, 0, 0, 0] = 1
-    filled2 = normalized_convolution(torch.ones(1, 2, 20, 20), mask2)
-    torch.testing.assert_close(filled2[0, 0], torch.ones(20, 20))
-    torch.testing.assert_close(filled2[0, 1], torch.full((20, 20), 0.5))
 
 
 # -------------------------------------------------------------- the modes
@@ -302,3 +284,44 @@ def test_cuda_matches_shapes_and_loads_on_cpu():
     restored = pickle.loads(pickle.dumps(imputer))
     restored.device_ = "cpu"
     np.testing.assert_allclose(restored.transform(X), X_out, atol=1e-4)
+
+
+# ------------------------------------------------- test-time augmentation
+def _dihedral_views(X):
+    """The 8 flips and quarter turns of (n, H, W) images, with their inverses."""
+    for turns in range(4):
+        for flip in (False, True):
+            def forward(A, turns=turns, flip=flip):
+                A = np.rot90(A, turns, axes=(1, 2))
+                return np.ascontiguousarray(A[:, :, ::-1] if flip else A)
+
+            def backward(A, turns=turns, flip=flip):
+                A = A[:, :, ::-1] if flip else A
+                return np.rot90(A, -turns, axes=(1, 2))
+
+            yield forward, backward
+
+
+def test_test_time_augmentation_averages_the_eight_symmetries():
+    X = _with_holes((10, 6, 6))
+    imputer = SpatialGAINImputer(test_time_augmentation=True, **FAST).fit(X)
+    augmented = imputer.transform(X)
+    imputer.set_params(test_time_augmentation=False)
+    plain = imputer.transform(X)
+    by_hand = np.mean([back(imputer.transform(fwd(X))) for fwd, back in _dihedral_views(X)],
+                      axis=0)
+    np.testing.assert_allclose(augmented, by_hand, atol=1e-6)
+    assert np.abs(augmented - plain).max() > 1e-4  # the average is not the plain output
+    _assert_observed_kept(X, augmented)
+
+
+def test_test_time_augmentation_auto_is_on_for_images_only():
+    images = _with_holes((10, 6, 6))
+    imputer = SpatialGAINImputer(**FAST).fit(images)
+    on = imputer.transform(images)
+    assert not np.allclose(on, imputer.set_params(test_time_augmentation=False).transform(images))
+    table = images.reshape(10, 36)  # a table laid out as a 6x6 square
+    imputer = SpatialGAINImputer(**FAST).fit(table)
+    np.testing.assert_array_equal(
+        imputer.transform(table),
+        imputer.set_params(test_time_augmentation=False).transform(table))
