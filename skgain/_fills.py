@@ -124,7 +124,7 @@ def _laplacian_adjoint(y):
     return out[..., 1:-1, 1:-1]
 
 
-def biharmonic_fill(values, mask, max_iter=50, tol=1e-3):
+def biharmonic_fill(values, mask, max_iter=50, tol=1e-3, reach=2):
     """Fill missing cells with the smoothest surface through the observed ones.
 
     Minimises the squared discrete Laplacian ``sum(laplacian(x) ** 2)`` over
@@ -133,6 +133,11 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3):
     RMSE to 1e-4 on the Imagenette val images with 20% MCAR pixels), solved
     for the whole batch at once by conjugate gradients started from a
     normalised convolution. Each channel is filled on its own.
+
+    Beyond the observed cells (a gap at the border, such as the last periods
+    of a time series) the smoothest surface continues the local trend
+    linearly, without bound; so cells with no observed cell within ``reach``
+    pixels keep the normalised convolution, a local mean, instead.
 
     Parameters
     ----------
@@ -144,6 +149,10 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3):
     tol : float, default=1e-3
         Stop when the residual norm of every image channel has fallen below
         ``tol`` times its initial value.
+    reach : int or None, default=2
+        Cells farther than this (in pixels, along rows, columns or
+        diagonals) from every observed cell take the normalised convolution;
+        None fills every cell biharmonically.
 
     Returns
     -------
@@ -156,7 +165,8 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3):
        Journal of Mathematics and Mathematical Sciences, 2018.
     """
     free = 1 - mask
-    x = mask * values + free * normalized_convolution(values, mask, _FILL_SIGMA)
+    local_mean = normalized_convolution(values, mask, _FILL_SIGMA)
+    x = mask * values + free * local_mean
 
     def normal_operator(p):  # L^T L restricted to the missing cells
         return free * _laplacian_adjoint(_laplacian(p))
@@ -177,4 +187,9 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3):
         new_norm2 = (residual * residual).sum(dim=dims, keepdim=True)
         direction = residual + (new_norm2 / norm2.clamp_min(1e-30)) * direction
         norm2 = new_norm2
+    if reach is not None:
+        n, c, height, width = mask.shape
+        near = F.max_pool2d(mask.reshape(n * c, 1, height, width), 2 * reach + 1, stride=1,
+                            padding=reach).reshape(mask.shape)
+        x = torch.where(near > 0, x, local_mean)
     return x

@@ -76,7 +76,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         What the generator sees at missing pixels: the biharmonic
         interpolation of the observed pixels (the smoothest surface through
         them, as :func:`skimage.restoration.inpaint_biharmonic`, solved on
-        the device by conjugate gradients), a normalised convolution
+        the device by conjugate gradients; more than 2 pixels away from
+        every observed pixel, where it would extrapolate a trend, the
+        normalised convolution is used), a normalised convolution
         (Gaussian-weighted mean of the observed neighbours; cheaper, a worse
         start) or, as in the paper, noise drawn from U(0, ``noise_scale``).
     drop_rate : float in [0, 1), default=0.2

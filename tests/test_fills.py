@@ -54,7 +54,7 @@ def test_biharmonic_fill_beats_harmonic_on_a_curved_surface():
     mask = torch.ones_like(bowl)
     mask[..., 5:11, 5:11] = 0
     hole = mask == 0
-    error_bi = (biharmonic_fill(bowl * mask, mask) - bowl)[hole].abs().max()
+    error_bi = (biharmonic_fill(bowl * mask, mask, reach=None) - bowl)[hole].abs().max()
     error_harmonic = (harmonic_fill(bowl * mask, mask, n_iter=500) - bowl)[hole].abs().max()
     assert error_bi < 1e-3 < error_harmonic
 
@@ -84,3 +84,20 @@ def test_biharmonic_fill_matches_scikit_image():
     # The same interpolation up to the border treatment.
     assert error == pytest.approx(reference_error, rel=0.05)
     assert np.abs(ours - reference)[hole].max() < 0.02
+
+
+def test_biharmonic_fill_does_not_extrapolate_a_trend_far_from_the_data():
+    # A rising series whose last 10 steps are missing: the smoothest surface
+    # continues the slope past the data; beyond ``reach`` the fill is the
+    # normalised convolution (a local mean) instead.
+    series = torch.linspace(0, 1, 30)[None, None, None].repeat(1, 1, 3, 1)
+    mask = torch.ones_like(series)
+    mask[..., 20:] = 0
+    last_observed = series[..., 19].max()
+    filled = biharmonic_fill(series * mask, mask, reach=2)
+    unbounded = biharmonic_fill(series * mask, mask, reach=None)
+    local_mean = normalized_convolution(series * mask, mask, 0.5)
+    assert unbounded[..., -1].min() > last_observed + 0.1  # the trend goes on
+    torch.testing.assert_close(filled[..., 22:], local_mean[..., 22:])
+    torch.testing.assert_close(filled[..., 20:22], unbounded[..., 20:22])
+    assert filled[..., 22:].max() <= last_observed + 1e-6
