@@ -92,7 +92,8 @@ def results_pages(results=RESULTS, destination=RESULTS_COPY):
         shutil.rmtree(destination)
     # Everything is copied (figures in subfolders, JSON files a table links
     # to), so that relative links in the tables resolve.
-    shutil.copytree(results, destination)
+    # Only the full results: quick smoke runs (results/quick/) are not published.
+    shutil.copytree(results, destination, ignore=shutil.ignore_patterns("quick"))
     names = sorted(path.stem for path in results.glob("*.md"))
     texts = {}
     for name in names:

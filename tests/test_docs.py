@@ -80,6 +80,9 @@ def test_results_pages_copy_tables_and_figures(tmp_path):
     (results / "alpha.png").write_bytes(b"png")
     (results / "beta.png").write_bytes(b"png")
     (results / "alpha.json").write_text("{}")
+    # Quick smoke runs live in results/quick/ and are not published.
+    (results / "quick").mkdir()
+    (results / "quick" / "alpha.md").write_text("quick\n")
     assert generate.results_pages(results, out) == ["alpha", "beta"]
     alpha = (out / "alpha.md").read_text()
     assert alpha.startswith("# Alpha\n")          # a title for the toctree
