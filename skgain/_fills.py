@@ -2,7 +2,8 @@
 
 A convolutional generator that refines an interpolation learns a residual,
 which trains faster and better than learning the image from noise. All three
-functions take and return (n, C, H, W) tensors; observed cells are kept.
+functions take and return (n, C, H, W) tensors: ``normalized_convolution``
+gives its estimate at every cell, the other two keep the observed cells.
 """
 
 import math

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from skgain._fills import biharmonic_fill, harmonic_fill, normalized_convolution
+from skgain._fills import (
+    _laplacian,
+    _laplacian_adjoint,
+    biharmonic_fill,
+    harmonic_fill,
+    normalized_convolution,
+)
 
 
 def _ramp_with_hole():
@@ -101,3 +107,13 @@ def test_biharmonic_fill_does_not_extrapolate_a_trend_far_from_the_data():
     torch.testing.assert_close(filled[..., 22:], local_mean[..., 22:])
     torch.testing.assert_close(filled[..., 20:22], unbounded[..., 20:22])
     assert filled[..., 22:].max() <= last_observed + 1e-6
+
+
+def test_laplacian_adjoint_is_the_adjoint():
+    # <L a, b> == <a, L^T b>: conjugate gradients need the exact adjoint.
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(2, 1, 7, 9, generator=generator, dtype=torch.float64)
+    b = torch.randn(2, 1, 7, 9, generator=generator, dtype=torch.float64)
+    left = (_laplacian(a) * b).sum()
+    right = (a * _laplacian_adjoint(b)).sum()
+    assert left.item() == pytest.approx(right.item(), rel=1e-12)
