@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._common import RESULTS_DIR
+from ._common import RESULTS_DIR, environment, markdown_table, write_results
 
 # The experiments in the order ``all`` runs them (cheap ones first).
 EXPERIMENTS = ("speed", "tabular", "low_rank", "panel", "images", "zero_shot")
@@ -103,8 +103,6 @@ def main(argv=None):
 
 def write_timing(seconds, mode, out_dir=None):
     """Write ``all_<mode>.json`` and ``.md``: wall-clock seconds per experiment."""
-    from ._common import environment, markdown_table, write_results
-
     env = environment()
     total = sum(seconds.values())
     rows = [[name, f"{s:.1f}"] for name, s in seconds.items()] + [["**total**", f"{total:.1f}"]]

@@ -86,6 +86,11 @@ def write_results(name, payload, markdown, out_dir=None):
     return out_dir / f"{name}.md"
 
 
+def save_records(path, records):
+    """Write ``records`` to ``path`` (JSON), so that a long run stopped early keeps them."""
+    Path(path).write_text(json.dumps(records, indent=1))
+
+
 def markdown_table(header, rows):
     """A GitHub markdown table from a header list and rows of cells."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -31,6 +31,7 @@ from ._common import (
     markdown_table,
     mcar_hide,
     mean_std,
+    save_records,
     scaled_rmse,
     write_results,
 )
@@ -136,8 +137,8 @@ def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=N
                    "transform_img_per_s": n_val / transform_s if transform_s else np.nan,
                    **extra}
             records.append(rec)
-            if records_path is not None:  # a long run stopped early keeps what it measured
-                Path(records_path).write_text(json.dumps(records, indent=1))
+            if records_path is not None:
+                save_records(records_path, records)
             print(f"seed={seed} {method:50s} rmse={r:.4f} fit/epoch={per_epoch:7.1f}s "
                   f"transform={rec['transform_img_per_s']:7.1f} img/s {extra}", flush=True)
             if seed == seeds[0]:
@@ -438,7 +439,7 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
             records += run_spam(data_home, list(config["seeds"]), config["spam_rows"],
                                 config["spam_epochs"])
             if records_path is not None:
-                Path(records_path).write_text(json.dumps(records, indent=1))
+                save_records(records_path, records)
         seeds_run = list(config["seeds"])
     summary = summarise(records)
     spam_seeds = sorted({r["seed"] for r in records if r["dataset"] == "spam"})
@@ -463,8 +464,10 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
         result_name += "_ours"
     if tag:
         result_name += f"_{tag}"
-    paths = plot(figures, out_dir, result_name) if figures.get("images") else [
-        out_dir / f"{result_name}_{kind}.png" for kind in ("examples", "error", "loss")]
+    if figures.get("images"):
+        paths = plot(figures, out_dir, result_name)
+    else:  # merged records carry no images: keep the figures a run wrote there
+        paths = sorted(out_dir.glob(f"{result_name}_*.png"))
     config_out = {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
     payload = {"mode": mode, "config": config_out, "missing_rate": MISSING_RATE,
                "summary": summary, "records": records, "figures": [p.name for p in paths]}

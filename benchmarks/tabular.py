@@ -34,6 +34,7 @@ from ._common import (
     markdown_table,
     mcar_hide,
     mean_std,
+    save_records,
     scaled_rmse,
     write_results,
 )
@@ -118,7 +119,7 @@ def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter")
                                 "torch_threads": torch.get_num_threads(),
                                 "load_average_1min": os.getloadavg()[0], **extra})
                 if records_path is not None:
-                    Path(records_path).write_text(json.dumps(records, indent=1))
+                    save_records(records_path, records)
                 print(f"{name:6s} seed={seed} {method:32s} rmse={rmse:.4f} "
                       f"{timer.seconds:7.1f}s {extra}", flush=True)
     return records
