@@ -145,13 +145,59 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             data_max = np.nanmax(observed, axis=0)
         data_min[empty] = 0.0
         data_max[empty] = 1.0
-        data_range = data_max - data_min
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            names = [f"feature {name!r}" for name in names]
+        data_range = self._check_finite_range(data_min, data_max, names)
         # A constant column scales to 0 and is imputed with its one value.
         self._constant_features = (data_range == 0) & ~empty
         data_range[data_range == 0] = 1.0
         self.data_min_ = data_min
         self.data_range_ = data_range
         self._empty_features = empty
+
+    def _check_finite_range(self, data_min, data_max, names=None):
+        """Return ``data_max - data_min``; raise a ValueError where it overflows.
+
+        Values near the largest float (e.g. +-1.7e308) are valid input, but
+        their range is infinite, and min-max scaling then turns every entry
+        into 0 or NaN. Failing here names the data as the cause, instead of
+        a later divergence that looks like a bad learning rate.
+
+        Parameters
+        ----------
+        data_min, data_max : ndarray of shape (n,)
+            Smallest and largest observed value of each feature (or channel,
+            or of the whole image: any unit a subclass scales by).
+        names : sequence of str or None, default=None
+            One label per entry, e.g. ``"channel 0"``; None labels them
+            ``"feature 0"``, ``"feature 1"``, ...
+
+        Returns
+        -------
+        data_range : ndarray of shape (n,)
+            ``data_max - data_min``, every entry finite.
+
+        Raises
+        ------
+        ValueError
+            If any range overflows the data's floating-point type.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            data_range = data_max - data_min
+        bad = np.flatnonzero(~np.isfinite(data_range))
+        if bad.size == 0:
+            return data_range
+        if names is None:
+            names = [f"feature {i}" for i in range(len(data_range))]
+        listed = ", ".join(str(names[i]) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
+        first = bad[0]
+        raise ValueError(
+            f"{type(self).__name__} cannot min-max scale X: the range (max - min) of "
+            f"{listed} overflows {data_range.dtype} ({names[first]} spans "
+            f"{data_min[first]:.3g} to {data_max[first]:.3g}). Rescale the data first, e.g. "
+            "divide those features by a large power of ten."
+        )
 
     def _scale(self, X, missing):
         scaled = (X - self.data_min_) / self.data_range_

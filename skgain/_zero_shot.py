@@ -8,6 +8,7 @@ imputed. ``nearest_patch_fill`` is the paper's "NN" baseline on the same
 crops.
 """
 
+import contextlib
 import numbers
 import warnings
 
@@ -232,12 +233,51 @@ def _image_patch_size(patch_size, shape):
     return int(min(patch_size, shape[0], shape[1]))
 
 
-def _as_image(image, missing_values, name="image"):
+# Grey, grey + alpha, RGB and RGBA. A 3-D array with a longer last axis is
+# more likely a stack (n, H, W) of images than one image with that many
+# channels, so it is refused unless the caller states its channel count.
+_MAX_AUTO_CHANNELS = 4
+
+
+def _check_one_image(shape, n_channels, caller):
+    """Raise a ValueError unless ``shape`` can be one image (H, W) or (H, W, C).
+
+    A 3-D shape is read as (H, W, C). With ``n_channels=None``, C may be at
+    most ``_MAX_AUTO_CHANNELS``; an int ``n_channels`` must equal C. 2-D
+    shapes always pass; shapes of more than 3 axes never do.
+    """
+    shape = tuple(shape)
+    stack_hint = ("For a stack of images use SpatialGAINImputer, which learns from all of "
+                  "them at once.")
+    if len(shape) > 3:
+        raise ValueError(
+            f"{caller} completes one image of shape (H, W) or (H, W, C); got an array of "
+            f"shape {shape}. {stack_hint}"
+        )
+    if len(shape) < 3:
+        return
+    n_found = shape[2]
+    if n_channels is None and n_found > _MAX_AUTO_CHANNELS:
+        raise ValueError(
+            f"{caller} completes one image of shape (H, W) or (H, W, C) with at most "
+            f"{_MAX_AUTO_CHANNELS} channels C; got shape {shape}, which looks like a stack of "
+            f"{shape[0]} images of {shape[1]}x{shape[2]} pixels. {stack_hint} If it is one "
+            f"image with {n_found} channels, pass n_channels={n_found}."
+        )
+    if n_channels is not None and n_found != n_channels:
+        raise ValueError(
+            f"n_channels={n_channels}, but the image of shape {shape} has {n_found} channels "
+            "on its last axis."
+        )
+
+
+def _as_image(image, missing_values, name="image", n_channels=None):
     """Validate one image: float (H, W, C) values, pixel-missing mask, and its ndim."""
     try:
         values = np.array(image, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a numeric array: {exc}") from exc
+    _check_one_image(values.shape, n_channels, "nearest_patch_fill")
     if values.ndim not in (2, 3) or values.size == 0:
         raise ValueError(
             f"{name} must be one non-empty image of shape (H, W) or (H, W, C), "
@@ -258,7 +298,8 @@ def _as_image(image, missing_values, name="image"):
     return values, missing, ndim
 
 
-def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_values=np.nan):
+def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_values=np.nan,
+                       n_channels=None):
     """Fill the missing pixels from the closest fully observed crop (the "NN" baseline).
 
     The target regions are found as by :class:`ZeroShotSpatialImputer`; every
@@ -283,6 +324,10 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
         Step between candidate crops (1 searches every position).
     missing_values : float, default=np.nan
         The placeholder of missing values.
+    n_channels : int or None, default=None
+        Channels C of a 3-D image (H, W, C). None accepts at most 4 (a
+        longer last axis is refused as a likely stack of images); give the
+        count to fill an image with more channels.
 
     Returns
     -------
@@ -292,8 +337,8 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
     Raises
     ------
     ValueError
-        If every pixel is missing, or no fully observed crop lies outside
-        the target regions.
+        If ``image`` is not one image (see ``n_channels``), every pixel is
+        missing, or no fully observed crop lies outside the target regions.
 
     See Also
     --------
@@ -317,7 +362,7 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
         raise ValueError(f"patch_size must be a positive integer, got {patch_size!r}.")
     if not isinstance(stride, numbers.Integral) or stride < 1:
         raise ValueError(f"stride must be a positive integer, got {stride!r}.")
-    values, missing, ndim = _as_image(image, missing_values)
+    values, missing, ndim = _as_image(image, missing_values, n_channels=n_channels)
     pixel_missing = missing.any(axis=-1)
     size = _image_patch_size(patch_size, values.shape)
     if region is not None:
@@ -427,7 +472,8 @@ class ZeroShotSpatialImputer(BaseImputer):
        With stride 1 an H x W image has at most (H - p + 1)(W - p + 1) crops,
        minus the (h + p - 1)(w + p - 1) positions that overlap an interior
        h x w region: an upper bound on the number of distinct crops
-       (``n_candidate_crops_`` holds the exact count). An image that gives no crop raises a ValueError.
+       (``n_candidate_crops_`` holds the exact count). An image that gives no
+       crop raises a ValueError.
     3. **Pruning.** d(A, T) is the mean pixel-wise Euclidean distance between
        the observed pixels of A and the same positions of T (the smallest
        over A's windows); crops with d <= mean(d) - ``beta`` * std(d) are
@@ -471,6 +517,13 @@ class ZeroShotSpatialImputer(BaseImputer):
     region : tuple of 4 int or None, default=None
         ``(top, left, height, width)`` of the target region A; None finds the
         regions from the missing pixels.
+    n_channels : int or None, default=None
+        Channels C of a 3-D image (H, W, C). None accepts at most 4 (grey,
+        RGB, RGBA): a 3-D array with a longer last axis is refused with a
+        ValueError, since an (n, H, W) stack of images would otherwise be
+        read, silently, as one H x W image with W channels. Give the count
+        to fit an image with more channels (a hyperspectral one, say).
+        Ignored for a 2-D image.
     stride : int, default=16
         Step between the crops taken when ``n_crops`` is None (16 keeps a
         320x320 fit within about two minutes on two CPU cores).
@@ -601,6 +654,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         "random_state": ["random_state"],
         "patch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "region": ["array-like", None],
+        "n_channels": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "stride": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_crops": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "beta": [numbers.Real],
@@ -626,6 +680,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         *,
         patch_size=64,
         region=None,
+        n_channels=None,
         stride=16,
         n_crops=None,
         beta=0.0,
@@ -650,6 +705,7 @@ class ZeroShotSpatialImputer(BaseImputer):
     ):
         self.patch_size = patch_size
         self.region = region
+        self.n_channels = n_channels
         self.stride = stride
         self.n_crops = n_crops
         self.beta = beta
@@ -686,7 +742,10 @@ class ZeroShotSpatialImputer(BaseImputer):
                 array = np.asarray(X)
             except (TypeError, ValueError):
                 array = None  # validate_data reports it
-            if array is not None and array.ndim == 3:
+            if array is not None and array.ndim >= 3:
+                # After fit the fitted channel count decides (checked below).
+                _check_one_image(array.shape, self.n_channels if in_fit else array.shape[2],
+                                 type(self).__name__)
                 X = array
                 n_channels = X.shape[2]
                 X_2d = X.reshape(X.shape[0], -1)
@@ -696,7 +755,8 @@ class ZeroShotSpatialImputer(BaseImputer):
             fitted = "(H, W)" if self.n_channels_ is None else f"(H, W, {self.n_channels_})"
             raise ValueError(
                 f"X has shape {np.shape(X)}, but {type(self).__name__} was fitted on an image "
-                f"of shape {fitted}."
+                f"of shape {fitted}; it completes one image at a time (for a stack of images "
+                "use SpatialGAINImputer)."
             )
         return super()._validate_input(X_2d, in_fit)
 
@@ -709,10 +769,13 @@ class ZeroShotSpatialImputer(BaseImputer):
         # One global min-max for the whole image, repeated per column so the
         # base's per-feature arithmetic (and score) applies unchanged.
         observed = X[~missing]
-        low, high = float(observed.min()), float(observed.max())
+        low, high = observed.min(), observed.max()
+        data_range = self._check_finite_range(np.array([low]), np.array([high]), ["the image"])
         n_features = X.shape[1]
-        self.data_min_ = np.full(n_features, low)
-        self.data_range_ = np.full(n_features, high - low if high > low else 1.0)
+        # X's dtype, as in the base class: float32 in gives float32 out.
+        self.data_min_ = np.full(n_features, low, dtype=X.dtype)
+        self.data_range_ = np.full(n_features, data_range[0] if high > low else 1.0,
+                                   dtype=X.dtype)
         self._empty_features = np.zeros(n_features, dtype=bool)
         # A constant image is imputed with its one value.
         self._constant_features = np.full(n_features, high == low)
@@ -772,6 +835,74 @@ class ZeroShotSpatialImputer(BaseImputer):
                 f"{self.patch_size}, or the missing pixels cover too much of it."
             )
         windows = [w for r in regions for w in region_windows(r, size)]
+        self.crop_positions_ = positions
+        self.crop_distances_, kept = self._prune(image, pixel_observed, positions, windows)
+        self.kept_crops_ = kept
+
+        crops = gather_crops(image, positions[kept], size)
+        crops_observed = gather_crops(observed, positions[kept], size)
+        train = np.where(crops_observed, crops, np.nan).reshape(len(crops), -1)
+        if len(train) < 2:
+            # Batch normalisation needs two samples: a lone crop trains as two copies.
+            train = np.repeat(train, 2, axis=0)
+        holes = np.array([~pixel_observed[t:t + size, lf:lf + size] for t, lf in windows])
+        holes = holes[holes.any(axis=(1, 2))] if len(holes) else holes
+        use_patterns = self.train_mask == "target" and len(holes) > 0
+        rate = self.mask_rate
+        if rate is None:
+            rate = float(holes.mean()) if len(holes) else 0.2
+        # The denoising step needs some pixels to hide and some to see.
+        rate = min(max(rate, 0.01), 0.99)
+        inner = self._network(image.shape[2], rate, rng)
+        inner._harmonic = self.initial_fill == "harmonic"
+        if use_patterns:
+            inner._drop_patterns = torch.as_tensor(holes, dtype=torch.float32)
+        inner._target_check = self._target_check(image, observed, pixel_observed, windows)
+        with self._public_errors(), warnings.catch_warnings():
+            # Columns of a crop that are missing in every crop are expected.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            inner.fit(train)
+        with self._public_errors():
+            self._self_check(inner)
+        # Only needed for training; keep the pickle small.
+        inner._drop_patterns = None
+        inner._target_check = None
+        self.spatial_imputer_ = inner
+        return self._impute_scaled(X, mask)
+
+    def _network(self, n_channels, rate, rng):
+        """The crop network, configured from this estimator's parameters."""
+        size = self.patch_size_
+        return _CropSpatialGAIN(
+            image_shape=(size, size, n_channels),
+            architecture=self.architecture,
+            channels=self.channels,
+            initial_fill="noise" if self.initial_fill == "noise" else "normconv",
+            drop_rate=rate,
+            adversarial=self.adversarial,
+            alpha=self.alpha,
+            hint_rate=self.hint_rate,
+            scaling="channel",
+            test_time_augmentation=False,
+            # The crops are already patch-sized: train on them whole.
+            patch_size=None,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change,
+            device=self.device_,
+            random_state=draw_seed(rng),
+            verbose=self.verbose,
+        )
+
+    def _prune(self, image, pixel_observed, positions, windows):
+        """d(A, T) of each crop (the smallest over A's windows) and the kept crops.
+
+        Falls back to the ``min_crops`` closest crops, with a warning, when
+        pruning keeps fewer.
+        """
+        size = self.patch_size_
         distances = np.full(len(positions), np.nan)
         if windows:
             distances = np.min([
@@ -793,71 +924,40 @@ class ZeroShotSpatialImputer(BaseImputer):
             order = np.argsort(np.where(np.isfinite(distances), distances, np.inf), kind="stable")
             kept = np.zeros(len(positions), dtype=bool)
             kept[order[:n_keep]] = True
-        self.crop_positions_ = positions
-        self.crop_distances_ = distances
-        self.kept_crops_ = kept
+        return distances, kept
 
-        crops = gather_crops(image, positions[kept], size)
-        crops_observed = gather_crops(observed, positions[kept], size)
-        train = np.where(crops_observed, crops, np.nan).reshape(len(crops), -1)
-        if len(train) < 2:
-            # Batch normalisation needs two samples: a lone crop trains as two copies.
-            train = np.repeat(train, 2, axis=0)
-        holes = np.array([~pixel_observed[t:t + size, lf:lf + size] for t, lf in windows])
-        holes = holes[holes.any(axis=(1, 2))] if len(holes) else holes
-        use_patterns = self.train_mask == "target" and len(holes) > 0
-        rate = self.mask_rate
-        if rate is None:
-            rate = float(holes.mean()) if len(holes) else 0.2
-        # The denoising step needs some pixels to hide and some to see.
-        rate = min(max(rate, 0.01), 0.99)
-        inner = _CropSpatialGAIN(
-            image_shape=(size, size, image.shape[2]),
-            architecture=self.architecture,
-            channels=self.channels,
-            initial_fill="noise" if self.initial_fill == "noise" else "normconv",
-            drop_rate=rate,
-            adversarial=self.adversarial,
-            alpha=self.alpha,
-            hint_rate=self.hint_rate,
-            scaling="channel",
-            test_time_augmentation=False,
-            # The crops are already patch-sized: train on them whole.
-            patch_size=None,
-            learning_rate=self.learning_rate,
-            batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
-            validation_fraction=self.validation_fraction,
-            n_iter_no_change=self.n_iter_no_change,
-            device=self.device_,
-            random_state=draw_seed(rng),
-            verbose=self.verbose,
-        )
-        inner._harmonic = self.initial_fill == "harmonic"
-        if use_patterns:
-            inner._drop_patterns = torch.as_tensor(holes, dtype=torch.float32)
-        inner._target_check = self._target_check(image, observed, pixel_observed, windows)
-        with warnings.catch_warnings():
-            # Columns of a crop that are missing in every crop are expected.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            inner.fit(train)
+    def _self_check(self, inner):
+        """Set ``used_network_`` and ``check_rmse_`` from A's held-out observed pixels."""
         self.used_network_ = True
         self.check_rmse_ = None
-        if inner._target_check is not None:
-            # Crops unlike A can teach a correction that hurts A: keep the
-            # network only if it beats its own interpolation on A's held-out
-            # observed pixels (A's truth at its real holes is never used).
-            network = inner._check_rmse()
-            inner._bypass = True
-            interpolation = inner._check_rmse()
-            inner._bypass = network >= interpolation
-            self.used_network_ = not inner._bypass
-            self.check_rmse_ = {"network": network, "interpolation": interpolation}
-        # Only needed for training; keep the pickle small.
-        inner._drop_patterns = None
-        inner._target_check = None
-        self.spatial_imputer_ = inner
-        return self._impute_scaled(X, mask)
+        if inner._target_check is None:
+            return
+        # Crops unlike A can teach a correction that hurts A: keep the
+        # network only if it beats its own interpolation on A's held-out
+        # observed pixels (A's truth at its real holes is never used).
+        network = inner._check_rmse()
+        inner._bypass = True
+        interpolation = inner._check_rmse()
+        inner._bypass = network >= interpolation
+        self.used_network_ = not inner._bypass
+        self.check_rmse_ = {"network": network, "interpolation": interpolation}
+
+    @contextlib.contextmanager
+    def _public_errors(self):
+        """Re-word errors raised by the inner network under this estimator's name.
+
+        The inner network's messages name its class, which is private; users
+        should read the estimator they called.
+        """
+        try:
+            yield
+        except (ValueError, RuntimeError, ArithmeticError) as exc:
+            private = _CropSpatialGAIN.__name__
+            if exc.args and isinstance(exc.args[0], str) and private in exc.args[0]:
+                public = f"{type(self).__name__}'s crop network"
+                # Edited in place: the type and the traceback stay intact.
+                exc.args = (exc.args[0].replace(private, public),) + exc.args[1:]
+            raise
 
     def _target_check(self, image, observed, pixel_observed, windows):
         """A's windows with observed pixels hidden in A's own hole pattern, shifted.
@@ -905,7 +1005,7 @@ class ZeroShotSpatialImputer(BaseImputer):
                      np.nan)
             for t, lf in windows
         ])
-        with warnings.catch_warnings():
+        with self._public_errors(), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             filled = self.spatial_imputer_.transform(patches.reshape(len(windows), -1))
         filled = filled.reshape(patches.shape)

@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.utils._param_validation import InvalidParameterError
 
+from skgain import GAINImputer, SoftImputeFISTA
 from skgain._base import resolve_device
 
 from ._estimators import table_imputers
@@ -252,3 +253,18 @@ def test_cuda_fit_matches_shapes_and_keeps_observed(imputer):
     assert np.array_equal(out[observed], X_missing[observed])
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_allclose(restored.transform(X_missing), out)
+
+
+@pytest.mark.parametrize("dtype, extreme", [(np.float64, 1.7e308), (np.float32, 3.0e38)])
+@pytest.mark.parametrize(
+    "imputer", [GAINImputer(max_epochs=1, random_state=0), SoftImputeFISTA(max_iter=2)],
+    ids=lambda e: type(e).__name__,
+)
+def test_range_overflow_is_blamed_on_the_data(imputer, dtype, extreme):
+    _, X_missing = _table()
+    X_missing = X_missing.astype(dtype)
+    # Finite values whose max - min is inf: formerly a "lower learning_rate"
+    # divergence (GAIN) or a failure inside numpy's SVD (SoftImputeFISTA).
+    X_missing[:, 2] = np.where(np.arange(len(X_missing)) % 2, extreme, -extreme)
+    with pytest.raises(ValueError, match=rf"feature 2 overflows {np.dtype(dtype).name}.*Rescale"):
+        clone(imputer).fit(X_missing)

@@ -1,6 +1,7 @@
 """Tests of ZeroShotSpatialImputer and nearest_patch_fill (skgain/_zero_shot.py)."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -282,3 +283,57 @@ def test_self_check_falls_back_to_the_interpolation():
     assert set(imputer.check_rmse_) == {"network", "interpolation"}
     assert imputer.used_network_ == (
         imputer.check_rmse_["network"] < imputer.check_rmse_["interpolation"])
+
+
+# ------------------------------------------------------------- clear errors
+def test_image_stack_is_refused_with_a_pointer_to_spatial_gain():
+    stack = np.stack([texture(16, seed) for seed in range(5)])
+    stack[:, 4:6, 4:6] = np.nan
+    # (5, 16, 16) used to be read, silently, as one 5x16 image with 16 channels.
+    for fit in (ZeroShotSpatialImputer(**FAST).fit, nearest_patch_fill):
+        with pytest.raises(ValueError, match=r"one image of shape \(H, W\).*SpatialGAINImputer"):
+            fit(stack)
+    with pytest.raises(ValueError, match=r"shape \(5, 16, 16, 1\).*SpatialGAINImputer"):
+        ZeroShotSpatialImputer(**FAST).fit(stack[..., None])
+    with pytest.raises(ValueError, match="n_channels=3, but"):
+        ZeroShotSpatialImputer(**FAST, n_channels=3).fit(np.moveaxis(stack, 0, -1))
+
+
+def test_n_channels_accepts_an_image_with_many_channels():
+    image = np.stack([texture(24, seed) for seed in range(6)], axis=-1)
+    image[18:22, 18:22] = np.nan
+    imputer = ZeroShotSpatialImputer(**FAST, n_channels=6, min_crops=1).fit(image)
+    assert imputer.n_channels_ == 6
+    out = imputer.transform(image)
+    assert out.shape == image.shape and not np.isnan(out).any()
+
+
+@pytest.mark.parametrize("shape", [(24, 24), (24, 24, 3)])
+def test_float32_image_stays_float32(shape):
+    image = texture(24)
+    image = np.repeat(image[..., None], shape[2], axis=-1) if len(shape) == 3 else image
+    image = image.astype(np.float32)
+    image[18:22, 18:22] = np.nan
+    out = ZeroShotSpatialImputer(**FAST, min_crops=1).fit_transform(image)
+    assert out.dtype == np.float32
+    observed = ~np.isnan(image)
+    assert np.array_equal(out[observed], image[observed])
+
+
+def test_divergence_error_names_no_private_class():
+    image = texture(24)
+    image[18:22, 18:22] = np.nan
+    imputer = ZeroShotSpatialImputer(**{**FAST, "max_epochs": 3}, learning_rate=1e6, min_crops=1)
+    with pytest.raises((FloatingPointError, RuntimeError)) as info:
+        imputer.fit(image)
+    message = str(info.value)
+    assert "ZeroShotSpatialImputer" in message and "learning_rate" in message
+    # A private name is one with a leading underscore, e.g. a helper class.
+    assert re.search(r"(?<![\w.])_\w+", message) is None, message
+
+
+def test_image_whose_range_overflows_is_named():
+    image = (texture(24) * 2 - 1) * 1.7e308
+    image[18:22, 18:22] = np.nan
+    with pytest.raises(ValueError, match="the image overflows float64.*Rescale"):
+        ZeroShotSpatialImputer(**FAST).fit(image)
