@@ -2,16 +2,24 @@
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 
 from ._base import BaseImputer, batch_slices, draw_seed, torch_generator
 
-# Ridge added to the normal equations of ``transform`` so rows with fewer
-# observed entries than the rank still get a unique, stable solution.
-_RIDGE = 1e-6
+# Ridge floor added to the per-component penalty of ``transform`` so that
+# shrinkage=0 still gives every row a unique, stable solution.
+_RIDGE = 1e-9
+# The path stops once this many shrinkage values in a row failed to improve
+# the held-out error: past the minimum, smaller values only overfit (and cost
+# the most iterations).
+_PATH_PATIENCE = 3
+# A held-out error must drop by this relative amount to count as better, so
+# that the path keeps the largest (most regularised) shrinkage on a plateau.
+_MIN_IMPROVEMENT = 1e-3
 
 
 def singular_value_threshold(A, threshold, max_rank=None, generator=None, n_power_iter=4):
@@ -25,8 +33,11 @@ def singular_value_threshold(A, threshold, max_rank=None, generator=None, n_powe
         U, s, Vh = torch.linalg.svd(A, full_matrices=False)
     else:
         U, s, Vh = _randomized_svd(A, max_rank, generator, n_power_iter)
+    # Values within rounding of the threshold (e.g. the top one at the
+    # smallest shrinkage that zeroes the solution) are zero, not rank.
+    floor = torch.finfo(s.dtype).eps * (s[0].item() if s.numel() else 0.0)
     s = torch.clamp(s - threshold, min=0.0)
-    keep = s > 0
+    keep = s > floor
     U, s, Vh = U[:, keep], s[keep], Vh[keep]
     return (U * s) @ Vh, U, s, Vh
 
@@ -48,38 +59,127 @@ def soft_impute_objective(Z, X, mask, shrinkage, singular_values):
     return float(0.5 * (residual**2).sum() + shrinkage * singular_values.sum())
 
 
+
+def fista(X, mask, shrinkage, prox, Z0=None, max_iter=500, tol=1e-5, accelerated=True,
+          callback=None):
+    """Minimise ``1/2 ||P_obs(X - Z)||_F^2 + shrinkage * ||Z||_*`` from ``Z0``.
+
+    ``prox(A, shrinkage)`` is the singular-value threshold. Returns
+    ``(Z, s, Vh, objective, n_iter)``; ``callback(n_iter, value)`` is called
+    after every iteration.
+    """
+    # Step 1/L with L = 1, the Lipschitz constant of the masked gradient.
+    Y = torch.zeros_like(X) if Z0 is None else Z0
+    Z, _, s, Vh = prox(Y - mask * (Y - X), shrinkage)
+    objective = [soft_impute_objective(Z, X, mask, shrinkage, s)]
+    t = 1.0
+    Y = Z
+    n_iter = 1
+    for n_iter in range(2, max_iter + 1):
+        Z_new, _, s, Vh = prox(Y - mask * (Y - X), shrinkage)
+        value = soft_impute_objective(Z_new, X, mask, shrinkage, s)
+        if accelerated and value > objective[-1]:
+            # Adaptive restart: drop the momentum and take a plain step from Z.
+            t = 1.0
+            Z_new, _, s, Vh = prox(Z - mask * (Z - X), shrinkage)
+            value = soft_impute_objective(Z_new, X, mask, shrinkage, s)
+        objective.append(value)
+        if callback is not None:
+            callback(n_iter, value)
+        change = torch.linalg.norm(Z_new - Z).item() / max(torch.linalg.norm(Z).item(), 1e-12)
+        if accelerated:
+            t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
+            Y = Z_new + ((t - 1.0) / t_new) * (Z_new - Z)
+            t = t_new
+        else:
+            Y = Z_new
+        Z = Z_new
+        if change < tol:
+            break
+    return Z, s, Vh, objective, n_iter
+
+
+def _column_means(X, mask):
+    """Per-column mean of the observed entries (0 for a column with none)."""
+    counts = mask.sum(dim=0)
+    return (mask * X).sum(dim=0) / counts.clamp(min=1.0)
+
+
+def split_observed(mask, fraction, generator):
+    """Split the observed entries of ``mask`` into a training and a held-out mask.
+
+    A seeded ``fraction`` of the observed entries (at least one, and never all)
+    is held out.
+    """
+    rows, cols = torch.nonzero(mask > 0, as_tuple=True)
+    n_held = min(max(1, int(round(fraction * rows.numel()))), rows.numel() - 1)
+    order = torch.randperm(rows.numel(), generator=generator, device=mask.device)[:n_held]
+    held = torch.zeros_like(mask)
+    held[rows[order], cols[order]] = 1.0
+    return mask - held, held
+
 class SoftImputeFISTA(BaseImputer):
     """Nuclear-norm matrix completion solved with FISTA.
 
     Finds the completion ``Z`` minimising
     ``1/2 ||P_obs(X - Z)||_F^2 + shrinkage * ||Z||_*`` where ``P_obs`` keeps
-    the observed entries. Each iteration takes a gradient step on the
-    observed entries, applies singular-value soft-thresholding (the proximal
-    operator of the nuclear norm) and extrapolates with Nesterov momentum
-    (FISTA, Beck and Teboulle, 2009). Momentum is reset whenever the
-    objective goes up (adaptive restart, O'Donoghue and Candes, 2015).
-    ``accelerated=False`` gives plain proximal gradient, which with step 1 is
-    Soft-Impute (Mazumder, Hastie and Tibshirani, 2010).
+    the observed entries. Features are min-max scaled with the observed values
+    seen in ``fit`` and centred on their observed means, which are not
+    penalised. Each iteration takes a gradient step on the observed entries,
+    applies singular-value soft-thresholding (the proximal operator of the
+    nuclear norm) and extrapolates with Nesterov momentum (FISTA, Beck and
+    Teboulle, 2009 [1]_); momentum is reset whenever the objective goes up
+    (adaptive restart, O'Donoghue and Candes, 2015 [3]_). ``accelerated=False``
+    gives plain proximal gradient, which with step 1 is Soft-Impute
+    (Mazumder, Hastie and Tibshirani, 2010 [2]_).
 
-    Features are min-max scaled with the observed values seen in ``fit``.
-    ``fit_transform(X)`` returns the completion of ``X``; ``transform`` of new
-    rows solves, row by row, a least-squares fit of the row's observed entries
-    on the fitted right singular vectors. Observed entries are returned
-    unchanged.
+    With ``shrinkage=None`` (the default) the shrinkage is chosen as
+    Soft-Impute is tuned in practice [2]_: a seeded ``validation_fraction`` of
+    the observed entries is held out, the problem is solved along a
+    warm-started path of ``n_shrinkages`` decreasing values (from the smallest
+    value that gives the zero completion down to 1e-4 times it; the path stops
+    early once the held-out error has not improved for 3 values), and the
+    value with the lowest held-out RMSE is kept (a smaller value must lower
+    it by more than 0.1% to be preferred, so that a plateau keeps the most
+    regularised model). It is then rescaled to the
+    number of observed entries and the model is refitted on all observed
+    entries, warm-started from the path's solution.
+
+    ``fit_transform(X)`` returns the solver's completion of ``X``. ``transform``
+    completes each row ``x`` from the fitted model ``Z = U diag(s) V^T``: it
+    solves the ridge problem
+    ``min_w 1/2 ||P_obs(x - mean - V w)||^2 + shrinkage/2 * sum_k w_k^2 / s_k``,
+    which is the nuclear-norm objective restricted to the new row (the row
+    step of softImpute-ALS, Hastie et al., 2015 [4]_; write
+    ``Z = A B^T`` with ``B = V diag(s)^(1/2)``; ``||Z||_*`` is the minimum of
+    ``(||A||^2 + ||B||^2) / 2``). On a row of the fitted matrix its solution
+    is the fitted row itself, so ``transform`` of the training rows agrees
+    with ``fit_transform`` up to the solver's tolerance, and weak components
+    are shrunk hardest on rows with few observed entries. Observed entries
+    are returned unchanged.
 
     Parameters
     ----------
     shrinkage : float or None, default=None
-        Weight of the nuclear norm, on the min-max scaled data. None uses
-        ``shrinkage_fraction`` times the largest singular value of the
-        zero-filled scaled matrix.
-    shrinkage_fraction : float, default=0.02
-        The fraction used when ``shrinkage`` is None.
+        Weight of the nuclear norm, on the min-max scaled, centred data.
+        None chooses it on held-out observed entries (see above).
+    shrinkage_fraction : float, default="deprecated"
+        Deprecated: with ``shrinkage=None``, use this fraction of the largest
+        singular value of the scaled, centred, zero-filled matrix instead of
+        the held-out choice (the behaviour of earlier versions, which used
+        0.02 by default). Setting it emits a ``FutureWarning``; it will be
+        removed in 0.3.
+    n_shrinkages : int, default=20
+        Number of shrinkage values on the path (``shrinkage=None`` only).
+    validation_fraction : float, default=0.1
+        Fraction of the observed entries held out to choose the shrinkage
+        (``shrinkage=None`` only); strictly between 0 and 1.
     max_iter : int, default=500
-        Maximum number of iterations.
+        Maximum number of iterations of each solve (every point of the path
+        and the final fit).
     tol : float, default=1e-5
-        Stop when the relative change ``||Z_k - Z_{k-1}||_F / ||Z_{k-1}||_F``
-        falls below ``tol``.
+        Stop a solve when the relative change
+        ``||Z_k - Z_{k-1}||_F / ||Z_{k-1}||_F`` falls below ``tol``.
     max_rank : int or None, default=None
         When set, each proximal step uses a seeded randomised SVD of this
         rank instead of a full SVD (faster on large matrices; the rank of the
@@ -89,6 +189,9 @@ class SoftImputeFISTA(BaseImputer):
         gradient (Soft-Impute).
     batch_size : int, default=1024
         Rows per step of ``transform``.
+    verbose : int, default=0
+        0 is silent; 1 prints one line per point of the shrinkage path and
+        one for the final fit; 2 also prints the objective at every iteration.
     missing_values : float, default=np.nan
         The placeholder of missing values.
     add_indicator : bool, default=False
@@ -98,7 +201,8 @@ class SoftImputeFISTA(BaseImputer):
     device : str, default="auto"
         Torch device for the SVDs: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
     random_state : int, RandomState instance or None, default=None
-        Seeds the randomised SVD (with ``max_rank``) and ``score``.
+        Seeds the held-out entries of the path, the randomised SVD (with
+        ``max_rank``) and ``score``.
 
     Attributes
     ----------
@@ -110,18 +214,28 @@ class SoftImputeFISTA(BaseImputer):
         Per-feature minimum of the observed values.
     data_range_ : ndarray of shape (n_features_in_,)
         Per-feature range of the observed values (1 for constant features).
+    mean_ : ndarray of shape (n_features_in_,)
+        Per-feature mean of the observed values in scaled units, the unpenalised
+        centre of the low-rank model.
     shrinkage_ : float
-        The nuclear-norm weight used.
+        The nuclear-norm weight of the final fit.
+    shrinkage_path_ : ndarray of shape (n_path,) or None
+        Shrinkage values tried on the path, largest first, on the scale of the
+        held-out split (``shrinkage_`` is the chosen one times the ratio of
+        observed to training entries). None when ``shrinkage`` is given.
+    validation_rmse_path_ : ndarray of shape (n_path,) or None
+        Held-out RMSE (scaled units) at each value of ``shrinkage_path_``.
+        None when ``shrinkage`` is given.
     components_ : ndarray of shape (rank_, n_features_in_)
-        Right singular vectors of the fitted completion (scaled units).
+        Right singular vectors of the fitted low-rank part (scaled units).
     singular_values_ : ndarray of shape (rank_,)
-        Singular values of the fitted completion.
+        Singular values of the fitted low-rank part.
     rank_ : int
-        Rank of the fitted completion.
+        Rank of the fitted low-rank part.
     n_iter_ : int
-        Number of iterations run.
+        Number of iterations of the final fit.
     objective_ : list of float
-        Objective value after every iteration.
+        Objective value after every iteration of the final fit.
     device_ : str
         The torch device used.
     indicator_ : MissingIndicator or None
@@ -136,47 +250,60 @@ class SoftImputeFISTA(BaseImputer):
     .. [1] A. Beck and M. Teboulle, "A Fast Iterative Shrinkage-Thresholding
        Algorithm for Linear Inverse Problems", SIAM J. Imaging Sci., 2009.
     .. [2] R. Mazumder, T. Hastie and R. Tibshirani, "Spectral Regularization
-       Algorithms for Learning Large Incomplete Matrices", JMLR, 2010.
+       Algorithms for Learning Large Incomplete Matrices", JMLR 11, 2010.
     .. [3] B. O'Donoghue and E. Candes, "Adaptive Restart for Accelerated
        Gradient Schemes", Found. Comput. Math., 2015.
+    .. [4] T. Hastie, R. Mazumder, J. Lee and R. Zadeh, "Matrix Completion and
+       Low-Rank SVD via Fast Alternating Least Squares", JMLR 16, 2015.
 
     Examples
     --------
     >>> import numpy as np
     >>> from skgain import SoftImputeFISTA
     >>> rng = np.random.RandomState(0)
-    >>> X = rng.rand(30, 2) @ rng.rand(2, 8)
+    >>> X = rng.rand(40, 2) @ rng.rand(2, 8)
     >>> X_missing = X.copy()
     >>> X_missing[rng.rand(*X.shape) < 0.2] = np.nan
-    >>> imputer = SoftImputeFISTA(shrinkage=0.01, random_state=0)
-    >>> X_completed = imputer.fit_transform(X_missing)
-    >>> bool(np.abs(X_completed - X).max() < 0.1)
+    >>> imputer = SoftImputeFISTA(random_state=0).fit(X_missing[:30])
+    >>> len(imputer.shrinkage_path_) == len(imputer.validation_rmse_path_)
     True
-    >>> imputer.rank_ <= 8
+    >>> bool(imputer.shrinkage_ > 0)
+    True
+    >>> X_new = imputer.transform(X_missing[30:])
+    >>> bool(np.abs(X_new - X[30:]).max() < 0.05)
     True
     """
 
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
         "shrinkage": [Interval(numbers.Real, 0, None, closed="left"), None],
-        "shrinkage_fraction": [Interval(numbers.Real, 0, None, closed="left")],
+        "shrinkage_fraction": [
+            Interval(numbers.Real, 0, None, closed="left"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
+        "n_shrinkages": [Interval(numbers.Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "max_rank": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "accelerated": ["boolean"],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
     }
 
     def __init__(
         self,
         *,
         shrinkage=None,
-        shrinkage_fraction=0.02,
+        shrinkage_fraction="deprecated",
+        n_shrinkages=20,
+        validation_fraction=0.1,
         max_iter=500,
         tol=1e-5,
         max_rank=None,
         accelerated=True,
         batch_size=1024,
+        verbose=0,
         missing_values=np.nan,
         add_indicator=False,
         keep_empty_features=False,
@@ -185,75 +312,123 @@ class SoftImputeFISTA(BaseImputer):
     ):
         self.shrinkage = shrinkage
         self.shrinkage_fraction = shrinkage_fraction
+        self.n_shrinkages = n_shrinkages
+        self.validation_fraction = validation_fraction
         self.max_iter = max_iter
         self.tol = tol
         self.max_rank = max_rank
         self.accelerated = accelerated
         self.batch_size = batch_size
+        self.verbose = verbose
         self.missing_values = missing_values
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
         self.device = device
         self.random_state = random_state
 
+    # ---------------------------------------------------------------- fitting
     def _fit_scaled(self, X, mask, rng):
         device = self.device_
         X_t = torch.as_tensor(X, dtype=torch.float64, device=device)
         M_t = torch.as_tensor(mask, dtype=torch.float64, device=device)
-        generator = torch_generator(draw_seed(rng), device)
-        if self.shrinkage is None:
-            sigma_max = torch.linalg.matrix_norm(X_t * M_t, ord=2).item()
-            self.shrinkage_ = float(self.shrinkage_fraction * sigma_max)
-        else:
-            self.shrinkage_ = float(self.shrinkage)
+        svd_generator = torch_generator(draw_seed(rng), device)
+        split_generator = torch_generator(draw_seed(rng), device)
 
-        def prox(A):
-            return singular_value_threshold(A, self.shrinkage_, self.max_rank, generator)
+        def prox(A, shrinkage):
+            return singular_value_threshold(A, shrinkage, self.max_rank, svd_generator)
 
-        # Step 1/L with L = 1, the Lipschitz constant of the masked gradient.
-        Z, U, s, Vh = prox(M_t * X_t)
-        objective = [soft_impute_objective(Z, X_t, M_t, self.shrinkage_, s)]
-        Y, t = Z, 1.0
-        n_iter = 1
-        for n_iter in range(2, self.max_iter + 1):
-            Z_new, U, s, Vh = prox(Y - M_t * (Y - X_t))
-            value = soft_impute_objective(Z_new, X_t, M_t, self.shrinkage_, s)
-            if self.accelerated and value > objective[-1]:
-                # Adaptive restart: drop the momentum and take a plain step from Z.
-                t = 1.0
-                Z_new, U, s, Vh = prox(Z - M_t * (Z - X_t))
-                value = soft_impute_objective(Z_new, X_t, M_t, self.shrinkage_, s)
-            objective.append(value)
-            change = torch.linalg.norm(Z_new - Z) / max(torch.linalg.norm(Z).item(), 1e-12)
-            if self.accelerated:
-                t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
-                Y = Z_new + ((t - 1.0) / t_new) * (Z_new - Z)
-                t = t_new
-            else:
-                Y = Z_new
-            Z = Z_new
-            if change.item() < self.tol:
-                break
+        self.shrinkage_path_ = self.validation_rmse_path_ = None
+        Z0, self.shrinkage_ = self._choose_shrinkage(X_t, M_t, prox, split_generator)
+        mean = _column_means(X_t, M_t)
+        Z, s, Vh, objective, n_iter = self._solve(
+            M_t * (X_t - mean), M_t, self.shrinkage_, prox, Z0
+        )
+        self._log(1, f"fit: shrinkage={self.shrinkage_:.4g}, rank={s.numel()}, "
+                     f"{n_iter} iterations, objective={objective[-1]:.6g}")
+        self.mean_ = mean.cpu().numpy()
         self.n_iter_ = n_iter
         self.objective_ = objective
         self.rank_ = int(s.numel())
         self.components_ = Vh.cpu().numpy()
         self.singular_values_ = s.cpu().numpy()
-        return Z.cpu().numpy()
+        return (Z + mean).cpu().numpy()
 
+    def _choose_shrinkage(self, X, mask, prox, generator):
+        """Return ``(warm start or None, shrinkage)`` for the final fit."""
+        if self.shrinkage_fraction != "deprecated":
+            warnings.warn(
+                "shrinkage_fraction is deprecated and will be removed in 0.3: leave "
+                "shrinkage=None to choose the shrinkage on held-out entries, or set shrinkage.",
+                FutureWarning,
+            )
+            if self.shrinkage is None:
+                centred = mask * (X - _column_means(X, mask))
+                sigma_max = torch.linalg.matrix_norm(centred, ord=2).item()
+                return None, float(self.shrinkage_fraction * sigma_max)
+        if self.shrinkage is not None:
+            return None, float(self.shrinkage)
+        if mask.sum().item() < 2:
+            # Nothing to hold out: the largest shrinkage, i.e. the column means.
+            return None, float(torch.linalg.matrix_norm(mask * X, ord=2).item())
+        return self._shrinkage_path(X, mask, prox, generator)
+
+    def _shrinkage_path(self, X, mask, prox, generator):
+        """Warm-started path of decreasing shrinkage scored on held-out entries."""
+        train, held = split_observed(mask, self.validation_fraction, generator)
+        centred = mask * (X - _column_means(X, train))
+        # The smallest shrinkage whose solution is zero: the top singular value.
+        largest = torch.linalg.matrix_norm(train * centred, ord=2).item()
+        grid = largest * np.logspace(0.0, -4.0, self.n_shrinkages)
+        Z, errors, best = None, [], 0
+        for k, shrinkage in enumerate(grid):
+            Z, s, _, _, n_iter = self._solve(centred, train, shrinkage, prox, Z)
+            residual = held * (Z - centred)
+            errors.append(math.sqrt((residual**2).sum().item() / held.sum().item()))
+            self._log(1, f"path {k + 1}/{len(grid)}: shrinkage={shrinkage:.4g}, "
+                         f"validation RMSE={errors[-1]:.5f}, rank={s.numel()}, "
+                         f"{n_iter} iterations")
+            if k == 0 or errors[-1] < errors[best] * (1.0 - _MIN_IMPROVEMENT):
+                best, Z_best = k, Z
+            elif k - best >= _PATH_PATIENCE:
+                break
+        self.shrinkage_path_ = grid[: len(errors)]
+        self.validation_rmse_path_ = np.asarray(errors)
+        # The data term sums over entries: keep the balance with the penalty
+        # when refitting on all observed entries instead of the training ones.
+        scale = mask.sum().item() / train.sum().item()
+        self._log(1, f"chose shrinkage {grid[best]:.4g} (path point {best + 1}); "
+                     f"refitting on all observed entries with {grid[best] * scale:.4g}")
+        return Z_best, float(grid[best] * scale)
+
+    def _solve(self, X, mask, shrinkage, prox, Z0):
+        def callback(n_iter, value):
+            self._log(2, f"  iteration {n_iter}: objective={value:.8g}")
+
+        return fista(X, mask, shrinkage, prox, Z0, self.max_iter, self.tol, self.accelerated,
+                     callback if self.verbose >= 2 else None)
+
+    def _log(self, level, message):
+        if self.verbose >= level:
+            print(f"[{type(self).__name__}] {message}", flush=True)
+
+    # --------------------------------------------------------------- imputing
     def _impute_scaled(self, X, mask):
-        V = torch.as_tensor(self.components_.T, dtype=torch.float64, device=self.device_)
+        device = self.device_
+        mean = torch.as_tensor(self.mean_, dtype=torch.float64, device=device)
+        V = torch.as_tensor(self.components_.T, dtype=torch.float64, device=device)
+        s = torch.as_tensor(self.singular_values_, dtype=torch.float64, device=device)
+        # Per-component ridge weight shrinkage / s_k: the nuclear norm's
+        # penalty on a new row of Z = A B^T with B = V diag(s)^(1/2) fixed.
+        penalty = torch.diag(self.shrinkage_ / s + _RIDGE)
         out = np.empty_like(X, dtype=np.float64)
         if V.shape[1] == 0:
-            out[:] = 0.0
+            out[:] = self.mean_
             return out
-        eye = torch.eye(V.shape[1], dtype=torch.float64, device=self.device_)
         for batch in batch_slices(X.shape[0], self.batch_size):
-            x = torch.as_tensor(X[batch], dtype=torch.float64, device=self.device_)
-            m = torch.as_tensor(mask[batch], dtype=torch.float64, device=self.device_)
-            # Normal equations per row: (V^T diag(m) V + ridge I) w = V^T (m * x).
-            gram = torch.einsum("dr,bd,ds->brs", V, m, V) + _RIDGE * eye
-            rhs = (m * x) @ V
+            x = torch.as_tensor(X[batch], dtype=torch.float64, device=device)
+            m = torch.as_tensor(mask[batch], dtype=torch.float64, device=device)
+            gram = torch.einsum("dr,bd,ds->brs", V, m, V) + penalty
+            rhs = (m * (x - mean)) @ V
             weights = torch.linalg.solve(gram, rhs.unsqueeze(-1)).squeeze(-1)
-            out[batch] = (weights @ V.T).cpu().numpy()
+            out[batch] = (mean + weights @ V.T).cpu().numpy()
         return out
