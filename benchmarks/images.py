@@ -190,7 +190,8 @@ def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=N
             if seed == seeds[0]:
                 figures["history"][method] = imputer.history_
             if method == OURS:  # the same fitted network, without test-time augmentation
-                imputer.set_params(test_time_augmentation=False)
+                # The decision is a fitted attribute: override it on the fitted model.
+                imputer.test_time_augmentation_ = False
                 with Timer() as t_tr:
                     out = imputer.transform(val_missing)
                 record(NO_TTA, out, t_fit.seconds, imputer.n_iter_, t_tr.seconds,

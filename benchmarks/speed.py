@@ -106,8 +106,10 @@ def _configure(cls, device, epochs, seed=0, **extra):
         settings["device"] = device
     if "max_epochs" in params:
         settings["max_epochs"] = epochs
-    if "validation_fraction" in params:
-        settings["validation_fraction"] = 0.0
+        # Early stopping off for the networks (SoftImputeFISTA's validation
+        # split chooses its shrinkage and stays).
+        if "validation_fraction" in params:
+            settings["validation_fraction"] = 0.0
     return cls(**settings)
 
 

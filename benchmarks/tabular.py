@@ -1,17 +1,23 @@
-"""Tabular comparison: 20% MCAR on spam and letter, the GAIN paper's protocol.
+"""Tabular comparison: GAINImputer against scikit-learn's imputers, as users use them.
 
-RMSE over the hidden entries after min-max scaling truth and imputation with
-the complete data's column ranges, mean and std over seeds, and fit+transform
-seconds, for scikit-learn's imputers and skgain's.
+Each table is split into 80% training rows and 20% unseen rows; 20% of the
+entries of both are hidden (MCAR, MAR or MNAR). Every imputer is fitted with
+``fit_transform`` on the training rows (the "fit_transform" column: RMSE on
+their hidden entries) and then completes the unseen rows with ``transform``
+(the "unseen rows" column). RMSE is taken after min-max scaling with the
+complete data's column ranges (the GAIN paper's protocol). Seconds are
+fit_transform + transform wall-clock; "x ET" divides them by
+IterativeImputer(ExtraTrees)'s on the same table, seed and pattern.
 
-    python -m benchmarks.tabular            # full: 5 seeds, every method
-    python -m benchmarks.tabular --quick    # 1 seed, 500-row subsets, original GAIN 2000 steps
+    python -m benchmarks.tabular                    # spam and letter, MCAR, 5 seeds
+    python -m benchmarks.tabular --quick            # 1 seed, 1000-row subsets
+    python -m benchmarks.tabular --datasets breast_cancer,wine,diabetes,fair,randhie \\
+        --seeds 3 --name tabular_confirm            # tables nothing was tuned on
+    python -m benchmarks.tabular --patterns mar,mnar --seeds 2 --name tabular_patterns
 
-On two cores the tables can run side by side and be merged:
-
-    python -m benchmarks.tabular --dataset spam --records spam.json &
-    python -m benchmarks.tabular --dataset letter --records letter.json
-    python -m benchmarks.tabular --records spam.json,letter.json
+Tables given to --datasets run one after the other; to use two cores, run two
+processes with --records FILE each (and --threads 1), then merge them with
+``--merge FILE,FILE --name NAME``.
 """
 
 import argparse
@@ -22,230 +28,225 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.ensemble import ExtraTreesRegressor
+from sklearn.base import clone
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 from skgain import GAINImputer, SoftImputeFISTA
 
-from ._common import (
-    Timer,
-    default_data_home,
-    markdown_table,
-    mcar_hide,
-    mean_std,
-    save_records,
-    scaled_rmse,
-    write_results,
-)
+from ._common import default_data_home, markdown_table, mean_std, save_records, write_results
+from ._table_data import PATTERNS, hide, load_table
 
 MISSING_RATE = 0.2
+TEST_FRACTION = 0.2
+QUICK_ROWS = 1000
+ET = "IterativeImputer(ExtraTrees)"
+GAIN = "GAINImputer"
+ORIGINAL = "GAINImputer(original GAIN settings)"
+# The peers GAINImputer must beat on the tables it was not tuned on.
+PEERS = ("KNNImputer", "IterativeImputer(BayesianRidge)", ET)
+TUNED_ON = ("spam", "letter")
 
-# The GAIN paper's Table 2 (RMSE, 20% MCAR).
+# The GAIN paper's Table 2 (RMSE, 20% MCAR, fit_transform on all rows).
 PAPER_GAIN = {"spam": 0.0513, "letter": 0.1198}
-
-# The authors' code trains for 10000 steps of 128 rows; quick mode (a smoke
-# run, under a minute on 2 cores) takes 2000 on 500-row subsets.
-ORIGINAL_STEPS = {"full": 10000, "quick": 2000}
-QUICK_ROWS = 500
+# The authors' code trains for 10000 steps of 128 rows.
+ORIGINAL_STEPS = 10000
 
 
-def load_table(name, data_home=None):
-    """The complete spam or letter matrix from the data home."""
-    from skgain.datasets import fetch_letter, fetch_spambase
-
-    fetch = {"spam": fetch_spambase, "letter": fetch_letter}[name]
-    return fetch(data_home=data_home).data
-
-
-def methods(seed, n_samples, original_steps=ORIGINAL_STEPS["full"]):
+def methods(seed, n_samples):
     """The compared imputers, freshly built for one seed."""
-    # The authors' code: steps of 128 rows, alpha=100, H = B*M, no early stopping.
-    original_epochs = max(1, round(original_steps * 128 / n_samples))
+    original_epochs = max(1, round(ORIGINAL_STEPS * 128 / n_samples))
+    forest = dict(n_estimators=10, random_state=seed)
     return {
         "SimpleImputer(mean)": SimpleImputer(strategy="mean"),
         "KNNImputer": KNNImputer(),
         "IterativeImputer(BayesianRidge)": IterativeImputer(max_iter=10, random_state=seed),
-        "IterativeImputer(ExtraTrees)": IterativeImputer(
-            estimator=ExtraTreesRegressor(n_estimators=10, random_state=seed),
-            max_iter=10,
-            random_state=seed,
-        ),
-        "GAINImputer": GAINImputer(random_state=seed),
-        "GAINImputer(original GAIN settings)": GAINImputer(
-            drop_rate=0, hint_mechanism="code", alpha=100, validation_fraction=0,
-            max_epochs=original_epochs, random_state=seed,
+        ET: IterativeImputer(estimator=ExtraTreesRegressor(**forest), max_iter=10,
+                             random_state=seed),
+        # MissForest (Stekhoven and Buehlmann, 2012) is iterative imputation
+        # with random forests; 10 trees keep letter within minutes.
+        "MissForest (IterativeImputer(RandomForest))": IterativeImputer(
+            estimator=RandomForestRegressor(**forest), max_iter=10, random_state=seed),
+        GAIN: GAINImputer(random_state=seed),
+        "GAINImputer(adversarial=True)": GAINImputer(adversarial=True, random_state=seed),
+        ORIGINAL: GAINImputer(
+            adversarial=True, architecture="mlp", drop_rate=0, hint_mechanism="code", alpha=100,
+            learning_rate=1e-3, lr_schedule="constant", batch_size=128, precision="float32",
+            validation_fraction=0, max_epochs=original_epochs, random_state=seed,
         ),
         "SoftImputeFISTA": SoftImputeFISTA(random_state=seed),
     }
 
 
-def run(quick=False, data_home=None, out_dir=None, seeds=None, datasets=("spam", "letter")):
-    """Run the comparison and write ``tabular.json`` and ``tabular.md``."""
-    records = measure(quick, data_home, seeds, datasets)
-    return report(records, quick, out_dir)
+def split_rows(n_samples, seed):
+    """Seeded (train, unseen) row indices."""
+    order = np.random.RandomState(10_000 + seed).permutation(n_samples)
+    n_test = int(round(TEST_FRACTION * n_samples))
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
-def measure(quick=False, data_home=None, seeds=None, datasets=("spam", "letter"),
-            records_path=None):
-    """Fit every method on every dataset and seed; one record per fit.
+def scaled_rmse(truth, imputed, hidden, data_min, data_range):
+    diff = (np.asarray(imputed, dtype=float) - truth) / data_range
+    return float(np.sqrt(np.mean(diff[hidden] ** 2)))
 
-    With ``records_path`` the records are saved after every fit, so a long run
-    stopped early keeps what it measured.
-    """
-    data_home = data_home or default_data_home()
-    seeds = list(seeds if seeds is not None else (range(1) if quick else range(5)))
-    subset = QUICK_ROWS if quick else None
-    original_steps = ORIGINAL_STEPS["quick" if quick else "full"]
-    records = []
+
+def measure_one(imputer, X, X_missing, hidden, rows, scale):
+    """fit_transform on the training rows, transform on the unseen ones."""
+    train, test = rows
+    wall, cpu = time.perf_counter(), time.process_time()
+    fitted = imputer.fit_transform(X_missing[train])
+    fit_seconds = time.perf_counter() - wall
+    unseen = imputer.transform(X_missing[test])
+    record = {
+        "rmse_fit": scaled_rmse(X[train], fitted, hidden[train], *scale),
+        "rmse_unseen": scaled_rmse(X[test], unseen, hidden[test], *scale),
+        "seconds": time.perf_counter() - wall,
+        "fit_seconds": fit_seconds,
+        "cpu_seconds": time.process_time() - cpu,
+    }
+    if isinstance(imputer, GAINImputer):
+        record.update(epochs=imputer.n_iter_, best_epoch=imputer.best_epoch_,
+                      max_epochs=imputer.max_epochs_, precision=imputer.precision_)
+    return record
+
+
+def measure(datasets, patterns, seeds, quick, data_home, only=None, records_path=None,
+            records=None):
+    """One record per (table, pattern, seed, method); saved after every fit."""
+    records = [] if records is None else records
     for name in datasets:
         X = load_table(name, data_home)
-        if subset is not None:
-            X = X[np.random.RandomState(0).permutation(len(X))[:subset]]
-        data_min, data_range = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
-        for seed in seeds:
-            X_missing, hidden = mcar_hide(X, MISSING_RATE, seed)
-            for method, imputer in methods(seed, len(X), original_steps).items():
-                with Timer() as timer:
-                    X_imputed = imputer.fit_transform(X_missing)
-                rmse = scaled_rmse(X, X_imputed, hidden, data_min, data_range)
-                extra = {}
-                if isinstance(imputer, GAINImputer):
-                    extra = {"epochs": imputer.n_iter_, "best_epoch": imputer.best_epoch_}
-                elif isinstance(imputer, SoftImputeFISTA):
-                    extra = {"iterations": imputer.n_iter_, "rank": imputer.rank_}
-                records.append({"dataset": name, "seed": seed, "method": method,
-                                "rmse": rmse, "seconds": timer.seconds,
-                                "torch_threads": torch.get_num_threads(),
-                                "load_average_1min": os.getloadavg()[0], **extra})
-                if records_path is not None:
-                    save_records(records_path, records)
-                print(f"{name:6s} seed={seed} {method:32s} rmse={rmse:.4f} "
-                      f"{timer.seconds:7.1f}s {extra}", flush=True)
+        if quick and len(X) > QUICK_ROWS:
+            X = X[np.random.RandomState(0).permutation(len(X))[:QUICK_ROWS]]
+        data_min = X.min(axis=0)
+        data_range = np.where(np.ptp(X, axis=0) > 0, np.ptp(X, axis=0), 1.0)
+        for pattern in patterns:
+            for seed in seeds:
+                X_missing, hidden = hide(X, pattern, MISSING_RATE, seed)
+                rows = split_rows(len(X), seed)
+                for method, imputer in methods(seed, len(rows[0])).items():
+                    if only is not None and method not in only:
+                        continue
+                    record = measure_one(clone(imputer), X, X_missing, hidden, rows,
+                                         (data_min, data_range))
+                    record.update(dataset=name, pattern=pattern, seed=seed, method=method,
+                                  shape=list(X.shape), torch_threads=torch.get_num_threads(),
+                                  load_average_1min=os.getloadavg()[0])
+                    records.append(record)
+                    if records_path is not None:
+                        save_records(records_path, records)
+                    print(f"{name:13s} {pattern} seed={seed} {method:44s} "
+                          f"fit {record['rmse_fit']:.4f} unseen {record['rmse_unseen']:.4f} "
+                          f"{record['seconds']:7.1f}s", flush=True)
     return records
 
 
-def report(records, quick, out_dir=None):
-    """Summarise ``records`` and write ``tabular.json`` and ``tabular.md``."""
-    datasets = list(dict.fromkeys(r["dataset"] for r in records))
-    summary = summarise(records, datasets)
-    counts = ", ".join(f"{name} {summary[name][next(iter(summary[name]))]['n_seeds']}"
-                       for name in datasets)
-    mode = (f"quick ({QUICK_ROWS}-row subsets, original GAIN {ORIGINAL_STEPS['quick']} steps"
-            if quick else "full (all rows") + f"; seeds: {counts})"
-    threads = sorted(set(r.get("torch_threads", 0) for r in records))
-    loads = [r.get("load_average_1min", np.nan) for r in records]
-    mode += (f"; torch threads {threads}; 1-minute load average during the fits "
-             f"{np.nanmin(loads):.1f}-{np.nanmax(loads):.1f} on {os.cpu_count()} cores")
-    markdown = render(summary, datasets, mode)
-    write_results("tabular", {"mode": mode, "missing_rate": MISSING_RATE,
-                              "summary": summary, "records": records}, markdown, out_dir)
+def summarise(records):
+    """Mean and std per (table, pattern, method), on the seeds every method finished."""
+    summary = {}
+    groups = {(r["dataset"], r["pattern"]) for r in records}
+    for key in sorted(groups):
+        rows = [r for r in records if (r["dataset"], r["pattern"]) == key]
+        all_methods = list(dict.fromkeys(r["method"] for r in rows))
+        seeds = [s for s in dict.fromkeys(r["seed"] for r in rows)
+                 if {r["method"] for r in rows if r["seed"] == s} == set(all_methods)]
+        et = {r["seed"]: r["seconds"] for r in rows if r["method"] == ET}
+        for method in all_methods:
+            sel = [r for r in rows if r["method"] == method and r["seed"] in seeds]
+            entry = {"n_seeds": len(sel), "shape": sel[0]["shape"] if sel else None}
+            for field in ("rmse_fit", "rmse_unseen", "seconds", "cpu_seconds"):
+                entry[field], entry[field + "_std"] = mean_std([r[field] for r in sel])
+            if et and sel:
+                entry["x_et"] = float(np.mean([r["seconds"] / et[r["seed"]] for r in sel]))
+            summary.setdefault(f"{key[0]}/{key[1]}", {})[method] = entry
+    return summary
+
+
+def render_group(key, methods_summary):
+    name, pattern = key.split("/")
+    any_entry = next(iter(methods_summary.values()))
+    rows = []
+    if pattern == "mcar" and name in PAPER_GAIN:
+        rows.append(["GAIN paper (Table 2, fit_transform on all rows)",
+                     f"{PAPER_GAIN[name]:.4f}", "-", "-", "-", "-"])
+    for method, s in methods_summary.items():
+        rows.append([method, f"{s['rmse_fit']:.4f} ± {s['rmse_fit_std']:.4f}",
+                     f"{s['rmse_unseen']:.4f} ± {s['rmse_unseen_std']:.4f}",
+                     f"{s['seconds']:.1f}", f"{s['cpu_seconds']:.1f}",
+                     f"{s['x_et']:.2f}" if "x_et" in s else "-"])
+    shape = "x".join(str(v) for v in any_entry["shape"])
+    title = (f"### {name} ({shape}), {pattern.upper()} 20%, {any_entry['n_seeds']} seeds"
+             f"{' (tuned on)' if name in TUNED_ON else ' (not tuned on)'}")
+    header = ["method", "fit_transform RMSE", "unseen rows RMSE", "seconds", "CPU s", "x ET"]
+    return [title, "", markdown_table(header, rows), ""]
+
+
+def verdicts(summary):
+    """Plain sentences: GAINImputer against ExtraTrees and against the best peer."""
+    lines, wins = [], {}
+    for key, s in summary.items():
+        if GAIN not in s:
+            continue
+        gain = s[GAIN]
+        peers = {m: s[m] for m in PEERS if m in s}
+        if not peers:
+            continue
+        best = min(peers, key=lambda m: peers[m]["rmse_unseen"])
+        both = all(gain[c] < peers[best][c] for c in ("rmse_fit", "rmse_unseen"))
+        wins[key] = both
+        speed = f", {gain['x_et']:.2f}x ExtraTrees' seconds" if "x_et" in gain else ""
+        lines.append(
+            f"- {key}: GAINImputer {gain['rmse_fit']:.4f} / {gain['rmse_unseen']:.4f} "
+            f"(fit_transform / unseen) vs best peer {best} {peers[best]['rmse_fit']:.4f} / "
+            f"{peers[best]['rmse_unseen']:.4f}: {'AHEAD on both' if both else 'BEHIND'}{speed}."
+        )
+    untuned = [k for k in wins if k.split("/")[0] not in TUNED_ON]
+    if untuned:
+        lines.append(f"- Tables not tuned on: GAINImputer ahead of the best peer on both columns "
+                     f"on {sum(wins[k] for k in untuned)} of {len(untuned)}.")
+    return lines
+
+
+def mode_line(records, quick):
+    threads = sorted({r["torch_threads"] for r in records})
+    loads = [r["load_average_1min"] for r in records]
+    seeds = sorted({r["seed"] for r in records})
+    return (f"{'quick (' + str(QUICK_ROWS) + '-row subsets)' if quick else 'full (all rows)'}; "
+            f"seeds {seeds}; torch threads {threads} (scikit-learn's imputers run on one core); "
+            f"1-minute load average during the fits {min(loads):.1f}-{max(loads):.1f} on "
+            f"{os.cpu_count()} cores")
+
+
+def report(records, quick, name="tabular", out_dir=None):
+    summary = summarise(records)
+    lines = [
+        "# Tabular imputation: fit on 80% of the rows, transform the unseen 20%",
+        "",
+        f"Mode: {mode_line(records, quick)}. RMSE on hidden entries after min-max scaling "
+        "with the complete data's ranges (lower is better), mean ± std over seeds. Seconds: "
+        "fit_transform on the training rows + transform of the unseen rows, wall-clock; "
+        "x ET: those seconds over IterativeImputer(ExtraTrees)'s, same table, seed and "
+        "masks. Produced by `benchmarks/tabular.py`.",
+        "",
+    ]
+    for key in summary:
+        lines += render_group(key, summary[key])
+    lines += verdicts(summary)
+    markdown = "\n".join(lines)
+    write_results(name, {"mode": mode_line(records, quick), "summary": summary,
+                         "records": records}, markdown, out_dir)
     print(markdown)
     return {"summary": summary, "records": records}
 
 
-def summarise(records, datasets):
-    summary = {}
-    for name in datasets:
-        rows = [r for r in records if r["dataset"] == name]
-        all_methods = set(r["method"] for r in rows)
-        # Only seeds on which every method finished, so each row sees the same masks.
-        complete = {seed for seed in {r["seed"] for r in rows}
-                    if {r["method"] for r in rows if r["seed"] == seed} == all_methods}
-        rows = [r for r in rows if r["seed"] in complete]
-        for method in dict.fromkeys(r["method"] for r in rows):
-            sel = [r for r in rows if r["method"] == method]
-            rmse_mean, rmse_std = mean_std([r["rmse"] for r in sel])
-            sec_mean, _ = mean_std([r["seconds"] for r in sel])
-            summary.setdefault(name, {})[method] = {
-                "rmse_mean": rmse_mean, "rmse_std": rmse_std, "seconds_mean": sec_mean,
-                "n_seeds": len(sel),
-            }
-    return summary
-
-
-def render(summary, datasets, mode):
-    header = ["method"]
-    for name in datasets:
-        header += [f"{name} RMSE", f"{name} s"]
-    methods_seen = list(dict.fromkeys(m for name in datasets for m in summary[name]))
-    rows = [["GAIN paper (Yoon et al. 2018, Table 2)"]
-            + sum([[f"{PAPER_GAIN[n]:.4f}", "-"] for n in datasets], [])]
-    for method in methods_seen:
-        row = [method]
-        for name in datasets:
-            s = summary[name][method]
-            row += [f"{s['rmse_mean']:.4f} ± {s['rmse_std']:.4f}", f"{s['seconds_mean']:.1f}"]
-        rows.append(row)
-    lines = [
-        "# Tabular imputation: 20% MCAR, RMSE on hidden entries (min-max scaled with the "
-        "complete data's ranges)",
-        "",
-        f"Mode: {mode}. Seconds are fit+transform wall-clock, mean over seeds.",
-        "",
-        markdown_table(header, rows),
-        "",
-    ]
-    lines += verdicts(summary, datasets)
-    return "\n".join(lines)
-
-
-def verdicts(summary, datasets):
-    """Plain sentences on where GAINImputer stands against the targets."""
-    lines = []
-    for name in datasets:
-        s = summary[name]
-        gain = s["GAINImputer"]["rmse_mean"]
-        best = min(s, key=lambda m: s[m]["rmse_mean"])
-        bayes = s["IterativeImputer(BayesianRidge)"]["rmse_mean"]
-        lines.append(
-            f"- {name}: GAINImputer {gain:.4f} vs the GAIN paper {PAPER_GAIN[name]:.4f} "
-            f"({'at or below' if gain <= PAPER_GAIN[name] else 'ABOVE'} the paper), vs "
-            f"IterativeImputer(BayesianRidge) {bayes:.4f} "
-            f"({'ahead' if gain < bayes else 'BEHIND'}); best method here: {best} "
-            f"({s[best]['rmse_mean']:.4f})."
-        )
-    return lines
-
-
-def time_gain_fit(data_home=None, out_dir=None, threads=(None, 1)):
-    """Time one default GAINImputer fit on spam (seed 0) and write ``tabular_fit_time``.
-
-    Wall-clock seconds depend on what else the machine runs, so the CPU
-    seconds of the process and the load average are written beside them.
-    ``threads`` None keeps torch's default thread count.
-    """
-    X = load_table("spam", data_home or default_data_home())
-    X_missing, _ = mcar_hide(X, MISSING_RATE, 0)
-    default_threads = torch.get_num_threads()
-    rows, records = [], []
-    for n_threads in threads:
-        torch.set_num_threads(n_threads or default_threads)
-        load_before = os.getloadavg()[0]
-        cpu_start = time.process_time()
-        with Timer() as timer:
-            imputer = GAINImputer(random_state=0).fit(X_missing)
-        cpu = time.process_time() - cpu_start
-        record = {"torch_threads": torch.get_num_threads(), "wall_seconds": timer.seconds,
-                  "cpu_seconds": cpu, "epochs": imputer.n_iter_,
-                  "load_average_before": load_before, "load_average_after": os.getloadavg()[0]}
-        records.append(record)
-        rows.append([record["torch_threads"], f"{timer.seconds:.1f}", f"{cpu:.1f}",
-                     imputer.n_iter_, f"{load_before:.1f} / {record['load_average_after']:.1f}"])
-        print(record, flush=True)
-    torch.set_num_threads(default_threads)
-    markdown = "\n".join([
-        "# GAINImputer: one default fit on spam (4601 x 57, 20% MCAR, seed 0)",
-        "",
-        f"Target: under 60 s on 2 CPU cores. Machine: {os.cpu_count()} cores. The CPU seconds "
-        "are the process's own; with one thread they approximate the wall-clock time of an "
-        "otherwise idle machine.",
-        "",
-        markdown_table(["torch threads", "wall s", "CPU s", "epochs", "load average before / after"],
-                       rows),
-    ])
-    write_results("tabular_fit_time", {"records": records}, markdown, out_dir)
-    print(markdown)
+def run(quick=False, data_home=None, out_dir=None, seeds=None, datasets=TUNED_ON,
+        patterns=("mcar",), name="tabular"):
+    """Run the comparison and write ``<name>.json`` and ``<name>.md``."""
+    data_home = data_home or default_data_home()
+    seeds = list(seeds if seeds is not None else (range(1) if quick else range(5)))
+    records = measure(datasets, patterns, seeds, quick, data_home)
+    return report(records, quick, name, out_dir)
 
 
 def main(argv=None):
@@ -254,25 +255,27 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
-    parser.add_argument("--dataset", choices=["spam", "letter"], default=None,
-                        help="measure one table only and save its records to --records")
-    parser.add_argument("--time-gain", action="store_true",
-                        help="only time one default GAINImputer fit on spam")
-    parser.add_argument("--records", default=None,
-                        help="with --dataset: JSON file for the records; without: "
-                             "comma-separated record files to merge into one report")
+    parser.add_argument("--datasets", default=",".join(TUNED_ON))
+    parser.add_argument("--patterns", default="mcar", help=f"comma-separated: {PATTERNS}")
+    parser.add_argument("--methods", default=None, help="comma-separated subset of methods")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--name", default="tabular", help="results file name")
+    parser.add_argument("--records", default=None, help="save the records to this JSON file")
+    parser.add_argument("--merge", default=None,
+                        help="comma-separated record files to merge into one report")
     args = parser.parse_args(argv)
-    seeds = range(args.seeds) if args.seeds else None
-    if args.time_gain:
-        time_gain_fit(args.data_home, args.out)
-    elif args.dataset:
-        # One table per process lets two tables run side by side on two cores.
-        measure(args.quick, args.data_home, seeds, (args.dataset,), records_path=args.records)
-    elif args.records:
-        records = sum((json.loads(Path(p).read_text()) for p in args.records.split(",")), [])
-        report(records, args.quick, args.out)
-    else:
-        run(quick=args.quick, data_home=args.data_home, out_dir=args.out, seeds=seeds)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.merge:
+        records = sum((json.loads(Path(p).read_text()) for p in args.merge.split(",")), [])
+        report(records, args.quick, args.name, args.out)
+        return
+    seeds = range(args.seeds) if args.seeds else (range(1) if args.quick else range(5))
+    only = None if args.methods is None else set(args.methods.split(","))
+    records = measure(args.datasets.split(","), args.patterns.split(","), list(seeds),
+                      args.quick, args.data_home or default_data_home(), only, args.records)
+    if args.records is None:
+        report(records, args.quick, args.name, args.out)
 
 
 if __name__ == "__main__":

@@ -7,15 +7,16 @@ epochs over shuffled samples, early stopping on held-out observed entries,
 the history, batched imputation and multiple imputation.
 """
 
+import contextlib
 import copy
 import numbers
-import sys
 from abc import abstractmethod
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from tqdm.auto import tqdm
 
 from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, torch_generator
 
@@ -36,25 +37,56 @@ def _hold_out(mask, fraction, rng):
     return mask - validation, validation
 
 
-class _Progress:
-    """A one-line progress bar on stderr (no dependency on tqdm)."""
+def _cpu_has_bfloat16():
+    """True on CPUs with native bfloat16 matrix units (AVX512-BF16 or AMX)."""
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
-    def __init__(self, total, enabled):
-        self.total, self.enabled = total, enabled
 
-    def update(self, epoch, record):
-        if not self.enabled:
-            return
-        width = 20
-        done = int(width * epoch / self.total)
-        values = " ".join(f"{k}={v:.4g}" for k, v in record.items() if v == v)
-        bar = "#" * done + "." * (width - done)
-        sys.stderr.write(f"\r[{bar}] epoch {epoch}/{self.total} {values}")
-        sys.stderr.flush()
+def resolve_precision(precision, device):
+    """Turn a ``precision`` parameter into "float32" or "bfloat16" for ``device``.
 
-    def close(self):
-        if self.enabled:
-            sys.stderr.write("\n")
+    "auto" picks bfloat16 only where the hardware computes it natively: on
+    other CPUs autocast emulates it and is slower than float32.
+    """
+    if precision != "auto":
+        return precision
+    kind = torch.device(device).type
+    if kind == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    if kind == "cpu":
+        return "bfloat16" if _cpu_has_bfloat16() else "float32"
+    return "float32"
+
+
+def _progress(total, verbose, name):
+    """A tqdm progress bar over epochs, disabled unless ``verbose``."""
+    return tqdm(total=total, desc=name, unit="epoch", disable=not verbose, leave=False)
+
+
+class _EarlyStopping:
+    """Patience on the validation RMSE, keeping the best generator weights."""
+
+    def __init__(self, patience, tol):
+        self.patience, self.tol = patience, tol
+        self.best, self.best_epoch, self.best_state, self.stale = np.inf, 0, None, 0
+
+    @property
+    def found(self):
+        return self.best_state is not None
+
+    def stop(self, score, epoch, net):
+        """Record ``score`` of ``epoch``; True when patience has run out."""
+        if score < self.best - self.tol:
+            self.best, self.best_epoch, self.stale = score, epoch, 0
+            self.best_state = copy.deepcopy(net.state_dict())
+            return False
+        self.stale += 1
+        return self.stale >= self.patience
+
+    def restore_best(self, net):
+        if self.best_state is not None:
+            net.load_state_dict(self.best_state)
 
 
 class BaseAdversarialImputer(BaseImputer):
@@ -147,6 +179,21 @@ class BaseAdversarialImputer(BaseImputer):
         return torch.ones_like(hint)
 
     # --------------------------------------------------------------- training
+    def _resolve_schedule(self, n_samples):
+        """``(max_epochs, n_iter_no_change)`` for training on ``n_samples``."""
+        return self.max_epochs, self.n_iter_no_change
+
+    def _make_scheduler(self, optimizer, total_steps):
+        """A learning-rate scheduler stepped after every batch, or None."""
+        return None
+
+    def _after_training(self, X, train_mask, val_mask):
+        """Called once the best weights are restored (``val_mask`` None without validation)."""
+
+    def _training_precision(self):
+        """Autocast context of the training steps (full precision by default)."""
+        return contextlib.nullcontext()
+
     def _fit_scaled(self, X, mask, rng):
         train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng)
         device = self.device_
@@ -156,46 +203,23 @@ class BaseAdversarialImputer(BaseImputer):
         self._generator_net, self._discriminator_net = (
             None if net is None else net.to(device) for net in self._build_networks(gen_init)
         )
-        G, D = self._generator_net, self._discriminator_net
-        opt_g = torch.optim.Adam(G.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
-        opt_d = None
-        if D is not None:
-            opt_d = torch.optim.Adam(D.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
-
-        values = self._to_layout(X).to(device)
-        train_m = self._to_layout(train_mask).to(device)
-        valid = self._valid_cells(X.shape[0])
-        valid = None if valid is None else valid.to(device)
         n_samples = X.shape[0]
         batch_size = min(self.batch_size, n_samples)
+        n_batches = -(-n_samples // batch_size)
+        self.max_epochs_, patience = self._resolve_schedule(n_samples)
+        optimizers = self._make_optimizers(n_batches * self.max_epochs_)
+        data = (self._to_layout(X).to(device), self._to_layout(train_mask).to(device))
+        valid = self._valid_cells(n_samples)
+        data += (None if valid is None else valid.to(device),)
 
         history = {k: [] for k in ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")}
-        best_val, best_state, best_epoch, stale = np.inf, None, 0, 0
-        progress = _Progress(self.max_epochs, bool(self.verbose))
-        epoch = 0
-        for epoch in range(self.max_epochs):
+        stopper = _EarlyStopping(patience, self.tol)
+        progress = _progress(self.max_epochs_, self.verbose, type(self).__name__)
+        for epoch in range(self.max_epochs_):
             rate = self._hint_rate_at(epoch)
-            G.train()
-            if D is not None:
-                D.train()
             order = torch.randperm(n_samples, generator=gen_order).to(device)
-            sums = np.zeros(3)
-            n_batches = 0
-            for batch in batch_slices(n_samples, batch_size):
-                idx = order[batch]
-                if idx.numel() < 2 and n_batches > 0:
-                    continue  # batch norm cannot train on a single sample
-                x, m = values[idx], train_m[idx]
-                v = None if valid is None else valid[idx]
-                losses = self._train_step(G, D, opt_g, opt_d, x, m, v, rate, gen_train)
-                sums += losses
-                n_batches += 1
-            d_loss, adv_loss, mse = sums / max(n_batches, 1)
-            if not np.all(np.isfinite(sums)):
-                raise FloatingPointError(
-                    f"{type(self).__name__} training diverged at epoch {epoch + 1} (a loss is "
-                    f"NaN or infinite); lower learning_rate (now {self.learning_rate})."
-                )
+            d_loss, adv_loss, mse = self._run_epoch(data, order, batch_size, optimizers,
+                                                    rate, gen_train, epoch)
             val_rmse = np.nan
             if val_mask is not None:
                 val_rmse = self._validation_rmse(X, train_mask, val_mask)
@@ -203,25 +227,58 @@ class BaseAdversarialImputer(BaseImputer):
                       "val_rmse": val_rmse, "hint_rate": rate}
             for key, value in record.items():
                 history[key].append(float(value))
-            progress.update(epoch + 1, record)
-            if val_mask is None:
-                continue
-            if val_rmse < best_val - self.tol:
-                best_val, best_epoch, stale = val_rmse, epoch, 0
-                best_state = copy.deepcopy(G.state_dict())
-            else:
-                stale += 1
-                if stale >= self.n_iter_no_change:
-                    break
+            progress.update(1)
+            progress.set_postfix({k: f"{v:.4g}" for k, v in record.items() if v == v})
+            if val_mask is not None and stopper.stop(val_rmse, epoch, self._generator_net):
+                break
         progress.close()
-        if best_state is not None:
-            G.load_state_dict(best_state)
+        stopper.restore_best(self._generator_net)
         self.n_iter_ = epoch + 1
-        self.best_epoch_ = best_epoch + 1 if best_state is not None else self.n_iter_
+        self.best_epoch_ = stopper.best_epoch + 1 if stopper.found else self.n_iter_
         self.history_ = history
-        G.eval()
+        for net in (self._generator_net, self._discriminator_net):
+            if net is not None:
+                net.eval()
+        self._after_training(X, train_mask, val_mask)
+
+    def _make_optimizers(self, total_steps):
+        """Adam for each network, and the generator's learning-rate scheduler."""
+        G, D = self._generator_net, self._discriminator_net
+        opt_g = torch.optim.Adam(G.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
+        opt_d = None
         if D is not None:
-            D.eval()
+            opt_d = torch.optim.Adam(D.parameters(), lr=self.learning_rate, betas=(0.9, 0.999))
+        return opt_g, opt_d, self._make_scheduler(opt_g, total_steps)
+
+    def _run_epoch(self, data, order, batch_size, optimizers, rate, gen, epoch):
+        """One pass over the shuffled samples; returns the mean of the three losses."""
+        values, train_m, valid = data
+        opt_g, opt_d, scheduler = optimizers
+        G, D = self._generator_net, self._discriminator_net
+        G.train()
+        if D is not None:
+            D.train()
+        # Losses are summed on the device: one host synchronisation per epoch.
+        sums, n_batches = 0.0, 0
+        for batch in batch_slices(order.numel(), batch_size):
+            idx = order[batch]
+            if idx.numel() < 2 and n_batches > 0:
+                continue  # batch norm cannot train on a single sample
+            v = None if valid is None else valid[idx]
+            with self._training_precision():
+                losses = self._train_step(G, D, opt_g, opt_d, values[idx], train_m[idx], v,
+                                          rate, gen)
+            sums = sums + torch.as_tensor(losses, dtype=torch.float32, device=values.device)
+            n_batches += 1
+            if scheduler is not None:
+                scheduler.step()
+        means = torch.as_tensor(sums).cpu().numpy() / max(n_batches, 1)
+        if not np.all(np.isfinite(means)):
+            raise FloatingPointError(
+                f"{type(self).__name__} training diverged at epoch {epoch + 1} (a loss is "
+                f"NaN or infinite); lower learning_rate (now {self.learning_rate})."
+            )
+        return means
 
     def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
         """One discriminator and one generator update; returns the three losses."""
@@ -236,7 +293,8 @@ class BaseAdversarialImputer(BaseImputer):
             opt_g.zero_grad(set_to_none=True)
             mse.backward()
             opt_g.step()
-            return np.array([0.0, 0.0, mse.item()])
+            zero = torch.zeros((), device=mse.device)
+            return torch.stack([zero, zero, mse.detach().float()])
 
         m = m_in
         x_hat = m * x + (1 - m) * g
@@ -257,7 +315,7 @@ class BaseAdversarialImputer(BaseImputer):
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
-        return np.array([d_loss.item(), adv_loss.item(), mse.item()])
+        return torch.stack([d_loss.detach(), adv_loss.detach(), mse.detach()]).float()
 
     def _validation_rmse(self, X, train_mask, val_mask):
         imputed = self._generate(X, train_mask, self._transform_seed, final=False)

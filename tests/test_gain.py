@@ -1,8 +1,11 @@
 """GAINImputer: the hint, training loop, early stopping, rounding and multiple imputation."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -38,11 +41,20 @@ def test_hint_mechanisms(mechanism, values):
         assert abs(hint.sum().item() / mask.sum().item() - 0.7) < 0.02
 
 
-@pytest.mark.parametrize("drop_rate", [0.0, 0.2])
-def test_learns_better_than_mean_imputation(drop_rate):
+ORIGINAL_GAIN = dict(adversarial=True, architecture="mlp", drop_rate=0, hint_mechanism="code",
+                     alpha=100, learning_rate=1e-3, lr_schedule="constant", batch_size=128,
+                     precision="float32")
+
+
+@pytest.mark.parametrize("settings", [
+    dict(hidden_dim=32, n_blocks=2, batch_size=32),
+    dict(ORIGINAL_GAIN, batch_size=32),
+    dict(adversarial=True, hidden_dim=32, n_blocks=2, batch_size=32),
+], ids=["masked-autoencoder", "original-gain", "adversarial-resmlp"])
+def test_learns_better_than_mean_imputation(settings):
     X, X_missing, hidden = _correlated(n=300)
     gain = GAINImputer(
-        max_epochs=50, batch_size=32, drop_rate=drop_rate, random_state=0, validation_fraction=0
+        max_epochs=50, random_state=0, validation_fraction=0, **settings
     ).fit_transform(X_missing)
     mean = SimpleImputer().fit_transform(X_missing)
     rmse_gain = np.sqrt(np.mean((gain - X)[hidden] ** 2))
@@ -52,7 +64,8 @@ def test_learns_better_than_mean_imputation(drop_rate):
 
 def test_history_records_every_epoch():
     _, X_missing, _ = _correlated(n=100)
-    est = GAINImputer(max_epochs=4, validation_fraction=0, random_state=0).fit(X_missing)
+    est = GAINImputer(max_epochs=4, validation_fraction=0, adversarial=True,
+                      random_state=0).fit(X_missing)
     assert est.n_iter_ == 4 and est.best_epoch_ == 4
     assert set(est.history_) == {"d_loss", "adv_loss", "mse", "val_rmse", "hint_rate"}
     for values in est.history_.values():
@@ -60,12 +73,17 @@ def test_history_records_every_epoch():
     assert np.all(np.isnan(est.history_["val_rmse"]))
     assert np.all(np.array(est.history_["d_loss"]) > 0)
     assert est.history_["hint_rate"] == [0.9] * 4
+    # Without a discriminator its losses are recorded as 0.
+    alone = GAINImputer(max_epochs=2, validation_fraction=0, random_state=0).fit(X_missing)
+    assert alone.history_["d_loss"] == [0.0, 0.0] and alone.history_["adv_loss"] == [0.0, 0.0]
+    assert all(mse > 0 for mse in alone.history_["mse"])
 
 
 def test_reconstruction_loss_goes_down():
     _, X_missing, _ = _correlated(n=300)
     est = GAINImputer(
-        max_epochs=30, batch_size=32, drop_rate=0, validation_fraction=0, random_state=0
+        max_epochs=30, batch_size=32, drop_rate=0, adversarial=True, validation_fraction=0,
+        random_state=0,
     ).fit(X_missing)
     mse = est.history_["mse"]
     assert mse[-1] < 0.5 * mse[0]
@@ -88,7 +106,8 @@ def test_diverging_losses_raise_and_name_learning_rate(monkeypatch):
     def broken_networks(self, generator):
         G, D = original(self, generator)
         with torch.no_grad():
-            G.layers[0].weight.fill_(float("nan"))
+            for weight in G.parameters():
+                weight.fill_(float("nan"))
         return G, D
 
     original = GAINImputer._build_networks
@@ -120,7 +139,8 @@ def test_bad_categorical_features_raise(spec):
 
 def test_sample_draws_multiple_imputations():
     _, X_missing, hidden = _correlated(n=60)
-    est = GAINImputer(max_epochs=3, noise_scale=1.0, random_state=0).fit(X_missing)
+    est = GAINImputer(max_epochs=3, noise_scale=1.0, adversarial=True,
+                      random_state=0).fit(X_missing)
     draws = est.sample(X_missing, n_draws=4, random_state=0)
     assert draws.shape == (4, 60, 8)
     observed = ~hidden
@@ -137,18 +157,22 @@ def test_transform_works_in_batches_of_batch_size():
     _, X_missing, _ = _correlated(n=100)
     est = GAINImputer(max_epochs=1, batch_size=16, random_state=0).fit(X_missing)
     sizes = []
-    hook = est._generator_net.register_forward_hook(lambda m, i, o: sizes.append(len(o)))
+    hook = est.generator_.register_forward_hook(lambda m, i, o: sizes.append(len(o)))
     est.transform(X_missing)
     hook.remove()
     assert max(sizes) == 16 and sum(sizes) == 100
 
 
-def test_default_hidden_width_is_n_features():
+def test_default_hidden_width_by_architecture():
     _, X_missing, _ = _correlated(n=30)
     est = GAINImputer(max_epochs=1, random_state=0).fit(X_missing)
-    assert est._generator_net.layers[0].weight.shape == (8, 16)
-    wide = GAINImputer(max_epochs=1, hidden_dim=32, random_state=0).fit(X_missing)
-    assert wide._generator_net.layers[0].weight.shape == (32, 16)
+    assert est.hidden_dim_ == 256 and est.generator_.embed.weight.shape == (256, 16)
+    assert len(est.generator_.blocks) == 4
+    original = GAINImputer(max_epochs=1, architecture="mlp", random_state=0).fit(X_missing)
+    assert original.hidden_dim_ == 8 and original.generator_.layers[0].weight.shape == (8, 16)
+    wide = GAINImputer(max_epochs=1, architecture="mlp", hidden_dim=32,
+                       random_state=0).fit(X_missing)
+    assert wide.generator_.layers[0].weight.shape == (32, 16)
 
 
 def test_different_seeds_give_different_imputations():
@@ -162,14 +186,17 @@ def test_verbose_shows_progress(capsys):
     _, X_missing, _ = _correlated(n=40)
     GAINImputer(max_epochs=2, verbose=1, random_state=0).fit(X_missing)
     err = capsys.readouterr().err
-    assert "epoch 2/2" in err and "d_loss=" in err
+    assert "2/2" in err and "mse=" in err
+    GAINImputer(max_epochs=2, random_state=0).fit(X_missing)
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize(
     "param, value",
     [("alpha", -1), ("hint_rate", 1.5), ("hint_mechanism", "random"), ("learning_rate", 0),
      ("batch_size", 0), ("max_epochs", 0), ("validation_fraction", 1.0), ("hidden_dim", 0),
-     ("drop_rate", 1.0)],
+     ("drop_rate", 1.0), ("architecture", "cnn"), ("n_blocks", 0), ("lr_schedule", "cosine"),
+     ("precision", "float16"), ("max_epochs", "many"), ("n_iter_no_change", 0)],
 )
 def test_out_of_range_parameters(param, value):
     X = np.array([[1.0, np.nan], [2.0, 3.0], [3.0, 1.0]])
@@ -185,11 +212,12 @@ def test_paper_losses_only_see_entries_the_hint_hides():
     np.testing.assert_array_equal(code._adversarial_focus(hint).numpy(), np.ones((2, 3)))
     # With every entry revealed the discriminator has nothing to guess: no adversarial loss.
     _, X_missing, _ = _correlated(n=60)
-    fitted = GAINImputer(hint_rate=1.0, max_epochs=2, random_state=0).fit(X_missing)
+    fitted = GAINImputer(hint_rate=1.0, max_epochs=2, adversarial=True,
+                         random_state=0).fit(X_missing)
     assert fitted.history_["adv_loss"] == [0.0, 0.0]
     assert fitted.history_["d_loss"] == [0.0, 0.0]
     fitted_code = GAINImputer(hint_rate=1.0, hint_mechanism="code", max_epochs=2,
-                              random_state=0).fit(X_missing)
+                              adversarial=True, random_state=0).fit(X_missing)
     assert all(loss > 0 for loss in fitted_code.history_["adv_loss"])
 
 
@@ -208,6 +236,105 @@ def test_drop_rate_trains_reconstruction_on_hidden_observed_entries(monkeypatch)
     # 80% observed, half of it hidden from the generator during training.
     assert seen[0] == pytest.approx(0.4, abs=0.05)
     seen.clear()
-    GAINImputer(max_epochs=1, batch_size=64, drop_rate=0, validation_fraction=0,
-                random_state=0).fit(X_missing)
+    GAINImputer(max_epochs=1, batch_size=64, drop_rate=0, adversarial=True,
+                validation_fraction=0, random_state=0).fit(X_missing)
     assert seen[0] == pytest.approx(0.8, abs=0.05)
+
+
+def test_reconstruction_alone_needs_hidden_entries():
+    _, X_missing, _ = _correlated(n=30)
+    with pytest.raises(ValueError, match="drop_rate > 0"):
+        GAINImputer(drop_rate=0, max_epochs=1).fit(X_missing)
+
+
+def test_adversarial_parameters_warn_without_a_discriminator():
+    _, X_missing, _ = _correlated(n=30)
+    with pytest.warns(UserWarning, match="alpha, hint_rate only act on the adversarial loss"):
+        GAINImputer(alpha=100, hint_rate=0.5, max_epochs=1).fit(X_missing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        GAINImputer(alpha=100, hint_rate=0.5, adversarial=True, max_epochs=1).fit(X_missing)
+    with pytest.warns(UserWarning, match="n_blocks has no effect"):
+        GAINImputer(architecture="mlp", n_blocks=2, max_epochs=1).fit(X_missing)
+
+
+@pytest.mark.parametrize("settings", [{}, ORIGINAL_GAIN], ids=["default", "original-gain"])
+def test_saturated_training_is_an_error_naming_learning_rate(settings):
+    X, X_missing, _ = _correlated(n=300)
+    with pytest.raises(ValueError, match=r"learning_rate \(now 100"):
+        GAINImputer(**{**settings, "learning_rate": 100}, max_epochs=5,
+                    random_state=0).fit(X_missing)
+
+
+def test_auto_schedule_gives_every_table_the_same_compute():
+    est = GAINImputer(max_epochs="auto")
+    # 2 million rows seen: 100 epochs of 20,000 rows, 435 of 4,601; within [100, 1000].
+    assert est._resolve_schedule(20_000) == (100, 25)
+    assert est._resolve_schedule(4601) == (435, 108)
+    assert est._resolve_schedule(178) == (1000, 250)
+    assert est._resolve_schedule(10**6) == (100, 25)
+    assert GAINImputer(max_epochs=7, n_iter_no_change=3)._resolve_schedule(50) == (7, 3)
+
+
+@pytest.mark.parametrize("schedule, last_rate", [("one-cycle", 1e-6), ("constant", 3e-3)])
+def test_learning_rate_schedule(schedule, last_rate, monkeypatch):
+    _, X_missing, _ = _correlated(n=64)
+    rates = []
+    original = GAINImputer._train_step
+
+    def spy(self, G, D, opt_g, *args):
+        rates.append(opt_g.param_groups[0]["lr"])
+        return original(self, G, D, opt_g, *args)
+
+    monkeypatch.setattr(GAINImputer, "_train_step", spy)
+    GAINImputer(max_epochs=10, batch_size=16, lr_schedule=schedule, validation_fraction=0,
+                random_state=0).fit(X_missing)
+    assert len(rates) == 40
+    assert rates[-1] == pytest.approx(last_rate, abs=1e-5)
+    if schedule == "one-cycle":
+        # Warm up for the first 10% of the steps, then anneal.
+        assert np.argmax(rates) == 3 and rates[3] == pytest.approx(3e-3)
+
+
+def test_precision_is_resolved_and_bfloat16_trains_alike():
+    X, X_missing, hidden = _correlated(n=300)
+    fits = {}
+    for precision in ("float32", "bfloat16"):
+        est = GAINImputer(precision=precision, max_epochs=30, hidden_dim=32, n_blocks=2,
+                          random_state=0, validation_fraction=0)
+        fits[precision] = est.fit_transform(X_missing)
+        assert est.precision_ == precision
+    errors = {k: np.sqrt(np.mean((v - X)[hidden] ** 2)) for k, v in fits.items()}
+    assert errors["bfloat16"] == pytest.approx(errors["float32"], rel=0.1)
+    auto = GAINImputer(max_epochs=1, device="cpu").fit(X_missing)
+    assert auto.precision_ in {"float32", "bfloat16"}
+
+
+def test_validation_imputes_a_bounded_number_of_rows(monkeypatch):
+    import skgain._gain
+
+    monkeypatch.setattr(skgain._gain, "_MAX_VALIDATION_ROWS", 10)
+    _, X_missing, _ = _correlated(n=200)
+    sizes = []
+    original = GAINImputer._generate
+
+    def spy(self, X, mask, seed, final=True):
+        sizes.append(len(X))
+        return original(self, X, mask, seed, final)
+
+    monkeypatch.setattr(GAINImputer, "_generate", spy)
+    est = GAINImputer(max_epochs=3, n_iter_no_change=5, validation_fraction=0.2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X_missing)
+    # One pass per epoch on the capped rows, then the check against the means on all.
+    assert sizes == [10, 10, 10, 200]
+
+
+def test_sample_warns_when_draws_cannot_differ():
+    _, X_missing, _ = _correlated(n=60)
+    est = GAINImputer(max_epochs=2, random_state=0).fit(X_missing)
+    with pytest.warns(UserWarning, match="adversarial=True for multiple imputation"):
+        draws = est.sample(X_missing, n_draws=2, random_state=0)
+    assert draws.shape == (2, 60, 8)
