@@ -13,6 +13,15 @@ def table_imputers():
     ]
 
 
+def learning_table_imputers():
+    """Row-wise imputers with just enough training to learn a small real table."""
+    return [
+        GAINImputer(max_epochs=150, hidden_dim=64, n_blocks=2, batch_size=64, random_state=0),
+        SoftImputeFISTA(random_state=0),
+        SpatialGAINImputer(max_epochs=15, random_state=0),
+    ]
+
+
 def all_estimators():
     """Every public estimator, in test-sized settings."""
     # ZeroShotSpatialImputer takes one image, not a table of samples.
