@@ -21,7 +21,7 @@ import torch
 from sklearn.impute import SimpleImputer
 
 from skgain import GAINImputer, SpatialGAINImputer
-from skgain._fills import _FILL_SIGMA, biharmonic_fill, normalized_convolution
+from skgain.fills import FILL_SIGMA, biharmonic_fill, normalized_convolution
 
 from ._common import (
     RESULTS_DIR,
@@ -160,7 +160,7 @@ def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=N
         with Timer() as t_tr:
             v = torch.as_tensor(np.nan_to_num(val_missing), dtype=torch.float32)[:, None]
             m = torch.as_tensor(~np.isnan(val_missing), dtype=torch.float32)[:, None]
-            nc = normalized_convolution(v * m, m, _FILL_SIGMA)[:, 0].double().numpy()
+            nc = normalized_convolution(v * m, m, FILL_SIGMA)[:, 0].double().numpy()
             out = np.where(np.isnan(val_missing), nc, val_missing)
         record("normalised convolution (initial_fill='normconv', untrained)", out,
                transform_s=t_tr.seconds)

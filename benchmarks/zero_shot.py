@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from skgain import SoftImputeFISTA, ZeroShotSpatialImputer, nearest_patch_fill
-from skgain._fills import harmonic_fill
+from skgain.fills import harmonic_fill
 from skgain.masks import apply_mask, block_region, mcar_mask, mnar_mask
 
 from ._common import (

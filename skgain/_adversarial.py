@@ -23,12 +23,17 @@ from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, torch_gen
 _EPS = 1e-8
 
 
-def _hold_out(mask, fraction, rng):
-    """Split observed entries into training and validation masks."""
+def _hold_out(mask, fraction, rng, max_entries=None):
+    """Split observed entries into training and validation masks.
+
+    ``fraction`` of the observed entries, at most ``max_entries`` of them.
+    """
     if fraction == 0:
         return mask, None
     rows, cols = np.nonzero(mask)
     n_val = int(round(fraction * rows.size))
+    if max_entries is not None:
+        n_val = min(n_val, max_entries)
     if n_val == 0 or n_val == rows.size:
         return mask, None
     chosen = rng.choice(rows.size, size=n_val, replace=False)
@@ -178,6 +183,9 @@ class BaseAdversarialImputer(BaseImputer):
             return (hint == 0.5).float()
         return torch.ones_like(hint)
 
+    # Most entries held out for validation (None: no cap).
+    _max_validation_entries = None
+
     # --------------------------------------------------------------- training
     def _resolve_schedule(self, n_samples):
         """``(max_epochs, n_iter_no_change)`` for training on ``n_samples``."""
@@ -195,7 +203,8 @@ class BaseAdversarialImputer(BaseImputer):
         return contextlib.nullcontext()
 
     def _fit_scaled(self, X, mask, rng):
-        train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng)
+        train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng,
+                                         self._max_validation_entries)
         device = self.device_
         gen_init = torch_generator(draw_seed(rng))
         gen_train = torch_generator(draw_seed(rng), device)

@@ -70,6 +70,11 @@ def draw_seed(rng):
     return int(rng.randint(_SEED_HIGH))
 
 
+def observed_means(X, mask):
+    """Mean of the entries of each column of ``X`` where ``mask`` is 1 (0 if none)."""
+    return (X * mask).sum(axis=0) / np.maximum(mask.sum(axis=0), 1)
+
+
 def batch_slices(n_samples, batch_size):
     """Consecutive slices of at most ``batch_size`` rows covering ``n_samples``."""
     for start in range(0, n_samples, batch_size):

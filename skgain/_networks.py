@@ -218,13 +218,40 @@ class ResidualBlock(nn.Module):
         return x + self.outer(torch.relu(self.inner(self.norm(x))))
 
 
+class PeriodicEmbedding(nn.Module):
+    """Periodic features of each value: ``sin`` and ``cos`` of ``2 pi c_jk x_j``.
+
+    Learned frequencies ``c_jk`` (``n_frequencies`` per feature, drawn from
+    N(0, scale^2)) let a perceptron fit functions of a value that change
+    quickly with it, which plain inputs learn slowly (Gorishniy, Rubachev and
+    Babenko, 2022). Entries where ``mask`` is 0 give zero features.
+    """
+
+    def __init__(self, n_features, n_frequencies, scale):
+        super().__init__()
+        self.scale = scale
+        self.frequencies = nn.Parameter(torch.zeros(n_features, n_frequencies))
+
+    def reset_parameters(self, generator):
+        with torch.no_grad():
+            self.frequencies.copy_(
+                torch.randn(self.frequencies.shape, generator=generator) * self.scale
+            )
+
+    def forward(self, values, mask):
+        angles = 2 * torch.pi * values[..., None] * self.frequencies
+        features = torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
+        return (features * mask[..., None]).flatten(1)
+
+
 class ResidualMLP(nn.Module):
     """A residual perceptron for rows: GAINImputer's default generator.
 
-    input (values, side) -> Linear -> ReLU -> ``n_blocks`` pre-norm residual
-    blocks -> LayerNorm -> Linear. The output is unconstrained (the imputer
-    clips it to the fitted range); depth with normalisation and skips trains
-    faster per FLOP than widening GAIN's three layers
+    input (values, side, periodic features of the values) -> Linear -> ReLU
+    -> ``n_blocks`` pre-norm residual blocks -> LayerNorm -> Linear. The
+    output is unconstrained (the imputer clips it to the fitted range). Depth
+    with normalisation and skips, and the periodic features, train faster
+    per FLOP than widening GAIN's three layers
     (``benchmarks/results/gain_ablation.md``).
 
     Parameters
@@ -235,14 +262,24 @@ class ResidualMLP(nn.Module):
         Width of the hidden layers.
     n_blocks : int
         Number of residual blocks (two linear layers each).
+    n_frequencies : int, default=0
+        Periodic features per input value (0: none).
+    frequency_scale : float, default=1.0
+        Standard deviation of the initial frequencies.
     """
 
-    def __init__(self, n_features, hidden_dim, n_blocks):
+    def __init__(self, n_features, hidden_dim, n_blocks, n_frequencies=0, frequency_scale=1.0):
         super().__init__()
-        self.embed = nn.Linear(2 * n_features, hidden_dim)
+        self.periodic = None
+        if n_frequencies:
+            self.periodic = PeriodicEmbedding(n_features, n_frequencies, frequency_scale)
+        self.embed = nn.Linear((2 + 2 * n_frequencies) * n_features, hidden_dim)
         self.blocks = nn.Sequential(*[ResidualBlock(hidden_dim) for _ in range(n_blocks)])
         self.head = nn.Sequential(nn.LayerNorm(hidden_dim), nn.Linear(hidden_dim, n_features))
 
     def forward(self, values, side):
-        hidden = torch.relu(self.embed(torch.cat([values, side], dim=1)))
+        inputs = [values, side]
+        if self.periodic is not None:
+            inputs.append(self.periodic(values, side))
+        hidden = torch.relu(self.embed(torch.cat(inputs, dim=1)))
         return self.head(self.blocks(hidden))

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
 from ._adversarial import BaseAdversarialImputer
+from ._base import observed_means
 from ._fills import _FILL_SIGMA, biharmonic_fill, normalized_convolution
 from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
 
@@ -24,11 +25,6 @@ _DECISION_PIXELS = 2**21
 
 def _rmse(estimate, truth):
     return float(np.sqrt(np.mean((estimate - truth) ** 2)))
-
-
-def _observed_means(X, mask):
-    """Mean of the observed entries of each column of scaled ``X`` (0 if none)."""
-    return (X * mask).sum(axis=0) / np.maximum(mask.sum(axis=0), 1)
 
 
 class SpatialGAINImputer(BaseAdversarialImputer):
@@ -654,7 +650,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     # ---------------------------------------------------------- training
     def _fit_scaled(self, X, mask, rng):
         self.initial_fill_ = self._resolve_initial_fill()
-        self._column_means = _observed_means(X, mask)
+        self._column_means = observed_means(X, mask)
         # Read by _generator_output: training and its early-stopping pass use
         # the network alone; both are decided on the held-out entries after.
         self.test_time_augmentation_, self.network_weight_ = False, 1.0

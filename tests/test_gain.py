@@ -166,10 +166,15 @@ def test_transform_works_in_batches_of_batch_size():
 def test_default_hidden_width_by_architecture():
     _, X_missing, _ = _correlated(n=30)
     est = GAINImputer(max_epochs=1, random_state=0).fit(X_missing)
-    assert est.hidden_dim_ == 256 and est.generator_.embed.weight.shape == (256, 16)
+    # Inputs: 8 values, 8 mask entries and 8 x 2 x 8 periodic features.
+    assert est.n_frequencies_ == 8
+    assert est.hidden_dim_ == 256 and est.generator_.embed.weight.shape == (256, 144)
     assert len(est.generator_.blocks) == 4
     original = GAINImputer(max_epochs=1, architecture="mlp", random_state=0).fit(X_missing)
     assert original.hidden_dim_ == 8 and original.generator_.layers[0].weight.shape == (8, 16)
+    assert original.n_frequencies_ == 0
+    plain = GAINImputer(max_epochs=1, n_frequencies=0, random_state=0).fit(X_missing)
+    assert plain.generator_.periodic is None and plain.generator_.embed.weight.shape == (256, 16)
     wide = GAINImputer(max_epochs=1, architecture="mlp", hidden_dim=32,
                        random_state=0).fit(X_missing)
     assert wide.generator_.layers[0].weight.shape == (32, 16)
@@ -269,9 +274,9 @@ def test_saturated_training_is_an_error_naming_learning_rate(settings):
 
 def test_auto_schedule_gives_every_table_the_same_compute():
     est = GAINImputer(max_epochs="auto")
-    # 2 million rows seen: 100 epochs of 20,000 rows, 435 of 4,601; within [100, 1000].
+    # 1 million rows seen: 218 epochs of 4,601 rows; within [100, 1000].
     assert est._resolve_schedule(20_000) == (100, 25)
-    assert est._resolve_schedule(4601) == (435, 108)
+    assert est._resolve_schedule(4601) == (218, 54)
     assert est._resolve_schedule(178) == (1000, 250)
     assert est._resolve_schedule(10**6) == (100, 25)
     assert GAINImputer(max_epochs=7, n_iter_no_change=3)._resolve_schedule(50) == (7, 3)
@@ -338,3 +343,49 @@ def test_sample_warns_when_draws_cannot_differ():
     with pytest.warns(UserWarning, match="adversarial=True for multiple imputation"):
         draws = est.sample(X_missing, n_draws=2, random_state=0)
     assert draws.shape == (2, 60, 8)
+
+
+def test_validation_holds_out_at_most_5000_entries(monkeypatch):
+    import skgain._adversarial as adversarial
+
+    held_out = []
+    original = adversarial._hold_out
+
+    def spy(mask, fraction, rng, max_entries=None):
+        train, val = original(mask, fraction, rng, max_entries)
+        held_out.append((int(mask.sum()), int(val.sum())))
+        return train, val
+
+    monkeypatch.setattr(adversarial, "_hold_out", spy)
+    rng = np.random.RandomState(0)
+    for n_rows in (100, 8000):
+        X = rng.rand(n_rows, 10)
+        X[rng.rand(*X.shape) < 0.2] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            GAINImputer(max_epochs=1, hidden_dim=8, n_blocks=1, random_state=0).fit(X)
+    (small_observed, small_val), (_, big_val) = held_out
+    assert small_val == round(0.1 * small_observed) and big_val == 5000
+
+
+def test_periodic_features_are_zero_for_hidden_entries():
+    from skgain._networks import PeriodicEmbedding
+
+    embedding = PeriodicEmbedding(3, 4, 1.0)
+    embedding.reset_parameters(torch_generator(0))
+    values = torch.rand(5, 3)
+    mask = torch.tensor([[1.0, 0.0, 1.0]]).expand(5, 3)
+    features = embedding(values, mask).reshape(5, 3, 8)
+    assert torch.all(features[:, 1] == 0)
+    # sin^2 + cos^2 = 1 for every frequency of an observed value.
+    squares = features[:, 0, :4] ** 2 + features[:, 0, 4:] ** 2
+    assert torch.allclose(squares, torch.ones_like(squares))
+
+
+def test_wide_tables_get_no_periodic_features_by_default(monkeypatch):
+    import skgain._gain
+
+    monkeypatch.setattr(skgain._gain, "_MAX_PERIODIC_FEATURES", 5)
+    _, X_missing, _ = _correlated(n=30)
+    est = GAINImputer(max_epochs=1, random_state=0).fit(X_missing)
+    assert est.n_frequencies_ == 0 and est.generator_.periodic is None
