@@ -157,3 +157,44 @@ def test_every_experiment_has_the_runner_signature():
         for argument in ("quick", "data_home", "out_dir"):
             assert argument in parameters, f"benchmarks/{name}.py run() lacks {argument}"
         assert parameters["quick"].default is False
+
+
+@pytest.mark.parametrize("pattern", ["mcar", "mar", "mnar"])
+def test_table_patterns_hide_the_asked_rate(pattern):
+    from benchmarks._table_data import hide
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(2000, 10) @ rng.rand(10, 10)
+    X_missing, hidden = hide(X, pattern, 0.2, seed=1)
+    assert hidden.mean() == pytest.approx(0.2, abs=0.01)
+    np.testing.assert_array_equal(np.isnan(X_missing), hidden)
+    np.testing.assert_array_equal(X_missing[~hidden], X[~hidden])
+    if pattern == "mar":
+        # 3 of 10 columns stay observed and drive the others' missingness.
+        assert (hidden.sum(axis=0) == 0).sum() == 3
+    if pattern == "mnar":
+        # Self-masking: hidden entries are the larger values of their column.
+        above = X > np.median(X, axis=0)
+        assert hidden[above].mean() > 2 * hidden[~above].mean()
+
+
+def test_tabular_protocol_scores_fit_and_unseen_rows():
+    from sklearn.impute import SimpleImputer
+
+    from benchmarks import tabular
+
+    # Not seed 0 for the data: hide's mask would then be the data itself.
+    X = np.random.RandomState(5).rand(100, 4)
+    X_missing, hidden = tabular.hide(X, "mcar", 0.2, seed=0)
+    rows = tabular.split_rows(100, seed=0)
+    assert len(rows[1]) == 20 and not set(rows[0]) & set(rows[1])
+    record = tabular.measure_one(SimpleImputer(), X, X_missing, hidden, rows,
+                                 (X.min(axis=0), np.ptp(X, axis=0)))
+    # Mean imputation of uniform values: RMSE about sqrt(1/12) = 0.29.
+    assert 0.25 < record["rmse_fit"] < 0.33 and 0.25 < record["rmse_unseen"] < 0.33
+    summary = tabular.summarise([
+        {**record, "dataset": "t", "pattern": "mcar", "seed": 0, "method": name,
+         "shape": [100, 4], "seconds": seconds}
+        for name, seconds in ((tabular.ET, 2.0), (tabular.GAIN, 1.0))
+    ])
+    assert summary["t/mcar"][tabular.GAIN]["x_et"] == pytest.approx(0.5)
