@@ -26,18 +26,17 @@ from .tabular import ET, MISSING_RATE, measure_one, methods, split_rows
 VARIANTS = {
     "default": {},
     "adversarial=True": {"adversarial": True},
+    "n_frequencies=0 (no periodic features)": {"n_frequencies": 0},
+    "n_frequencies=16": {"n_frequencies": 16},
     "architecture='mlp', hidden_dim=256 (GAIN's net, wide)": {
         "architecture": "mlp", "hidden_dim": 256},
     "lr_schedule='constant', learning_rate=1e-3": {
         "lr_schedule": "constant", "learning_rate": 1e-3},
-    "learning_rate=6e-3": {"learning_rate": 6e-3},
     "precision='float32'": {"precision": "float32"},
     "drop_rate=0.15": {"drop_rate": 0.15},
     "drop_rate=0.5": {"drop_rate": 0.5},
     "n_blocks=2": {"n_blocks": 2},
-    "n_blocks=8, hidden_dim=128": {"n_blocks": 8, "hidden_dim": 128},
     "hidden_dim=512": {"hidden_dim": 512},
-    "batch_size=128": {"batch_size": 128},
     "max_epochs x3": "x3",
 }
 

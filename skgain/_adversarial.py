@@ -9,13 +9,16 @@ the history, batched imputation and multiple imputation.
 
 import contextlib
 import copy
+import inspect
 import numbers
+import warnings
 from abc import abstractmethod
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, torch_generator
@@ -99,6 +102,8 @@ class BaseAdversarialImputer(BaseImputer):
 
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
+        "adversarial": ["boolean"],
+        "drop_rate": [Interval(numbers.Real, 0, 1, closed="left")],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "hint_rate": [Interval(numbers.Real, 0, 1, closed="both")],
         "hint_mechanism": [StrOptions({"paper", "code"})],
@@ -159,10 +164,9 @@ class BaseAdversarialImputer(BaseImputer):
         visible entries does not (the generator can copy them). Returns
         ``mask`` itself when nothing is hidden.
         """
-        drop_rate = getattr(self, "drop_rate", 0.0)
-        if drop_rate == 0:
+        if self.drop_rate == 0:
             return mask
-        return mask * (self._uniform_draws(mask, generator) >= drop_rate).float()
+        return mask * (self._uniform_draws(mask, generator) >= self.drop_rate).float()
 
     # --------------------------------------------------------------- the hint
     def _hint(self, mask, rate, generator):
@@ -185,6 +189,42 @@ class BaseAdversarialImputer(BaseImputer):
 
     # Most entries held out for validation (None: no cap).
     _max_validation_entries = None
+    # Parameters that act only through the discriminator.
+    _adversarial_only = ("alpha", "hint_rate", "hint_mechanism", "noise_scale")
+
+    @property
+    def generator_(self):
+        """The trained generator network (eval mode, on ``device_``)."""
+        check_is_fitted(self, "history_")
+        return self._generator_net
+
+    def _check_settings(self):
+        """Errors for settings that cannot train, warnings for settings without effect."""
+        if not self.adversarial and self.drop_rate == 0:
+            raise ValueError(
+                "adversarial=False needs drop_rate > 0: with no observed entry hidden from the "
+                "generator, the reconstruction loss only teaches it to copy its input."
+            )
+        if self.adversarial:
+            return
+        defaults = {name: param.default for name, param
+                    in inspect.signature(type(self).__init__).parameters.items()}
+        params = self.get_params()
+        unused = [name for name in self._adversarial_only if params[name] != defaults[name]]
+        if unused:
+            warnings.warn(
+                f"{', '.join(unused)} only act on the adversarial loss and have no effect "
+                "with adversarial=False; set adversarial=True to use them.",
+                UserWarning,
+            )
+
+    def _identical_draws_reason(self):
+        """Why :meth:`sample`'s draws cannot differ, or None when they can."""
+        if not self.adversarial:
+            return ("it was fitted with adversarial=False, so its draws differ only by input "
+                    "noise and do not reflect uncertainty; fit with adversarial=True for "
+                    "multiple imputation.")
+        return None
 
     # --------------------------------------------------------------- training
     def _resolve_schedule(self, n_samples):
@@ -203,6 +243,7 @@ class BaseAdversarialImputer(BaseImputer):
         return contextlib.nullcontext()
 
     def _fit_scaled(self, X, mask, rng):
+        self._check_settings()
         train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng,
                                          self._max_validation_entries)
         device = self.device_
@@ -362,8 +403,10 @@ class BaseAdversarialImputer(BaseImputer):
     def sample(self, X, n_draws=5, random_state=None):
         """Multiple imputation: ``n_draws`` independent completions of ``X``.
 
-        Each draw feeds the generator fresh noise, so the spread of the draws
-        reflects the generator's uncertainty about the missing entries.
+        Each draw feeds the generator fresh noise at the missing entries. Only
+        a generator trained against the discriminator (``adversarial=True``)
+        learns to turn that noise into different plausible values: where the
+        draws cannot differ in a meaningful way, this warns.
 
         Parameters
         ----------
@@ -382,6 +425,9 @@ class BaseAdversarialImputer(BaseImputer):
         if not isinstance(n_draws, numbers.Integral) or n_draws < 1:
             raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
         X = self._check_transform_input(X)  # checks that the model is fitted
+        reason = self._identical_draws_reason()
+        if reason is not None:
+            warnings.warn(f"{type(self).__name__}.sample: {reason}", UserWarning)
         missing = missing_mask(X, self.missing_values)
         rng = check_random_state(random_state)
         draws = []

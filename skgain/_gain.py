@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import observed_means
@@ -34,8 +33,6 @@ _MAX_VALIDATION_ROWS = 4096
 # imputations lies within _BOUND of the [0, 1] range's ends.
 _SATURATED_SHARE = 0.5
 _BOUND = 1e-3
-# Parameters of the adversarial loss only.
-_ADVERSARIAL_ONLY = ("alpha", "hint_rate", "hint_mechanism", "noise_scale")
 
 
 class GAINImputer(BaseAdversarialImputer):
@@ -239,8 +236,6 @@ class GAINImputer(BaseAdversarialImputer):
 
     _parameter_constraints = {
         **BaseAdversarialImputer._parameter_constraints,
-        "adversarial": ["boolean"],
-        "drop_rate": [Interval(numbers.Real, 0, 1, closed="left")],
         "architecture": [StrOptions({"resmlp", "mlp"})],
         "hidden_dim": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_blocks": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -335,12 +330,6 @@ class GAINImputer(BaseAdversarialImputer):
             return G, None
         return G, xavier_init(GAINMLP(n_features, self.hidden_dim_), generator)
 
-    @property
-    def generator_(self):
-        """The trained generator network (eval mode, on ``device_``)."""
-        check_is_fitted(self, "history_")
-        return self._generator_net
-
     def _generator_output(self, G, values, mask, generator, final):
         out = super()._generator_output(G, values, mask, generator, final)
         # The residual net's output is unbounded: keep imputations in the
@@ -373,62 +362,16 @@ class GAINImputer(BaseAdversarialImputer):
 
     # ------------------------------------------------------------- fitting
     def _check_settings(self):
-        """Errors for settings that cannot train, warnings for settings without effect."""
-        if not self.adversarial and self.drop_rate == 0:
-            raise ValueError(
-                "adversarial=False needs drop_rate > 0: with no observed entry hidden from the "
-                "generator, the reconstruction loss only teaches it to copy its input."
-            )
-        if not self.adversarial:
-            unused = [name for name in _ADVERSARIAL_ONLY
-                      if self.get_params()[name] != _DEFAULTS[name]]
-            if unused:
-                warnings.warn(
-                    f"{', '.join(unused)} only act on the adversarial loss and have no effect "
-                    "with adversarial=False; set adversarial=True to use them.",
-                    UserWarning,
-                )
+        super()._check_settings()
         if self.architecture == "mlp" and self.n_blocks != _DEFAULTS["n_blocks"]:
             warnings.warn("n_blocks has no effect with architecture='mlp'.", UserWarning)
 
     def _fit_scaled(self, X, mask, rng):
-        self._check_settings()
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._fit_categories(X, mask)
         self._observed_means = observed_means(X, mask)
         super()._fit_scaled(X, mask, rng)
         del self._observed_means
-
-    def sample(self, X, n_draws=5, random_state=None):
-        """Multiple imputation: ``n_draws`` independent completions of ``X``.
-
-        Each draw feeds the generator fresh noise at the missing entries. Only
-        a generator trained against the discriminator (``adversarial=True``)
-        learns to turn that noise into different plausible values; without
-        one the draws differ only by the input noise, and this warns.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to complete.
-        n_draws : int, default=5
-            Number of completions to draw.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the noise of the draws.
-
-        Returns
-        -------
-        draws : ndarray of shape (n_draws, n_samples, n_features_out)
-            The completions, each as :meth:`transform` would format it.
-        """
-        if not self.adversarial:
-            warnings.warn(
-                "GAINImputer was fitted with adversarial=False: its draws differ only by input "
-                f"noise of scale noise_scale={self.noise_scale} and do not reflect uncertainty; "
-                "fit with adversarial=True for multiple imputation.",
-                UserWarning,
-            )
-        return super().sample(X, n_draws=n_draws, random_state=random_state)
 
     # Beyond this many held-out entries the validation RMSE is no steadier,
     # and every entry held out is one the generator does not learn from

@@ -284,8 +284,6 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         "architecture": [StrOptions({"unet", "standard", "updown"})],
         "channels": ["array-like", None],
         "initial_fill": [StrOptions({"auto", "biharmonic", "normconv", "mean", "noise"})],
-        "drop_rate": [Interval(numbers.Real, 0, 1, closed="left")],
-        "adversarial": ["boolean"],
         "hint_decay": [Interval(numbers.Real, 0, 1, closed="right")],
         "scaling": [StrOptions({"auto", "feature", "channel"})],
         "test_time_augmentation": [StrOptions({"auto"}), "boolean"],
@@ -468,12 +466,22 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             self._check_sample_shape(shape)
         return super().score(rows)
 
+    # noise_scale also shapes the "noise" fill without a discriminator.
+    _adversarial_only = ("alpha", "hint_rate", "hint_mechanism", "hint_decay")
+
+    def _identical_draws_reason(self):
+        if self.initial_fill_ != "noise":
+            return (f"with initial_fill={self.initial_fill_!r} the generator's input holds no "
+                    "noise, so every draw is the same; fit with initial_fill='noise' and "
+                    "adversarial=True for multiple imputation.")
+        return super()._identical_draws_reason()
+
     def sample(self, X, n_draws=5, random_state=None):
         """Multiple imputation: ``n_draws`` completions of ``X``.
 
         With an interpolating ``initial_fill`` (the default) the generator
-        input holds no noise, so the draws are identical; use
-        ``initial_fill="noise"`` for a spread.
+        input holds no noise, so the draws are identical and this warns; use
+        ``initial_fill="noise"`` and ``adversarial=True`` for a spread.
 
         Parameters
         ----------
@@ -566,11 +574,6 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to train its batch-normalised "
                 f"networks; got 1 sample."
-            )
-        if self.adversarial is False and self.drop_rate == 0:
-            raise ValueError(
-                "adversarial=False needs drop_rate > 0: with no observed pixel hidden from the "
-                "generator, the reconstruction loss only teaches it to copy its input."
             )
         self.channels_ = self._resolve_channels()
         super()._fit_scaler(X, missing)

@@ -389,3 +389,14 @@ def test_wide_tables_get_no_periodic_features_by_default(monkeypatch):
     _, X_missing, _ = _correlated(n=30)
     est = GAINImputer(max_epochs=1, random_state=0).fit(X_missing)
     assert est.n_frequencies_ == 0 and est.generator_.periodic is None
+
+
+@pytest.mark.parametrize("settings", [{}, ORIGINAL_GAIN], ids=["default", "original-gain"])
+def test_golden_output(settings, request):
+    from ._golden import assert_matches_golden, golden_table
+
+    X = golden_table()
+    est = GAINImputer(**{**settings, "precision": "float32"}, max_epochs=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert_matches_golden(f"gain_{request.node.callspec.id}", est.fit_transform(X))

@@ -239,3 +239,12 @@ def test_bad_parameters_raise_a_value_error_naming_them(param, value):
     with pytest.raises(ValueError, match=f"'{param}' parameter") as info:
         SoftImputeFISTA(**{param: value}).fit(X_missing)
     assert isinstance(info.value, InvalidParameterError)
+
+
+def test_golden_output():
+    from ._golden import assert_matches_golden, golden_table
+
+    X = golden_table()
+    imputer = SoftImputeFISTA(random_state=0)
+    assert_matches_golden("soft_impute", imputer.fit_transform(X))
+    assert_matches_golden("soft_impute_transform", imputer.transform(golden_table(seed=1)))

@@ -1,6 +1,7 @@
 """Tests of SpatialGAINImputer: layouts, padding, hint, determinism, learning."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -247,12 +248,28 @@ def test_same_seed_same_output_also_after_pickling():
 
 def test_noise_fill_draws_differ_and_normconv_draws_agree():
     X = _with_holes((10, 6, 6))
-    noisy = SpatialGAINImputer(initial_fill="noise", noise_scale=1.0, **FAST).fit(X)
-    draws = noisy.sample(X, n_draws=2, random_state=0)
+    noisy = SpatialGAINImputer(initial_fill="noise", noise_scale=1.0, adversarial=True,
+                               **FAST).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        draws = noisy.sample(X, n_draws=2, random_state=0)
     assert draws.shape == (2, 10, 6, 6)
     assert not np.array_equal(draws[0], draws[1])
-    smooth = SpatialGAINImputer(**FAST).fit(X).sample(X, n_draws=2, random_state=0)
+    # An interpolating fill feeds the generator no noise: identical draws, and a warning.
+    with pytest.warns(UserWarning, match="every draw is the same"):
+        smooth = SpatialGAINImputer(**FAST).fit(X).sample(X, n_draws=2, random_state=0)
     np.testing.assert_array_equal(smooth[0], smooth[1])
+
+
+def test_adversarial_only_parameters_warn_without_a_discriminator():
+    X = _with_holes((10, 6, 6))
+    with pytest.warns(UserWarning, match="alpha, hint_decay only act on the adversarial loss"):
+        SpatialGAINImputer(alpha=100, hint_decay=0.9, **FAST).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        SpatialGAINImputer(alpha=100, hint_decay=0.9, adversarial=True, **FAST).fit(X)
+        # noise_scale shapes the noise fill even without a discriminator.
+        SpatialGAINImputer(initial_fill="noise", noise_scale=0.5, **FAST).fit(X)
 
 
 def test_score_is_minus_a_scaled_rmse():
@@ -422,3 +439,11 @@ def test_mean_blend_weight_zero_is_mean_imputation():
     np.testing.assert_allclose(imputer.transform(X), np.where(np.isnan(X), means, X))
     off = SpatialGAINImputer(mean_blend=False, **FAST).fit(X)
     assert off.network_weight_ == 1.0 and "blended" not in off.held_out_rmse_
+
+
+def test_golden_output():
+    from ._golden import assert_matches_golden, golden_table
+
+    images = golden_table(n=6, d=64).reshape(6, 8, 8)
+    imputer = SpatialGAINImputer(max_epochs=2, batch_size=4, random_state=0)
+    assert_matches_golden("spatial", imputer.fit_transform(images))

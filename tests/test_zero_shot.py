@@ -337,3 +337,12 @@ def test_image_whose_range_overflows_is_named():
     image[18:22, 18:22] = np.nan
     with pytest.raises(ValueError, match="the image overflows float64.*Rescale"):
         ZeroShotSpatialImputer(**FAST).fit(image)
+
+
+def test_golden_output():
+    from ._golden import assert_matches_golden
+
+    image = texture(24) * 200 + 10
+    mask = mcar_mask(image.shape, 0.2, region=(16, 16, 8, 8), random_state=1)
+    out = ZeroShotSpatialImputer(**FAST).fit_transform(apply_mask(image, mask))
+    assert_matches_golden("zero_shot", out)

@@ -30,7 +30,8 @@ hint_rates = [0.5, 0.9]
 search = GridSearchCV(
     # An integer random_state makes every candidate hide the same entries
     # of each validation fold when it is scored.
-    GAINImputer(batch_size=64, max_epochs=20, random_state=0),
+    # alpha and hint_rate act on the adversarial loss: adversarial=True.
+    GAINImputer(adversarial=True, batch_size=64, max_epochs=20, random_state=0),
     param_grid={"alpha": alphas, "hint_rate": hint_rates},
     cv=3,
 )
