@@ -6,11 +6,15 @@ same run for reference. These are the tables the defaults were tuned on.
 
     python -m benchmarks.gain_ablation                 # seed 0, every variant
     python -m benchmarks.gain_ablation --seeds 2 --variants default,adversarial=True
+
+On two cores, run ``--datasets spam --out A --threads 1`` and ``--datasets letter
+--out B --threads 1`` side by side, then ``--merge A/gain_ablation.json,B/gain_ablation.json``.
 """
 
 import argparse
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -116,7 +120,15 @@ def main(argv=None):
     parser.add_argument("--datasets", default="spam,letter")
     parser.add_argument("--variants", default=None, help="comma-separated variant names")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--merge", default=None,
+                        help="comma-separated gain_ablation.json files to merge into one table")
     args = parser.parse_args(argv)
+    if args.merge:
+        records = sum((json.loads(Path(p).read_text())["records"]
+                       for p in args.merge.split(",")), [])
+        write_results("gain_ablation", {"records": records}, render(records), args.out)
+        print(render(records))
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = list(VARIANTS) if args.variants is None else args.variants.split(",")

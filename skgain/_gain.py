@@ -305,13 +305,21 @@ class GAINImputer(BaseAdversarialImputer):
         self.verbose = verbose
 
     # ------------------------------------------------------------ networks
+    def _resolve_network(self):
+        """Resolve ``hidden_dim`` and ``n_frequencies`` into fitted attributes."""
+        n_features = self.n_features_in_
+        if self.architecture == "mlp":
+            self.hidden_dim_, self.n_frequencies_ = self.hidden_dim or n_features, 0
+            return
+        self.hidden_dim_ = self.hidden_dim or _RESMLP_WIDTH
+        self.n_frequencies_ = self.n_frequencies
+        if self.n_frequencies == "auto":
+            wide = n_features > _MAX_PERIODIC_FEATURES
+            self.n_frequencies_ = 0 if wide else _AUTO_FREQUENCIES
+
     def _build_networks(self, generator):
         n_features = self.n_features_in_
         if self.architecture == "resmlp":
-            self.hidden_dim_ = self.hidden_dim or _RESMLP_WIDTH
-            self.n_frequencies_ = self.n_frequencies
-            if self.n_frequencies == "auto":
-                self.n_frequencies_ = _AUTO_FREQUENCIES if n_features <= _MAX_PERIODIC_FEATURES else 0
             G = ResidualMLP(n_features, self.hidden_dim_, self.n_blocks, self.n_frequencies_)
             G = xavier_init(G, generator)
             if G.periodic is not None:
@@ -323,8 +331,6 @@ class GAINImputer(BaseAdversarialImputer):
                 G.head[-1].weight.zero_()
                 G.head[-1].bias.copy_(torch.as_tensor(self._observed_means))
         else:
-            self.hidden_dim_ = self.hidden_dim or n_features
-            self.n_frequencies_ = 0
             G = xavier_init(GAINMLP(n_features, self.hidden_dim_), generator)
         if not self.adversarial:
             return G, None
@@ -368,6 +374,7 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _fit_scaled(self, X, mask, rng):
         self.precision_ = resolve_precision(self.precision, self.device_)
+        self._resolve_network()
         self._fit_categories(X, mask)
         self._observed_means = observed_means(X, mask)
         super()._fit_scaled(X, mask, rng)
@@ -379,11 +386,7 @@ class GAINImputer(BaseAdversarialImputer):
     _max_validation_entries = 5000
 
     def _validation_rmse(self, X, train_mask, val_mask):
-        rows = np.flatnonzero(val_mask.any(axis=1))
-        if rows.size > _MAX_VALIDATION_ROWS:
-            # Evenly spaced rows bound the per-epoch cost on big tables; the
-            # held-out entries are random, so a fixed subset is unbiased.
-            rows = rows[np.linspace(0, rows.size - 1, _MAX_VALIDATION_ROWS).astype(int)]
+        rows = _validation_rows(val_mask)
         return super()._validation_rmse(X[rows], train_mask[rows], val_mask[rows])
 
     def _after_training(self, X, train_mask, val_mask):
@@ -395,8 +398,9 @@ class GAINImputer(BaseAdversarialImputer):
         """
         if val_mask is None:
             return
-        held_out = val_mask.astype(bool)
         means = observed_means(X, train_mask)
+        rows = _validation_rows(val_mask)
+        X, train_mask, held_out = X[rows], train_mask[rows], val_mask[rows].astype(bool)
         mean_rmse = _rmse(np.broadcast_to(means, X.shape)[held_out], X[held_out])
         imputed = self._generate(X, train_mask, self._transform_seed, final=False)[held_out]
         rmse = _rmse(imputed, X[held_out])
@@ -459,6 +463,18 @@ _DEFAULTS = {
     name: param.default
     for name, param in inspect.signature(GAINImputer.__init__).parameters.items()
 }
+
+
+def _validation_rows(val_mask):
+    """Rows holding validation entries, at most _MAX_VALIDATION_ROWS of them.
+
+    Evenly spaced rows bound the cost on big tables; the held-out entries are
+    random, so a fixed subset is unbiased.
+    """
+    rows = np.flatnonzero(val_mask.any(axis=1))
+    if rows.size > _MAX_VALIDATION_ROWS:
+        rows = rows[np.linspace(0, rows.size - 1, _MAX_VALIDATION_ROWS).astype(int)]
+    return rows
 
 
 def _rmse(a, b):

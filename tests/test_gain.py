@@ -333,8 +333,8 @@ def test_validation_imputes_a_bounded_number_of_rows(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X_missing)
-    # One pass per epoch on the capped rows, then the check against the means on all.
-    assert sizes == [10, 10, 10, 200]
+    # One pass per epoch on the capped rows, then the check against the means on them.
+    assert sizes == [10, 10, 10, 10]
 
 
 def test_sample_warns_when_draws_cannot_differ():
