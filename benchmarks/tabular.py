@@ -267,6 +267,8 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
+    parser.add_argument("--seed-list", default=None,
+                        help="comma-separated seeds (to add seeds to an earlier run's records)")
     parser.add_argument("--datasets", default=",".join(TUNED_ON))
     parser.add_argument("--patterns", default="mcar", help=f"comma-separated: {PATTERNS}")
     parser.add_argument("--methods", default=None, help="comma-separated subset of methods")
@@ -283,6 +285,8 @@ def main(argv=None):
         report(records, args.quick, args.name, args.out)
         return
     seeds = range(args.seeds) if args.seeds else (range(1) if args.quick else range(5))
+    if args.seed_list:
+        seeds = [int(seed) for seed in args.seed_list.split(",")]
     only = None if args.methods is None else set(args.methods.split(","))
     records = measure(args.datasets.split(","), args.patterns.split(","), list(seeds),
                       args.quick, args.data_home or default_data_home(), only, args.records)
