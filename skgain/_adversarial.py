@@ -433,6 +433,9 @@ class BaseAdversarialImputer(BaseImputer):
         draws = []
         for _ in range(n_draws):
             seed = draw_seed(rng)
-            impute = lambda values, mask, seed=seed: self._generate(values, mask, seed)  # noqa: E731
+
+            def impute(values, mask, seed=seed):
+                return self._generate(values, mask, seed)
+
             draws.append(self._finish(self._complete(X, missing, impute), X))
         return np.stack(draws)

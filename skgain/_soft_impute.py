@@ -59,7 +59,6 @@ def soft_impute_objective(Z, X, mask, shrinkage, singular_values):
     return float(0.5 * (residual**2).sum() + shrinkage * singular_values.sum())
 
 
-
 def fista(X, mask, shrinkage, prox, Z0=None, max_iter=500, tol=1e-5, accelerated=True,
           callback=None):
     """Minimise ``1/2 ||P_obs(X - Z)||_F^2 + shrinkage * ||Z||_*`` from ``Z0``.
@@ -117,6 +116,7 @@ def split_observed(mask, fraction, generator):
     held = torch.zeros_like(mask)
     held[rows[order], cols[order]] = 1.0
     return mask - held, held
+
 
 class SoftImputeFISTA(BaseImputer):
     """Nuclear-norm matrix completion solved with FISTA.
