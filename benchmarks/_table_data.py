@@ -10,6 +10,8 @@ diabetes (442 x 10, unscaled), statsmodels' fair (6366 x 9) and randhie
 import numpy as np
 from scipy.special import expit
 
+from ._common import mcar_hide
+
 PATTERNS = ("mcar", "mar", "mnar")
 # MAR: the share of columns that stay fully observed and drive the missingness.
 MAR_OBSERVED_SHARE = 0.3
@@ -64,11 +66,11 @@ def hide(X, pattern, rate, seed):
     probability grows with the entry's own value (logistic, slope 2 on the
     standardised value), ``rate`` of the entries per column.
     """
+    if pattern == "mcar":
+        return mcar_hide(X, rate, seed)
     rng = np.random.RandomState(seed)
     n, d = X.shape
-    if pattern == "mcar":
-        hidden = rng.rand(n, d) < rate
-    elif pattern == "mar":
+    if pattern == "mar":
         observed = rng.permutation(d)[: max(1, int(round(MAR_OBSERVED_SHARE * d)))]
         targets = np.setdiff1d(np.arange(d), observed)
         weights = rng.randn(len(observed), len(targets))

@@ -35,7 +35,14 @@ from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 from skgain import GAINImputer, SoftImputeFISTA
 
-from ._common import default_data_home, markdown_table, mean_std, save_records, write_results
+from ._common import (
+    default_data_home,
+    markdown_table,
+    mean_std,
+    save_records,
+    scaled_rmse,
+    write_results,
+)
 from ._table_data import PATTERNS, hide, load_table
 
 MISSING_RATE = 0.2
@@ -87,11 +94,6 @@ def split_rows(n_samples, seed):
     order = np.random.RandomState(10_000 + seed).permutation(n_samples)
     n_test = int(round(TEST_FRACTION * n_samples))
     return np.sort(order[n_test:]), np.sort(order[:n_test])
-
-
-def scaled_rmse(truth, imputed, hidden, data_min, data_range):
-    diff = (np.asarray(imputed, dtype=float) - truth) / data_range
-    return float(np.sqrt(np.mean(diff[hidden] ** 2)))
 
 
 def measure_one(imputer, X, X_missing, hidden, rows, scale):

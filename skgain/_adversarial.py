@@ -207,16 +207,19 @@ class BaseAdversarialImputer(BaseImputer):
             )
         if self.adversarial:
             return
-        defaults = {name: param.default for name, param
-                    in inspect.signature(type(self).__init__).parameters.items()}
-        params = self.get_params()
-        unused = [name for name in self._adversarial_only if params[name] != defaults[name]]
+        unused = self._changed_from_default(self._adversarial_only)
         if unused:
             warnings.warn(
                 f"{', '.join(unused)} only act on the adversarial loss and have no effect "
                 "with adversarial=False; set adversarial=True to use them.",
                 UserWarning,
             )
+
+    def _changed_from_default(self, names):
+        """Those of ``names`` whose value differs from the ``__init__`` default."""
+        defaults = inspect.signature(type(self).__init__).parameters
+        params = self.get_params()
+        return [name for name in names if params[name] != defaults[name].default]
 
     def _identical_draws_reason(self):
         """Why :meth:`sample`'s draws cannot differ, or None when they can."""

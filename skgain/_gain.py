@@ -1,7 +1,6 @@
 """GAINImputer: Generative Adversarial Imputation Nets for tables."""
 
 import contextlib
-import inspect
 import numbers
 import warnings
 
@@ -369,7 +368,7 @@ class GAINImputer(BaseAdversarialImputer):
     # ------------------------------------------------------------- fitting
     def _check_settings(self):
         super()._check_settings()
-        if self.architecture == "mlp" and self.n_blocks != _DEFAULTS["n_blocks"]:
+        if self.architecture == "mlp" and self._changed_from_default(["n_blocks"]):
             warnings.warn("n_blocks has no effect with architecture='mlp'.", UserWarning)
 
     def _fit_scaled(self, X, mask, rng):
@@ -457,12 +456,6 @@ class GAINImputer(BaseAdversarialImputer):
             nearest = np.abs(completed[rows, j, None] - values[None, :]).argmin(axis=1)
             completed[rows, j] = values[nearest]
         return completed
-
-
-_DEFAULTS = {
-    name: param.default
-    for name, param in inspect.signature(GAINImputer.__init__).parameters.items()
-}
 
 
 def _validation_rows(val_mask):
