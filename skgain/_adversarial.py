@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, torch_generator
+from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, rmse, torch_generator
 
 _EPS = 1e-8
 
@@ -372,8 +372,8 @@ class BaseAdversarialImputer(BaseImputer):
 
     def _validation_rmse(self, X, train_mask, val_mask):
         imputed = self._generate(X, train_mask, self._transform_seed, final=False)
-        diff = (imputed - X)[val_mask.astype(bool)]
-        return float(np.sqrt(np.mean(diff**2)))
+        held_out = val_mask.astype(bool)
+        return rmse(imputed[held_out], X[held_out])
 
     # --------------------------------------------------------------- imputing
     @torch.no_grad()

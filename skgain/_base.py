@@ -70,6 +70,11 @@ def draw_seed(rng):
     return int(rng.randint(_SEED_HIGH))
 
 
+def rmse(estimate, truth):
+    """Root mean squared difference of two arrays of the same shape."""
+    return float(np.sqrt(np.mean((estimate - truth) ** 2)))
+
+
 def observed_means(X, mask):
     """Mean of the entries of each column of ``X`` where ``mask`` is 1 (0 if none)."""
     return (X * mask).sum(axis=0) / np.maximum(mask.sum(axis=0), 1)

@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
-from ._base import observed_means
+from ._base import observed_means, rmse
 from ._networks import GAINMLP, ResidualMLP, xavier_init
 
 # Width of the residual generator when hidden_dim is None.
@@ -400,21 +400,21 @@ class GAINImputer(BaseAdversarialImputer):
         means = observed_means(X, train_mask)
         rows = _validation_rows(val_mask)
         X, train_mask, held_out = X[rows], train_mask[rows], val_mask[rows].astype(bool)
-        mean_rmse = _rmse(np.broadcast_to(means, X.shape)[held_out], X[held_out])
+        mean_rmse = rmse(np.broadcast_to(means, X.shape)[held_out], X[held_out])
         imputed = self._generate(X, train_mask, self._transform_seed, final=False)[held_out]
-        rmse = _rmse(imputed, X[held_out])
-        if rmse <= mean_rmse:
+        network_rmse = rmse(imputed, X[held_out])
+        if network_rmse <= mean_rmse:
             return
         at_bounds = np.mean((imputed < _BOUND) | (imputed > 1 - _BOUND))
         if at_bounds > _SATURATED_SHARE:
             raise ValueError(
                 f"GAINImputer training saturated: {at_bounds:.0%} of its held-out imputations "
-                f"sit at a column's minimum or maximum and their RMSE ({rmse:.4g}) is worse "
-                f"than the column means' ({mean_rmse:.4g}); lower learning_rate (now "
+                f"sit at a column's minimum or maximum and their RMSE ({network_rmse:.4g}) is "
+                f"worse than the column means' ({mean_rmse:.4g}); lower learning_rate (now "
                 f"{self.learning_rate})."
             )
         warnings.warn(
-            f"GAINImputer's validation RMSE ({rmse:.4g}) is worse than imputing the column "
+            f"GAINImputer's validation RMSE ({network_rmse:.4g}) is worse than imputing the column "
             f"means ({mean_rmse:.4g}); train longer (max_epochs) or lower learning_rate.",
             ConvergenceWarning,
         )
@@ -468,7 +468,3 @@ def _validation_rows(val_mask):
     if rows.size > _MAX_VALIDATION_ROWS:
         rows = rows[np.linspace(0, rows.size - 1, _MAX_VALIDATION_ROWS).astype(int)]
     return rows
-
-
-def _rmse(a, b):
-    return float(np.sqrt(np.mean((a - b) ** 2)))

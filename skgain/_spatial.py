@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
 from ._adversarial import BaseAdversarialImputer
-from ._base import observed_means
+from ._base import observed_means, rmse
 from ._fills import _FILL_SIGMA, biharmonic_fill, normalized_convolution
 from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
 
@@ -21,10 +21,6 @@ _DEFAULT_CHANNELS = {"standard": (64, 32, 16), "updown": (64, 32, 16), "unet": (
 # Pixels scored to decide on test-time augmentation (8 passes each): about
 # 80 images of 160x160, every image of a small set.
 _DECISION_PIXELS = 2**21
-
-
-def _rmse(estimate, truth):
-    return float(np.sqrt(np.mean((estimate - truth) ** 2)))
 
 
 class SpatialGAINImputer(BaseAdversarialImputer):
@@ -697,7 +693,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         truth = X[held_out[1].astype(bool)]
         for augment, key in ((False, "network"), (True, "augmented")):
             self.test_time_augmentation_ = augment
-            self.held_out_rmse_[key] = _rmse(self._held_out_imputation(X, held_out), truth)
+            self.held_out_rmse_[key] = rmse(self._held_out_imputation(X, held_out), truth)
         # Strictly better only: a tie keeps the single, 8 times cheaper pass.
         return self.held_out_rmse_["augmented"] < self.held_out_rmse_["network"]
 
@@ -715,9 +711,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         # The least-squares weight of the network's correction of the mean.
         step, target = network - mean, truth - mean
         weight = float(np.clip(step @ target / max(step @ step, 1e-12), 0.0, 1.0))
-        self.held_out_rmse_.setdefault("network", _rmse(network, truth))
-        self.held_out_rmse_["mean"] = _rmse(mean, truth)
-        self.held_out_rmse_["blended"] = _rmse(mean + weight * step, truth)
+        self.held_out_rmse_.setdefault("network", rmse(network, truth))
+        self.held_out_rmse_["mean"] = rmse(mean, truth)
+        self.held_out_rmse_["blended"] = rmse(mean + weight * step, truth)
         return weight
 
     # ------------------------------------------------------ GAIN hooks
