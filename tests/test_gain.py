@@ -312,8 +312,18 @@ def test_precision_is_resolved_and_bfloat16_trains_alike():
         assert est.precision_ == precision
     errors = {k: np.sqrt(np.mean((v - X)[hidden] ** 2)) for k, v in fits.items()}
     assert errors["bfloat16"] == pytest.approx(errors["float32"], rel=0.1)
-    auto = GAINImputer(max_epochs=1, device="cpu").fit(X_missing)
-    assert auto.precision_ in {"float32", "bfloat16"}
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_uses_bfloat16_only_where_the_cpu_has_it(native, monkeypatch):
+    import skgain._adversarial as adversarial
+
+    monkeypatch.setattr(adversarial, "_cpu_has_bfloat16", lambda: native)
+    _, X_missing, _ = _correlated(n=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        auto = GAINImputer(max_epochs=1, device="cpu").fit(X_missing)
+    assert auto.precision_ == ("bfloat16" if native else "float32")
 
 
 def test_validation_imputes_a_bounded_number_of_rows(monkeypatch):
