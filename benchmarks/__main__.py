@@ -18,6 +18,8 @@ from ._common import RESULTS_DIR, environment, markdown_table, write_results
 
 # The experiments in the order ``all`` runs them (cheap ones first).
 EXPERIMENTS = ("speed", "tabular", "low_rank", "panel", "images", "zero_shot")
+# Run by name only, never by ``all``: the GPU check needs a CUDA device.
+ON_REQUEST = ("gpu",)
 
 
 class MissingExperiment(ValueError):
@@ -26,8 +28,9 @@ class MissingExperiment(ValueError):
 
 def load(name):
     """Import ``benchmarks.<name>`` and return it; a clear error when it is missing."""
-    if name not in EXPERIMENTS:
-        raise ValueError(f"Unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)} "
+    if name not in EXPERIMENTS + ON_REQUEST:
+        raise ValueError(f"Unknown experiment {name!r}; choose one of "
+                         f"{', '.join(EXPERIMENTS + ON_REQUEST)} "
                          "or 'all'.")
     try:
         module = importlib.import_module(f"benchmarks.{name}")
@@ -61,7 +64,8 @@ def parse_args(argv=None):
         prog="python -m benchmarks",
         description="Run a skgain benchmark and write <name>.json, <name>.md and figures.",
     )
-    parser.add_argument("name", choices=(*EXPERIMENTS, "all"), help="experiment to run")
+    parser.add_argument("name", choices=(*EXPERIMENTS, *ON_REQUEST, "all"),
+                        help="experiment to run")
     parser.add_argument("--quick", action="store_true",
                         help="small settings (minutes on 2 CPU cores) instead of the full protocol")
     parser.add_argument("--out", type=Path, default=None,

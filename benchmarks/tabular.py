@@ -112,13 +112,17 @@ def measure_one(imputer, X, X_missing, hidden, rows, scale):
     }
     if isinstance(imputer, GAINImputer):
         record.update(epochs=imputer.n_iter_, best_epoch=imputer.best_epoch_,
-                      max_epochs=imputer.max_epochs_, precision=imputer.precision_)
+                      max_epochs=imputer.max_epochs_, precision=imputer.precision_,
+                      device=imputer.device_)
     return record
 
 
 def measure(datasets, patterns, seeds, quick, data_home, only=None, records_path=None,
-            records=None):
-    """One record per (table, pattern, seed, method); saved after every fit."""
+            records=None, device=None):
+    """One record per (table, pattern, seed, method); saved after every fit.
+
+    ``device`` (None: each imputer's default) is set on the imputers that take one.
+    """
     records = [] if records is None else records
     for name in datasets:
         X = load_table(name, data_home)
@@ -133,7 +137,10 @@ def measure(datasets, patterns, seeds, quick, data_home, only=None, records_path
                 for method, imputer in methods(seed, len(rows[0])).items():
                     if only is not None and method not in only:
                         continue
-                    record = measure_one(clone(imputer), X, X_missing, hidden, rows,
+                    imputer = clone(imputer)
+                    if device is not None and "device" in imputer.get_params():
+                        imputer.set_params(device=device)
+                    record = measure_one(imputer, X, X_missing, hidden, rows,
                                          (data_min, data_range))
                     record.update(dataset=name, pattern=pattern, seed=seed, method=method,
                                   shape=list(X.shape), torch_threads=torch.get_num_threads(),

@@ -16,6 +16,7 @@ from skgain._base import resolve_device
 from ._estimators import table_imputers
 
 IMPUTERS = pytest.mark.parametrize("imputer", table_imputers(), ids=lambda e: type(e).__name__)
+NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
 
 def _table(n=40, d=5, rate=0.2, seed=0):
@@ -242,7 +243,7 @@ def test_model_fitted_on_gpu_unpickles_without_cuda(imputer, monkeypatch):
     np.testing.assert_array_equal(restored.transform(X_missing), expected)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@NEEDS_CUDA
 @IMPUTERS
 def test_cuda_fit_matches_shapes_and_keeps_observed(imputer):
     X, X_missing = _table()
@@ -253,6 +254,66 @@ def test_cuda_fit_matches_shapes_and_keeps_observed(imputer):
     assert np.array_equal(out[observed], X_missing[observed])
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_allclose(restored.transform(X_missing), out)
+
+
+@NEEDS_CUDA
+@IMPUTERS
+def test_cuda_same_seed_same_output(imputer):
+    _, X_missing = _table()
+    first = clone(imputer).set_params(device="cuda").fit_transform(X_missing)
+    second = clone(imputer).set_params(device="cuda").fit_transform(X_missing)
+    # cuDNN may reorder sums: equal to float32 rounding, not bit for bit.
+    np.testing.assert_allclose(first, second, rtol=1e-4, atol=1e-5)
+
+
+@NEEDS_CUDA
+@IMPUTERS
+def test_cuda_model_reloads_and_imputes_on_a_cpu_only_machine(imputer, monkeypatch):
+    X, X_missing = _table()
+    est = clone(imputer).set_params(device="cuda").fit(X_missing)
+    on_gpu = est.transform(X_missing)
+    payload = pickle.dumps(est)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = pickle.loads(payload)
+    assert restored.device_ == "cpu"
+    on_cpu = restored.transform(X_missing)
+    observed = ~np.isnan(X_missing)
+    np.testing.assert_array_equal(on_cpu[observed], X_missing[observed])
+    # The same weights on another device: equal up to the training precision
+    # (bfloat16 autocast on both where supported), far below the data's spread.
+    spread = np.ptp(X, axis=0)
+    assert np.max(np.abs(on_cpu - on_gpu) / spread) < 0.02
+
+
+@NEEDS_CUDA
+def test_gain_trains_in_bfloat16_on_a_gpu_that_supports_it():
+    _, X_missing = _table()
+    est = GAINImputer(max_epochs=2, device="cuda", random_state=0).fit(X_missing)
+    expected = "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    assert est.precision_ == expected
+
+
+@NEEDS_CUDA
+@pytest.mark.parametrize("kind", ["image stack", "one image"])
+def test_cuda_image_imputers_keep_observed_pixels(kind):
+    from skgain import SpatialGAINImputer, ZeroShotSpatialImputer
+
+    rng = np.random.RandomState(0)
+    yy, xx = np.mgrid[0:24, 0:24] / 24.0
+    images = np.stack([np.sin(3 * yy + k) * np.cos(2 * xx) for k in range(6)])
+    missing = images.copy()
+    missing[rng.rand(*images.shape) < 0.2] = np.nan
+    if kind == "image stack":
+        est = SpatialGAINImputer(max_epochs=2, batch_size=4, device="cuda", random_state=0)
+    else:
+        missing = missing[0]
+        est = ZeroShotSpatialImputer(max_epochs=1, patch_size=8, channels=(4, 8), batch_size=8,
+                                     min_crops=1, device="cuda", random_state=0)
+    out = est.fit_transform(missing)
+    assert est.device_.startswith("cuda")
+    observed = ~np.isnan(missing)
+    np.testing.assert_array_equal(out[observed], missing[observed])
+    assert np.isfinite(out).all()
 
 
 @pytest.mark.parametrize("dtype, extreme", [(np.float64, 1.7e308), (np.float32, 3.0e38)])

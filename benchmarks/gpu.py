@@ -1,0 +1,328 @@
+"""The GPU check in one command: ``python -m benchmarks gpu [--quick]``.
+
+What a machine with a CUDA GPU must show, in one run of a few minutes:
+
+1. ``tests``: the test suite's CUDA tests (``pytest -k cuda``), which CI (no
+   GPU) always skips;
+2. ``speed``: the speed table's cases on the GPU (``benchmarks.speed``'s
+   tables and images, fixed epochs, early stopping off);
+3. ``tables``: GAINImputer's defaults on the GPU against KNNImputer and
+   IterativeImputer(ExtraTrees) on the same machine's CPU, on spam and letter
+   (one seed, fit on 80% of rows, transform the unseen 20%, as in
+   ``benchmarks.tabular``);
+4. ``images``: SpatialGAINImputer's defaults trained on the GPU on the tench
+   train split, transform of the val split against scikit-image's
+   ``inpaint_biharmonic`` on the CPU (RMSE and images per second);
+5. ``paper``: the SpatialGAIN paper's standard configuration and GAIN on
+   flattened images, each for the paper's 15 epochs on the same split (the
+   rows of ``benchmarks.images`` that a CPU cannot afford), against the
+   paper's Table 1.
+
+Each stage's results are written to ``gpu.json`` as soon as it ends, so a run
+stopped by a time limit keeps what it finished; a stage that fails records its
+error and the next one runs. ``--quick`` shrinks every stage to a smoke test
+(seconds on a CPU: with ``--allow-cpu`` it runs without CUDA, which is how CI
+checks that this script works at all).
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from ._common import REPO, Timer, default_data_home, environment, markdown_table, write_results
+
+NAME = "gpu"
+STAGES = ("tests", "tables", "images", "speed", "paper")
+SETTINGS = {
+    "quick": {"tables": ("spam",), "n_train": 8, "n_val": 4, "image_epochs": 1,
+              "paper_epochs": 1,
+              "speed": {"tables": [(500, 8)], "images": [(4, 16)], "zero_shot": [(32, 8)],
+                        "epochs": 1, "repeats": 1}},
+    # speed None: speed.py's full settings.
+    "full": {"tables": ("spam", "letter"), "n_train": 963, "n_val": 387,
+             "image_epochs": None, "paper_epochs": 15, "speed": None},
+}
+TABLE_METHODS = ("GAINImputer (defaults)", "KNNImputer", "IterativeImputer(ExtraTrees)")
+
+
+def _device(allow_cpu):
+    if torch.cuda.is_available():
+        return "cuda"
+    if allow_cpu:
+        return "cpu"
+    raise ValueError("No CUDA device: the GPU check needs one (pass allow_cpu=True, or "
+                     "--allow-cpu, for a smoke run on the CPU).")
+
+
+# -------------------------------------------------------------------- stages
+def stage_tests(device, quick, data_home):
+    """Run the CUDA tests in a subprocess; return pytest's summary and exit code."""
+    if quick:  # the smoke run only checks that the stage runs, not the suite
+        return {"skipped": "quick mode"}
+    env = dict(os.environ, SKGAIN_DATA=str(data_home))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rfEs", "-k", "cuda",
+                           "-p", "no:cacheprovider", "tests"],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    summary = lines[-1] if lines else done.stderr.strip()[-500:]
+    # -rfE lists each failure and error on its own line: keep them, not only the count.
+    failures = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
+    return {"returncode": done.returncode, "summary": summary, "failures": failures,
+            "passed": _count(summary, "passed"), "skipped": _count(summary, "skipped"),
+            "failed": _count(summary, "failed")}
+
+
+def _count(summary, word):
+    found = re.search(rf"(\d+) {word}", summary)
+    return int(found.group(1)) if found else 0
+
+
+def stage_speed(device, quick, data_home):
+    """The speed table's cases on ``device`` only (the CPU rows are speed.md's)."""
+    from . import speed
+
+    settings = SETTINGS["quick"]["speed"] if quick else speed.SETTINGS["full"]
+    speed.warm_up(speed.skgain_imputers(), [device])
+    rows = []
+    for case in speed.cases(settings, [device]):
+        if case["device"] != device:  # scikit-learn's CPU baselines are speed.md's rows
+            continue
+        row = {key: case[key] for key in ("estimator", "data", "device", "unit", "n_units")}
+        try:
+            row.update(speed.measure(case["make"], case["X"], case["n_units"], device,
+                                     settings["repeats"]))
+        except Exception as exc:  # one failing case must not hide the others
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        rows.append(row)
+        print(f"gpu speed: {row['estimator']} on {row['data']}: "
+              f"{row.get('fit_s', row.get('error'))}", flush=True)
+    return {"settings": settings, "rows": rows}
+
+
+def stage_tables(device, quick, data_home):
+    """GAINImputer on ``device`` against the CPU peers, one seed, spam and letter."""
+    from . import tabular
+
+    settings = SETTINGS["quick" if quick else "full"]
+    only = (tabular.GAIN, tabular.ORIGINAL, "KNNImputer", tabular.ET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        records = tabular.measure(settings["tables"], ("mcar",), (0,), quick, data_home,
+                                  only=only, device=device)
+    return {"records": records}
+
+
+def stage_images(device, quick, data_home):
+    """SpatialGAIN's defaults on ``device`` against inpaint_biharmonic on the CPU."""
+    from skgain import SpatialGAINImputer
+
+    from . import images
+    from ._common import mcar_hide
+
+    settings = SETTINGS["quick" if quick else "full"]
+    train, val = images.load_images(data_home, settings["n_train"], settings["n_val"])
+    train_missing, _ = mcar_hide(train, images.MISSING_RATE, 0)
+    val_missing, hidden = mcar_hide(val, images.MISSING_RATE, 1)
+    params = dict(device=device, random_state=0)
+    if settings["image_epochs"] is not None:
+        params["max_epochs"] = settings["image_epochs"]
+    imputer = SpatialGAINImputer(**params)
+    with Timer() as fit:
+        imputer.fit(train_missing)
+    with Timer() as transform:
+        out = imputer.transform(val_missing)
+    with Timer() as classic:
+        reference = images.biharmonic(val_missing)
+    rows = [
+        {"method": "SpatialGAINImputer (defaults)", "device": imputer.device_,
+         "rmse": images.rmse(val, out, hidden), "fit_s": fit.seconds,
+         "epochs": imputer.n_iter_, "transform_img_per_s": len(val) / transform.seconds,
+         "test_time_augmentation": bool(imputer.test_time_augmentation_)},
+        {"method": "skimage inpaint_biharmonic", "device": "cpu",
+         "rmse": images.rmse(val, reference, hidden), "fit_s": 0.0, "epochs": None,
+         "transform_img_per_s": len(val) / classic.seconds},
+    ]
+    return {"n_train": len(train), "n_val": len(val), "rows": rows}
+
+
+def stage_paper(device, quick, data_home):
+    """The paper's standard SpatialGAIN and flattened GAIN for its 15 epochs on ``device``."""
+    from skgain import GAINImputer, SpatialGAINImputer
+
+    from . import images
+    from ._common import mcar_hide
+
+    settings = SETTINGS["quick" if quick else "full"]
+    epochs = settings["paper_epochs"]
+    train, val = images.load_images(data_home, settings["n_train"], settings["n_val"])
+    train_missing, _ = mcar_hide(train, images.MISSING_RATE, 0)
+    val_missing, hidden = mcar_hide(val, images.MISSING_RATE, 1)
+    methods = {
+        images.PAPER_STANDARD: SpatialGAINImputer(
+            architecture="standard", **images.PAPER_PARAMS, max_epochs=epochs,
+            device=device, random_state=0),
+        "GAINImputer (flattened, hidden_dim=256)": GAINImputer(
+            hidden_dim=256, batch_size=64, max_epochs=epochs, keep_empty_features=True,
+            device=device, random_state=0),
+    }
+    rows = []
+    for method, imputer in methods.items():
+        flat = method.startswith("GAIN")
+        with Timer() as fit:
+            imputer.fit(train_missing.reshape(len(train), -1) if flat else train_missing)
+        with Timer() as transform:
+            out = imputer.transform(val_missing.reshape(len(val), -1) if flat else val_missing)
+        rows.append({"method": method, "device": imputer.device_,
+                     "rmse": images.rmse(val, out.reshape(val.shape), hidden),
+                     "fit_s": fit.seconds, "epochs": imputer.n_iter_,
+                     "transform_img_per_s": len(val) / transform.seconds,
+                     "paper": images.PAPER["imagenette"].get(method)})
+        print(f"gpu paper: {method} rmse {rows[-1]['rmse']:.4f}", flush=True)
+    return {"n_train": len(train), "n_val": len(val), "rows": rows}
+
+
+STAGE_FUNCTIONS = {"tests": stage_tests, "speed": stage_speed, "tables": stage_tables,
+                   "images": stage_images, "paper": stage_paper}
+
+
+# -------------------------------------------------------------------- report
+def render(payload):
+    """gpu.md: one section per stage, with the mode and the machine."""
+    env, results = payload["environment"], payload["stages"]
+    lines = ["# GPU check", "",
+             f"Mode: **{payload['mode']}**; GPU: {env.get('cuda') or 'none (CPU smoke run)'}; "
+             f"CPU: {env.get('cpu')} ({env.get('cpu_count')} cores, "
+             f"{env.get('torch_threads')} torch threads); torch {env.get('torch')}, "
+             f"scikit-learn {env.get('sklearn', '?')}; measured {env.get('date')}. "
+             "One seed; the GPU was not shared, the CPU peers ran on the same machine.", ""]
+    lines += [f"- {note}" for note in payload.get("notes", [])]
+    lines += [""] if payload.get("notes") else []
+    for stage in STAGES:
+        result = results.get(stage)
+        lines += [f"## {stage}", ""]
+        if result is None:
+            lines += ["Not run (time limit or not asked for).", ""]
+        elif "error" in result:
+            lines += [f"Failed: `{result['error']}`", ""]
+        else:
+            lines += [_render_stage(stage, result), ""]
+    return "\n".join(lines)
+
+
+def _render_stage(stage, result):
+    seconds = f"\n\nStage time: {result['seconds']:.0f} s."
+    if stage == "tests":
+        if "skipped" in result and isinstance(result["skipped"], str):
+            return f"Skipped: {result['skipped']}."
+        failures = "".join(f"\n- `{line}`" for line in result.get("failures", []))
+        return f"`pytest -k cuda`: {result['summary']}.{failures}{seconds}"
+    if stage == "speed":
+        from .speed import _fmt
+
+        rows = [[r["estimator"], r["data"], r["device"],
+                 _fmt(r["fit_s"]) if "error" not in r else f"failed: {r['error']}",
+                 _fmt(r["fit_s"] / r["epochs"]) if r.get("epochs") else "-",
+                 f"{_fmt(r['transform_per_s'])} {r['unit']}" if "error" not in r else "-",
+                 _fmt(r["cuda_peak_mib"]) if r.get("cuda_peak_mib") is not None else "-"]
+                for r in result["rows"]]
+        return markdown_table(["estimator", "data", "device", "fit (s)", "s / epoch",
+                               "transform (per s)", "GPU peak (MiB)"], rows) + seconds
+    if stage == "tables":
+        rows = [[r["dataset"], r["method"], r.get("device", "cpu"), f"{r['rmse_fit']:.4f}",
+                 f"{r['rmse_unseen']:.4f}", f"{r['seconds']:.1f}",
+                 f"{r['seconds'] / _et_seconds(result['records'], r['dataset']):.2f}"]
+                for r in result["records"]]
+        return markdown_table(["table", "method", "device", "RMSE fit_transform",
+                               "RMSE unseen rows", "seconds", "x ExtraTrees' seconds"],
+                              rows) + seconds
+    rows = [[r["method"], r["device"], f"{r['rmse']:.4f}", f"{r['fit_s']:.1f}",
+             str(r["epochs"] or "-"), f"{r['transform_img_per_s']:.1f}",
+             f"{r['paper']:.3f}" if r.get("paper") else "-"]
+            for r in result["rows"]]
+    return (f"Train {result['n_train']} images, transform {result['n_val']} (160 x 160, 20% "
+            "MCAR, seed 0).\n\n"
+            + markdown_table(["method", "device", "RMSE", "fit (s)", "epochs",
+                              "transform images / s", "paper Table 1"], rows) + seconds)
+
+
+def _et_seconds(records, dataset):
+    from .tabular import ET
+
+    return next(r["seconds"] for r in records if r["dataset"] == dataset and r["method"] == ET)
+
+
+def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=False):
+    """Run the GPU check's stages in order; write ``gpu.json`` and ``gpu.md`` after each.
+
+    Parameters
+    ----------
+    quick : bool, default=False
+        Smoke-sized stages (the CUDA tests are skipped).
+    data_home : path or None
+        Where spam, letter and the tench photos are; default ``$SKGAIN_DATA``.
+    out_dir : path or None
+        Results folder; default ``benchmarks/results``.
+    stages : sequence of str
+        A subset of ``STAGES``, run in that order.
+    allow_cpu : bool, default=False
+        Run on the CPU when there is no CUDA device (a smoke test of this
+        script); without it, no CUDA is a ValueError.
+    """
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise ValueError(f"Unknown stage(s) {sorted(unknown)}; choose from {STAGES}.")
+    device = _device(allow_cpu)
+    data_home = default_data_home() if data_home is None else data_home
+    env = environment()
+    env["cpu"] = _cpu_model()
+    payload = {"environment": env, "mode": "quick" if quick else "full", "stages": {}}
+    for stage in stages:
+        start = time.perf_counter()
+        try:
+            result = STAGE_FUNCTIONS[stage](device, quick, data_home)
+        except Exception as exc:  # record it, go on with the next stage
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        result["seconds"] = time.perf_counter() - start
+        payload["stages"][stage] = result
+        write_results(NAME, payload, render(payload), out_dir)
+        print(f"gpu: stage {stage} done in {result['seconds']:.0f} s", flush=True)
+    return {"experiment": NAME, **payload}
+
+
+def _cpu_model():
+    from .speed import cpu_model
+
+    return cpu_model()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument("--allow-cpu", action="store_true")
+    parser.add_argument("--render", default=None, metavar="JSON",
+                        help="only re-render gpu.md from a gpu.json (e.g. one fetched from a "
+                             "GPU machine) into --out, adding each --note")
+    parser.add_argument("--note", action="append", default=[])
+    args = parser.parse_args(argv)
+    if args.render:
+        payload = json.loads(Path(args.render).read_text())
+        payload["notes"] = payload.get("notes", []) + args.note
+        write_results(NAME, payload, render(payload), args.out)
+        return
+    run(args.quick, args.data_home, args.out, tuple(args.stages.split(",")), args.allow_cpu)
+
+
+if __name__ == "__main__":
+    main()
