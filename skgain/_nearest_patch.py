@@ -151,24 +151,34 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
     regions = target_regions(pixel_missing, size, region)
     filled = values.copy()
     if regions:
-        positions, _ = crop_positions(values.shape, size, regions, stride=stride)
-        complete = ~gather_crops(pixel_missing[..., None], positions, size).any(axis=(1, 2, 3))
-        positions = positions[complete]
-        if len(positions) == 0:
-            raise ValueError(
-                f"no fully observed {size}x{size} crop of the {values.shape[:2]} image lies "
-                "outside the target regions; use a smaller patch_size or stride."
-            )
-        todo = missing.copy()
-        for top, left, height, width in regions:
-            for t, lf in region_windows((top, left, height, width), size):
-                window = (slice(t, t + size), slice(lf, lf + size))
-                d = crop_distances(values, ~pixel_missing, values[window],
-                                   ~pixel_missing[window], positions, size)
-                best = positions[np.argmin(np.where(np.isfinite(d), d, np.inf))]
-                source = values[best[0]:best[0] + size, best[1]:best[1] + size]
-                hole = todo[window]
-                filled[window][hole] = source[hole]
-                todo[window] = False
+        sources = _complete_crops(values.shape, pixel_missing, regions, size, stride)
+        _copy_nearest(values, pixel_missing, missing, regions, sources, size, filled)
     filled[~missing] = values[~missing]
     return filled[..., 0] if ndim == 2 else filled
+
+
+def _complete_crops(shape, pixel_missing, regions, size, stride):
+    """Positions of the crops that miss every region and have no missing pixel."""
+    positions, _ = crop_positions(shape, size, regions, stride=stride)
+    complete = ~gather_crops(pixel_missing[..., None], positions, size).any(axis=(1, 2, 3))
+    if not complete.any():
+        raise ValueError(
+            f"no fully observed {size}x{size} crop of the {shape[:2]} image lies outside the "
+            "target regions; use a smaller patch_size or stride."
+        )
+    return positions[complete]
+
+
+def _copy_nearest(values, pixel_missing, missing, regions, sources, size, filled):
+    """Fill each window of the regions in ``filled`` from its nearest source crop."""
+    todo = missing.copy()
+    for region in regions:
+        for t, lf in region_windows(region, size):
+            window = (slice(t, t + size), slice(lf, lf + size))
+            d = crop_distances(values, ~pixel_missing, values[window], ~pixel_missing[window],
+                               sources, size)
+            best = sources[np.argmin(np.where(np.isfinite(d), d, np.inf))]
+            source = values[best[0]:best[0] + size, best[1]:best[1] + size]
+            hole = todo[window]
+            filled[window][hole] = source[hole]
+            todo[window] = False
