@@ -131,7 +131,7 @@ def _epochs_run(estimator):
     """Epochs trained by an epoch-based imputer (or by the network it wraps), else None."""
     if not hasattr(estimator, "max_epochs"):
         return None
-    inner = getattr(estimator, "spatial_imputer_", estimator)
+    inner = getattr(estimator, "estimator_", estimator)
     return getattr(inner, "n_iter_", None)
 
 

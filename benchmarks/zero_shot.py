@@ -263,7 +263,7 @@ def run(quick=False, data_home=None, out_dir=None):
                 if seed == settings["seeds"][0]:
                     fills["ZeroShot (SpatialGAIN)"] = completed
                     entry["n_crops_kept"] = int(imputer.kept_crops_.sum())
-                    entry["n_epochs"] = int(imputer.spatial_imputer_.n_iter_)
+                    entry["n_epochs"] = int(imputer.estimator_.n_iter_)
             paper_imputer = ZeroShotSpatialImputer(random_state=0, **PAPER_CONFIG,
                                                    **settings["estimator"])
             with warnings.catch_warnings():

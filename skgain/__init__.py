@@ -3,7 +3,8 @@
 from ._gain import GAINImputer
 from ._soft_impute import SoftImputeFISTA
 from ._spatial import SpatialGAINImputer
-from ._zero_shot import ZeroShotSpatialImputer, nearest_patch_fill
+from ._nearest_patch import nearest_patch_fill
+from ._zero_shot import ZeroShotSpatialImputer
 
 __version__ = "0.1.0.dev0"
 

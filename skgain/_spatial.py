@@ -1,22 +1,37 @@
 """SpatialGAINImputer: GAIN with convolutional networks, for images and tables."""
 
-import math
 import numbers
 
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from torch.nn import functional as F
 
 from ._adversarial import BaseAdversarialImputer
-from ._base import observed_means, rmse
-from ._fills import _FILL_SIGMA, biharmonic_fill, normalized_convolution
+from ._base import batch_slices, missing_mask, observed_means, rmse, torch_generator
+from ._fills import (
+    _FILL_SIGMA,
+    biharmonic_fill,
+    harmonic_fill,
+    normalized_convolution,
+)
+from ._image_input import (
+    as_rows,
+    check_sample_shape,
+    fit_grouped_scaler,
+    images_to_rows,
+    resolve_image_shape,
+    rows_to_images,
+    scaling_groups,
+)
 from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
 
 # Inner channels used when ``channels=None``: the paper's for its two nets, and
 # a light three-level U-Net that still trains on a CPU on 160x160 images.
 _DEFAULT_CHANNELS = {"standard": (64, 32, 16), "updown": (64, 32, 16), "unet": (16, 32, 64)}
+
+# The choices of ``initial_fill``, shared with ZeroShotSpatialImputer.
+INITIAL_FILLS = {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}
 
 # Pixels scored to decide on test-time augmentation (8 passes each): about
 # 80 images of 160x160, every image of a small set.
@@ -84,7 +99,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         Inner channels of the networks: per layer for ``"standard"`` and
         ``"updown"`` (three), per resolution level for ``"unet"``. None uses
         (64, 32, 16) for the paper's networks and (16, 32, 64) for the U-Net.
-    initial_fill : {"auto", "biharmonic", "normconv", "mean", "noise"}, default="auto"
+    initial_fill : {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}, \
+            default="auto"
         What the generator sees at missing pixels: the biharmonic
         interpolation of the observed pixels (the smoothest surface through
         them, as :func:`skimage.restoration.inpaint_biharmonic`, solved on
@@ -92,7 +108,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         every observed pixel, where it would extrapolate a trend, the
         normalised convolution is used), a normalised convolution
         (Gaussian-weighted mean of the observed neighbours; cheaper, a worse
-        start), the mean of the observed values of each cell in ``fit``
+        start), a harmonic interpolation (20 Jacobi iterations of the
+        Laplace equation from the normalised convolution; the zero-shot
+        default), the mean of the observed values of each cell in ``fit``
         (``"mean"``) or, as in the paper, noise drawn from U(0,
         ``noise_scale``). ``"auto"`` uses ``"biharmonic"`` for images and
         ``"normconv"`` for a table laid out as a square, where a smooth
@@ -199,6 +217,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         Number of zero-padded cells per image (0 unless a table was squared).
     channels_ : tuple of int
         Inner channels of the networks.
+    scaling_ : {"feature", "channel"}
+        The scaling used, ``scaling`` with ``"auto"`` resolved.
     data_min_ : ndarray of shape (n_features_in_,)
         Minimum of the observed values used for scaling, per feature.
     data_range_ : ndarray of shape (n_features_in_,)
@@ -279,7 +299,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         "image_shape": ["array-like", None],
         "architecture": [StrOptions({"unet", "standard", "updown"})],
         "channels": ["array-like", None],
-        "initial_fill": [StrOptions({"auto", "biharmonic", "normconv", "mean", "noise"})],
+        "initial_fill": [StrOptions(INITIAL_FILLS)],
         "hint_decay": [Interval(numbers.Real, 0, 1, closed="right")],
         "scaling": [StrOptions({"auto", "feature", "channel"})],
         "test_time_augmentation": [StrOptions({"auto"}), "boolean"],
@@ -348,43 +368,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------- N-D input
-    @staticmethod
-    def _as_rows(X):
-        """``(rows, sample_shape)``: N-D arrays flattened, 2-D input untouched."""
-        # Only arrays and nested lists can be N-D; everything else (frames,
-        # sparse matrices, array-likes) goes to validation untouched.
-        if isinstance(X, (list, tuple)):
-            X_array = np.asarray(X)
-            if X_array.ndim < 3 or X_array.dtype == object:
-                return X, None
-            X = X_array
-        elif not isinstance(X, np.ndarray) or X.ndim < 3:
-            return X, None
-        if X.ndim > 4:
-            raise ValueError(
-                f"X must be 2-D (n_samples, H*W*C), 3-D (n, H, W) or 4-D (n, H, W, C); got "
-                f"shape {X.shape}."
-            )
-        return X.reshape(X.shape[0], -1), X.shape[1:]
-
-    def _check_sample_shape(self, shape):
-        """Check that N-D input after ``fit`` holds images of the fitted shape."""
-        check_is_fitted(self)
-        height, width, n_channels = self.image_shape_
-        allowed = {(height, width, n_channels)} | ({(height, width)} if n_channels == 1 else set())
-        if tuple(shape) not in allowed:
-            raise ValueError(
-                f"X has images of shape {tuple(shape)}, but {type(self).__name__} was fitted "
-                f"on images of shape {self.image_shape_} (H, W, C)."
-            )
-
-    def _as_images(self, X_out, shape):
-        if shape is None:
-            return X_out
-        return X_out.reshape((X_out.shape[0],) + tuple(shape))
-
-    def fit(self, X, y=None):
+    # ------------------------------------------------------------- fitting
+    def fit(self, X, y=None, *, drop_masks=None, validation_set=None):
         """Fit the imputer on ``X``.
 
         Parameters
@@ -393,14 +378,34 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             Images or rows with missing entries marked by ``missing_values``.
         y : None
             Ignored; present for API consistency.
+        drop_masks : array-like of shape (k, H, W) or None, default=None
+            Pixel patterns to hide from the generator during training, 1 (or
+            True) for a hidden pixel: each training image hides the observed
+            pixels of one of the ``k`` patterns, drawn at random, instead of
+            a fraction ``drop_rate`` of random pixels (e.g. the shape of the
+            holes to fill). Needs training on whole images
+            (``patch_size=None`` or at least H and W).
+        validation_set : tuple (X_val, hidden) or None, default=None
+            Images that early stopping scores after every epoch instead of
+            the held-out entries: ``X_val`` (shaped as ``X``, in its units,
+            missing entries marked by ``missing_values``) with its observed
+            entries where ``hidden`` is True hidden from the generator and
+            compared with its imputations. ``validation_fraction`` still
+            holds entries of ``X`` out of training (0 turns early stopping
+            off).
 
         Returns
         -------
         self : object
             The fitted imputer.
         """
-        rows, self._fit_sample_shape = self._as_rows(X)
-        return super().fit(rows)
+        rows, self._fit_sample_shape = as_rows(X)
+        self._fit_options = {"drop_masks": drop_masks, "validation_set": validation_set}
+        try:
+            return super().fit(rows)
+        finally:
+            # Only training reads them: a fitted (and pickled) model holds none.
+            del self._fit_options
 
     def fit_transform(self, X, y=None):
         """Fit on ``X`` and return it completed, in the shape of ``X``.
@@ -417,8 +422,26 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         X_imputed : ndarray
             ``X`` completed, formatted as by :meth:`transform`.
         """
-        rows, self._fit_sample_shape = self._as_rows(X)
-        return self._as_images(super().fit_transform(rows), self._fit_sample_shape)
+        rows, self._fit_sample_shape = as_rows(X)
+        self._fit_options = {"drop_masks": None, "validation_set": None}
+        try:
+            return self._as_images(super().fit_transform(rows), self._fit_sample_shape)
+        finally:
+            del self._fit_options
+
+    # ------------------------------------------------------------ imputing
+    def _rows_of_fitted_shape(self, X):
+        """``(rows, sample_shape)`` of ``X``, checked against the fitted images."""
+        rows, shape = as_rows(X)
+        if shape is not None:
+            check_is_fitted(self)
+            check_sample_shape(shape, self.image_shape_, type(self).__name__)
+        return rows, shape
+
+    def _as_images(self, X_out, shape):
+        if shape is None:
+            return X_out
+        return X_out.reshape((X_out.shape[0],) + tuple(shape))
 
     def transform(self, X):
         """Impute all missing pixels of ``X``, in batches on ``device_``.
@@ -437,10 +460,30 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             ``keep_empty_features=True`` and the missing indicator is
             appended when ``add_indicator=True``.
         """
-        rows, shape = self._as_rows(X)
-        if shape is not None:
-            self._check_sample_shape(shape)
+        rows, shape = self._rows_of_fitted_shape(X)
         return self._as_images(super().transform(rows), shape)
+
+    def initial_fill_transform(self, X):
+        """Complete ``X`` with the generator's input alone, without the network.
+
+        The fill the network starts from and refines (``initial_fill_``):
+        a baseline to compare the trained network with.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            Images of the shape seen in ``fit``, or their rows.
+
+        Returns
+        -------
+        X_filled : ndarray
+            ``X`` with missing entries filled, formatted as by :meth:`transform`.
+        """
+        rows, shape = self._rows_of_fitted_shape(X)
+        rows = self._check_transform_input(rows)
+        missing = missing_mask(rows, self.missing_values)
+        filled = self._finish(self._complete(rows, missing, self._fill_scaled), rows)
+        return self._as_images(filled, shape)
 
     def score(self, X, y=None):
         """Minus the scaled RMSE on a seeded 20% of hidden observed entries.
@@ -457,9 +500,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         score : float
             Minus the RMSE on the hidden entries, on the [0, 1] scale.
         """
-        rows, shape = self._as_rows(X)
-        if shape is not None:
-            self._check_sample_shape(shape)
+        rows, _ = self._rows_of_fitted_shape(X)
         return super().score(rows)
 
     # noise_scale also shapes the "noise" fill without a discriminator.
@@ -493,129 +534,54 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         draws : ndarray of shape (n_draws, n_samples, ...)
             The completions, each as :meth:`transform` would format it.
         """
-        rows, shape = self._as_rows(X)
-        if shape is not None:
-            self._check_sample_shape(shape)
+        rows, shape = self._rows_of_fitted_shape(X)
         draws = super().sample(rows, n_draws=n_draws, random_state=random_state)
         if shape is None:
             return draws
         return draws.reshape(draws.shape[:2] + tuple(shape))
 
-    # ------------------------------------------------------------ layout
-    def _resolve_layout(self, n_features):
-        """Set ``image_shape_`` and ``n_padded_`` from the input and parameters."""
-        sample_shape = getattr(self, "_fit_sample_shape", None)
-        if self.image_shape is not None:
-            shape = tuple(np.asarray(self.image_shape).ravel().tolist())
-            if len(shape) not in (2, 3) or not all(
-                isinstance(s, numbers.Integral) and s >= 1 for s in shape
-            ):
-                raise ValueError(
-                    f"image_shape must be (H, W) or (H, W, C) of positive integers; got "
-                    f"{self.image_shape!r}."
-                )
-            shape = shape if len(shape) == 3 else shape + (1,)
-            if int(np.prod(shape)) != n_features:
-                raise ValueError(
-                    f"image_shape={self.image_shape!r} holds {int(np.prod(shape))} values per "
-                    f"image, but X has {n_features} features per sample."
-                )
-            if sample_shape is not None and tuple(sample_shape) not in {shape, shape[:2]}:
-                raise ValueError(
-                    f"image_shape={self.image_shape!r} does not match the shape of the images "
-                    f"in X, {tuple(sample_shape)}."
-                )
-        elif sample_shape is not None:
-            shape = tuple(int(s) for s in sample_shape)
-            shape = shape if len(shape) == 3 else shape + (1,)
-        else:
-            side = math.isqrt(n_features)
-            side += side * side < n_features
-            shape = (side, side, 1)
-        self.image_shape_ = tuple(int(s) for s in shape)
-        self.n_padded_ = int(np.prod(shape)) - n_features
-        if sample_shape is not None and self.add_indicator:
-            raise ValueError(
-                "add_indicator=True appends columns, which N-D images cannot hold; pass X as "
-                "2-D rows of shape (n_samples, H*W*C) with image_shape instead."
-            )
+    # ----------------------------------------------- settings, once in fit
+    def _validate_input(self, X, in_fit):
+        X = super()._validate_input(X, in_fit)
+        if in_fit:
+            self._resolve_settings(X.shape)
+        return X
 
-    def _to_layout(self, array):
-        # Rows (n, F) -> images (n, C, H, W); padded cells are 0 in values and
-        # in masks, i.e. "missing", and weighted 0 by _valid_cells.
-        height, width, n_channels = self.image_shape_
-        tensor = torch.as_tensor(np.asarray(array), dtype=torch.float32)
-        if self.n_padded_:
-            tensor = F.pad(tensor, (0, self.n_padded_))
-        tensor = tensor.reshape(-1, height, width, n_channels)
-        return tensor.permute(0, 3, 1, 2).contiguous()
+    def _resolve_settings(self, shape):
+        """Resolve, once, every setting that depends on the shape of the data."""
+        n_samples, n_features = shape
+        self._check_n_samples(n_samples)
+        self._check_indicator()
+        self.image_shape_ = resolve_image_shape(self.image_shape, n_features,
+                                                self._fit_sample_shape)
+        self.n_padded_ = int(np.prod(self.image_shape_)) - n_features
+        self.channels_ = self._resolve_channels()
+        # A table laid out as a square (no image_shape, 2-D input) is not an image.
+        is_image = self.image_shape is not None or self._fit_sample_shape is not None
+        self.scaling_ = self.scaling
+        if self.scaling == "auto":
+            self.scaling_ = "channel" if is_image else "feature"
+        self.initial_fill_ = self.initial_fill
+        if self.initial_fill == "auto":
+            # Neighbouring cells of a squared table are unrelated columns: the
+            # smooth surface of the biharmonic fill means nothing there, and the
+            # cheap local mean measured better (docs/user_guide/images.rst).
+            self.initial_fill_ = "biharmonic" if is_image else "normconv"
+        self._is_image = is_image
 
-    def _from_layout(self, tensor):
-        rows = tensor.detach().permute(0, 2, 3, 1).reshape(tensor.shape[0], -1)
-        rows = rows[:, : self.n_features_in_]
-        return rows.cpu().numpy().astype(np.float64)
-
-    def _valid_cells(self, n_samples):
-        if not self.n_padded_:
-            return None
-        valid = np.ones((1, self.n_features_in_))
-        return self._to_layout(valid).expand(n_samples, -1, -1, -1)
-
-    # ----------------------------------------------------------- scaling
-    def _fit_scaler(self, X, missing):
-        # The first hook after validation: the layout is fixed here because
-        # channel-wise scaling needs it.
-        self._resolve_layout(X.shape[1])
-        if X.shape[0] < 2:
+    def _check_n_samples(self, n_samples):
+        if n_samples < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to train its batch-normalised "
                 f"networks; got 1 sample."
             )
-        self.channels_ = self._resolve_channels()
-        super()._fit_scaler(X, missing)
-        if self._scaling() == "channel":
-            self._fit_channel_scaler(X, missing)
-        sample_shape = getattr(self, "_fit_sample_shape", None)
-        if sample_shape is not None and self._empty_features.any() and not (
-            self.keep_empty_features
-        ):
+
+    def _check_indicator(self):
+        if self._fit_sample_shape is not None and self.add_indicator:
             raise ValueError(
-                f"{int(self._empty_features.sum())} pixels of the images have no observed value "
-                "and N-D output cannot drop them: use scaling='channel' to impute them from "
-                "their neighbours, or keep_empty_features=True to set them to 0."
+                "add_indicator=True appends columns, which N-D images cannot hold; pass X as "
+                "2-D rows of shape (n_samples, H*W*C) with image_shape instead."
             )
-
-    def _is_image(self):
-        """True for images (N-D input or ``image_shape``), False for a squared table."""
-        return self.image_shape is not None or self._fit_sample_shape is not None
-
-    def _scaling(self):
-        if self.scaling != "auto":
-            return self.scaling
-        return "channel" if self._is_image() else "feature"
-
-    def _fit_channel_scaler(self, X, missing):
-        n_channels = self.image_shape_[2]
-        channel = np.arange(X.shape[1]) % n_channels
-        low, high = np.zeros(n_channels, X.dtype), np.ones(n_channels, X.dtype)
-        empty = np.zeros(n_channels, dtype=bool)
-        for c in range(n_channels):
-            observed = X[:, channel == c][~missing[:, channel == c]]
-            if observed.size == 0:
-                empty[c] = True
-            else:
-                low[c], high[c] = observed.min(), observed.max()
-        # Two pixels of a channel can overflow together where no single
-        # pixel's range (checked per feature by the base) does.
-        data_range = self._check_finite_range(
-            low, high, [f"channel {c}" for c in range(n_channels)])
-        data_range[data_range == 0] = 1.0
-        self.data_min_ = low[channel]
-        self.data_range_ = data_range[channel]
-        # Every pixel of a channel with any observed value is imputed.
-        self._empty_features = empty[channel]
-        if hasattr(self, "_constant_features"):
-            self._constant_features = np.zeros(X.shape[1], dtype=bool)
 
     def _resolve_channels(self):
         if self.channels is None:
@@ -628,6 +594,36 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 f"architecture='updown' needs three channels; got channels={self.channels!r}."
             )
         return tuple(int(c) for c in channels)
+
+    # ------------------------------------------------------ scaling, layout
+    def _fit_scaler(self, X, missing):
+        groups, labels = scaling_groups(self.scaling_, X.shape[1], self.image_shape_[2])
+        names = getattr(self, "feature_names_in_", None)
+        if self.scaling_ == "feature" and names is not None:
+            labels = [f"feature {name!r}" for name in names]
+        (self.data_min_, self.data_range_, self._empty_features,
+         self._constant_features) = fit_grouped_scaler(
+            X, missing, groups, self._check_finite_range, labels)
+        if self._fit_sample_shape is not None and self._empty_features.any() and not (
+            self.keep_empty_features
+        ):
+            raise ValueError(
+                f"{int(self._empty_features.sum())} pixels of the images have no observed value "
+                "and N-D output cannot drop them: use scaling='channel' to impute them from "
+                "their neighbours, or keep_empty_features=True to set them to 0."
+            )
+
+    def _to_layout(self, array):
+        return rows_to_images(array, self.image_shape_, self.n_padded_)
+
+    def _from_layout(self, tensor):
+        return images_to_rows(tensor, self.n_features_in_)
+
+    def _valid_cells(self, n_samples):
+        # Padded cells weigh 0 in the losses.
+        if not self.n_padded_:
+            return None
+        return self._to_layout(np.ones((1, self.n_features_in_))).expand(n_samples, -1, -1, -1)
 
     # ----------------------------------------------------------- networks
     def _build_networks(self, generator):
@@ -648,31 +644,66 @@ class SpatialGAINImputer(BaseAdversarialImputer):
 
     # ---------------------------------------------------------- training
     def _fit_scaled(self, X, mask, rng):
-        self.initial_fill_ = self._resolve_initial_fill()
         self._column_means = observed_means(X, mask)
+        self._drop_masks = self._checked_drop_masks(self._fit_options["drop_masks"])
+        self._validation_set = self._scaled_validation_set(self._fit_options["validation_set"])
         # Read by _generator_output: training and its early-stopping pass use
         # the network alone; both are decided on the held-out entries after.
         self.test_time_augmentation_, self.network_weight_ = False, 1.0
         self._held_out = None
-        super()._fit_scaled(X, mask, rng)
+        try:
+            super()._fit_scaled(X, mask, rng)
+        finally:
+            self._drop_masks = self._validation_set = None
         held_out, self._held_out = self._held_out, None
         self.held_out_rmse_ = {}
         self.test_time_augmentation_ = self._choose_augmentation(X, held_out, rng)
         self.network_weight_ = self._choose_network_weight(X, held_out)
 
+    def _checked_drop_masks(self, drop_masks):
+        """``drop_masks`` as a (k, 1, H, W) float tensor (1 = hide), or None."""
+        if drop_masks is None:
+            return None
+        patterns = np.asarray(drop_masks, dtype=np.float32)
+        height, width, _ = self.image_shape_
+        if patterns.ndim != 3 or patterns.shape[1:] != (height, width) or not len(patterns):
+            raise ValueError(
+                f"drop_masks must have shape (k, {height}, {width}), k >= 1 patterns of the "
+                f"images' pixels; got shape {patterns.shape}."
+            )
+        if self.patch_size is not None and self.patch_size < max(height, width):
+            raise ValueError(
+                f"drop_masks are whole-image patterns, but patch_size={self.patch_size} trains "
+                f"on crops of the {height}x{width} images; use patch_size=None."
+            )
+        return torch.as_tensor(patterns)[:, None]
+
+    def _scaled_validation_set(self, validation_set):
+        """``(values, input mask, hidden)`` of ``validation_set`` on the [0, 1] scale."""
+        if validation_set is None:
+            return None
+        X_val, hidden = validation_set
+        rows, shape = as_rows(X_val)
+        if shape is not None:
+            check_sample_shape(shape, self.image_shape_, type(self).__name__)
+        rows = self._validate_input(rows, in_fit=False)
+        hidden = np.asarray(hidden, dtype=bool).reshape(rows.shape)
+        missing = missing_mask(rows, self.missing_values)
+        hidden = hidden & ~missing
+        if not hidden.any():
+            raise ValueError("validation_set hides no observed entry of X_val: nothing to score.")
+        seen = (~missing & ~hidden).astype(np.float32)
+        return self._scale(rows, missing), seen, hidden
+
     def _validation_rmse(self, X, train_mask, val_mask):
         # The training loop does not keep its validation split; the choices
         # made after training are scored on the same held-out entries.
         self._held_out = (train_mask, val_mask)
-        return super()._validation_rmse(X, train_mask, val_mask)
-
-    def _resolve_initial_fill(self):
-        if self.initial_fill != "auto":
-            return self.initial_fill
-        # Neighbouring cells of a squared table are unrelated columns: the
-        # smooth surface of the biharmonic fill means nothing there, and the
-        # cheap local mean measured better (docs/user_guide/images.rst).
-        return "biharmonic" if self._is_image() else "normconv"
+        if self._validation_set is None:
+            return super()._validation_rmse(X, train_mask, val_mask)
+        values, seen, hidden = self._validation_set
+        imputed = self._generate(values * seen, seen, self._transform_seed, final=False)
+        return rmse(imputed[hidden], values[hidden])
 
     def _held_out_imputation(self, X, held_out):
         """Imputations of the held-out entries with the current settings."""
@@ -684,7 +715,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         """Resolve ``test_time_augmentation``: for "auto", keep it where it helps."""
         if self.test_time_augmentation != "auto":
             return bool(self.test_time_augmentation)
-        if not self._is_image() or held_out is None:
+        if not self._is_image or held_out is None:
             return False
         # A seeded subset of the images bounds the cost (8 passes per image).
         n_images = max(1, _DECISION_PIXELS // int(np.prod(self.image_shape_[:2])))
@@ -701,7 +732,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         """Resolve ``mean_blend``: the weight of the network against the column means."""
         blend = self.mean_blend
         if blend == "auto":
-            blend = not self._is_image()
+            blend = not self._is_image
         if not blend or held_out is None:
             return 1.0
         truth = X[held_out[1].astype(bool)]
@@ -727,46 +758,48 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         draw = torch.rand((n, 1, height, width), generator=generator, device=like.device)
         return draw.expand_as(like)
 
+    def _hide_from_generator(self, mask, generator):
+        if self._drop_masks is None:
+            return super()._hide_from_generator(mask, generator)
+        # Each image hides the pixels of one of the given patterns, drawn at random.
+        patterns = self._drop_masks.to(mask.device)
+        pick = torch.randint(len(patterns), (mask.shape[0],), generator=generator,
+                             device=generator.device)
+        return mask * (1.0 - patterns[pick.to(mask.device)].expand_as(mask))
+
     def _generator_input(self, values, mask, generator):
         fill = self.initial_fill_
         if fill == "noise":
             return super()._generator_input(values, mask, generator)
         if fill == "biharmonic":
             return biharmonic_fill(values, mask)
+        if fill == "harmonic":
+            return harmonic_fill(values, mask)
         if fill == "mean":
             means = self._to_layout(self._column_means[None]).to(values.device)
             return mask * values + (1 - mask) * means
         return mask * values + (1 - mask) * normalized_convolution(values, mask, _FILL_SIGMA)
 
+    @torch.no_grad()
+    def _fill_scaled(self, X, mask):
+        """The generator's input for scaled rows ``X``: the initial fill alone."""
+        generator = torch_generator(self._transform_seed, self.device_)
+        out = np.empty_like(X, dtype=np.float64)
+        for batch in batch_slices(X.shape[0], self.batch_size):
+            x = self._to_layout(X[batch]).to(self.device_)
+            m = self._to_layout(mask[batch]).to(self.device_)
+            out[batch] = self._from_layout(self._generator_input(x, m, generator))
+        return out
+
     def _generator_output(self, G, values, mask, generator, final):
-        out = self._network_output(G, values, mask, generator, final)
+        if not (final and self.test_time_augmentation_):
+            out = super()._generator_output(G, values, mask, generator, final)
+        else:
+            out = symmetry_average(G, self._generator_input(values, mask, generator), mask)
         if not final or self.network_weight_ == 1:
             return out
         means = self._to_layout(self._column_means[None]).to(out.device)
         return means + self.network_weight_ * (out - means)
-
-    def _network_output(self, G, values, mask, generator, final):
-        if not (final and self.test_time_augmentation_):
-            return super()._generator_output(G, values, mask, generator, final)
-        # The mean over the 8 symmetries of the square (dihedral group), or
-        # the 4 that keep the shape of a rectangle (quarter turns would show
-        # the networks shapes they were not trained on): each view is
-        # imputed, turned back and averaged. The initial fill is computed
-        # once: the interpolations commute with the symmetries.
-        filled = self._generator_input(values, mask, generator)
-        total = torch.zeros_like(values)
-        square = values.shape[-2] == values.shape[-1]
-        all_turns = range(4) if square else (0, 2)
-        for turns in all_turns:
-            for flip in (False, True):
-                def view(t, turns=turns, flip=flip):
-                    t = torch.rot90(t, turns, dims=(-2, -1))
-                    return t.flip(-1) if flip else t
-
-                out = G(view(filled), view(mask))
-                out = out.flip(-1) if flip else out
-                total += torch.rot90(out, -turns, dims=(-2, -1))
-        return total / (2 * len(all_turns))
 
     def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
         height, width = x.shape[-2:]
@@ -787,3 +820,27 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 G, D, opt_g, opt_d, x[crop], m[crop], None if v is None else v[crop], rate, gen
             )
         return losses / n_steps
+
+
+def symmetry_average(G, filled, mask):
+    """The mean of ``G``'s outputs over the symmetries of the images.
+
+    The 8 symmetries of the square (dihedral group), or the 4 that keep the
+    shape of a rectangle (quarter turns would show the networks shapes they
+    were not trained on): each view is imputed, turned back and averaged.
+    ``filled`` is the initial fill, computed once: the interpolations
+    commute with the symmetries.
+    """
+    total = torch.zeros_like(filled)
+    square = filled.shape[-2] == filled.shape[-1]
+    all_turns = range(4) if square else (0, 2)
+    for turns in all_turns:
+        for flip in (False, True):
+            def view(t, turns=turns, flip=flip):
+                t = torch.rot90(t, turns, dims=(-2, -1))
+                return t.flip(-1) if flip else t
+
+            out = G(view(filled), view(mask))
+            out = out.flip(-1) if flip else out
+            total += torch.rot90(out, -turns, dims=(-2, -1))
+    return total / (2 * len(all_turns))

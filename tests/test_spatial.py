@@ -72,7 +72,7 @@ def test_nd_input_accepts_2d_rows_after_fit():
 
 
 @pytest.mark.parametrize("architecture", ["standard", "updown", "unet"])
-@pytest.mark.parametrize("initial_fill", ["noise", "normconv", "biharmonic"])
+@pytest.mark.parametrize("initial_fill", ["noise", "normconv", "biharmonic", "harmonic"])
 def test_every_network_and_fill(architecture, initial_fill):
     X = _with_holes((10, 7, 9))  # odd sizes exercise pooling and cropping
     X_out = SpatialGAINImputer(
@@ -447,3 +447,60 @@ def test_golden_output():
     images = golden_table(n=6, d=64).reshape(6, 8, 8)
     imputer = SpatialGAINImputer(max_epochs=2, batch_size=4, random_state=0)
     assert_matches_golden("spatial", imputer.fit_transform(images))
+
+
+# ------------------------------------------- what the zero-shot imputer uses
+def test_initial_fill_transform_returns_the_fill_alone():
+    from skgain.fills import harmonic_fill
+
+    X = _with_holes((6, 8, 8)) * 4 + 1
+    imputer = SpatialGAINImputer(initial_fill="harmonic", **FAST).fit(X)
+    filled = imputer.initial_fill_transform(X)
+    _assert_observed_kept(X, filled)
+    # The harmonic fill is affine-equivariant: by hand on the raw values.
+    values = torch.as_tensor(np.nan_to_num(X), dtype=torch.float32)[:, None]
+    observed = torch.as_tensor(~np.isnan(X), dtype=torch.float32)[:, None]
+    by_hand = harmonic_fill(values, observed)[:, 0].numpy()
+    np.testing.assert_allclose(filled[np.isnan(X)], by_hand[np.isnan(X)], rtol=1e-5)
+    assert np.abs(imputer.transform(X) - filled).max() > 1e-3  # the network differs
+    assert imputer.scaling_ == "channel"
+
+
+def test_drop_masks_choose_the_pixels_to_rebuild():
+    X = _with_holes((8, 6, 6))
+    params = dict(FAST, patch_size=None, validation_fraction=0)
+    nothing = SpatialGAINImputer(**params).fit(X, drop_masks=np.zeros((2, 6, 6)))
+    # No pixel hidden: the denoising loss has nothing to rebuild.
+    assert nothing.history_["mse"] == [0.0, 0.0]
+    pattern = np.zeros((1, 6, 6))
+    pattern[0, 2:4, 2:4] = 1
+    some = SpatialGAINImputer(**params).fit(X, drop_masks=pattern)
+    assert min(some.history_["mse"]) > 0
+    with pytest.raises(ValueError, match=r"drop_masks must have shape \(k, 6, 6\)"):
+        SpatialGAINImputer(**params).fit(X, drop_masks=np.zeros((2, 5, 6)))
+    with pytest.raises(ValueError, match="patch_size=4 trains on crops"):
+        SpatialGAINImputer(**{**params, "patch_size": 4}).fit(X, drop_masks=pattern)
+
+
+def test_validation_set_drives_early_stopping():
+    X = _with_holes((8, 6, 6))
+    X_val = _with_holes((3, 6, 6), seed=1)
+    hidden = np.random.RandomState(2).rand(3, 6, 6) < 0.3
+    imputer = SpatialGAINImputer(max_epochs=3, batch_size=8, random_state=0,
+                                 test_time_augmentation=False)
+    imputer.fit(X, validation_set=(X_val, hidden))
+    # The kept network scores, on the hidden pixels, the val_rmse of its epoch.
+    scored = hidden & ~np.isnan(X_val)
+    completed = imputer.transform(np.where(hidden, np.nan, X_val))
+    error = ((completed - X_val) / imputer.data_range_.reshape(6, 6))[scored]
+    best = imputer.history_["val_rmse"][imputer.best_epoch_ - 1]
+    assert best == pytest.approx(np.sqrt(np.mean(error**2)), rel=1e-5)
+    with pytest.raises(ValueError, match="hides no observed entry"):
+        imputer.fit(X, validation_set=(X_val, np.zeros_like(hidden)))
+
+
+def test_a_constant_channel_is_imputed_with_its_value():
+    X = _with_holes((8, 5, 5, 2))
+    X[..., 1] = np.where(np.isnan(X[..., 1]), np.nan, 3.0)
+    X_out = SpatialGAINImputer(**FAST).fit_transform(X)
+    np.testing.assert_array_equal(X_out[..., 1], 3.0)

@@ -1,4 +1,4 @@
-"""Tests of ZeroShotSpatialImputer and nearest_patch_fill (skgain/_zero_shot.py)."""
+"""Tests of ZeroShotSpatialImputer (skgain/_zero_shot.py)."""
 
 import pickle
 import re
@@ -9,119 +9,15 @@ import pytest
 import torch
 
 from skgain import ZeroShotSpatialImputer, nearest_patch_fill
+from skgain._crops import _overlaps
 from skgain._fills import harmonic_fill
-from skgain._zero_shot import (
-    _overlaps,
-    crop_distances,
-    crop_positions,
-    find_regions,
-    prune_crops,
-    region_windows,
-)
 from skgain.masks import apply_mask, block_region, mcar_mask, mnar_mask
+
+from ._images import texture
 
 # A tiny, fast configuration: 8-pixel crops, two epochs of the light U-Net.
 FAST = dict(patch_size=8, stride=2, max_epochs=2, channels=(4, 8), batch_size=16,
             random_state=0)
-
-
-def texture(size=32, seed=0):
-    """A smooth periodic texture in [0, 1]: crops elsewhere predict any region."""
-    rng = np.random.RandomState(seed)
-    yy, xx = np.mgrid[:size, :size]
-    phase = rng.rand()
-    image = np.sin(2 * np.pi * xx / 8 + phase) + 0.5 * np.cos(2 * np.pi * yy / 8)
-    return (image - image.min()) / (image.max() - image.min())
-
-
-# ------------------------------------------------------------- regions, crops
-def test_find_regions_grows_bounding_box_to_patch_size():
-    missing = np.zeros((40, 40), dtype=bool)
-    missing[20:23, 10:12] = True
-    assert find_regions(missing, 8) == [(18, 7, 8, 8)]
-    # Clipped to the image at an edge.
-    edge = np.zeros((40, 40), dtype=bool)
-    edge[38, 39] = True
-    assert find_regions(edge, 8) == [(32, 32, 8, 8)]
-    assert find_regions(np.zeros((5, 5), dtype=bool), 2) == []
-
-
-def test_find_regions_far_clusters_apart_near_clusters_merged():
-    missing = np.zeros((64, 64), dtype=bool)
-    missing[2, 2] = missing[60, 60] = True
-    assert find_regions(missing, 8) == [(0, 0, 8, 8), (56, 56, 8, 8)]
-    missing[5, 6] = True  # closer than a patch to (2, 2): same cluster
-    assert find_regions(missing, 8) == [(0, 1, 8, 8), (56, 56, 8, 8)]
-    missing[9, 12] = True
-    assert find_regions(missing, 8) == [(2, 2, 8, 11), (56, 56, 8, 8)]
-
-
-def test_region_windows_tile_a_large_region():
-    assert region_windows((0, 0, 8, 8), 8) == [(0, 0)]
-    assert region_windows((2, 3, 8, 12), 8) == [(2, 3), (2, 7)]
-
-
-def test_crops_never_overlap_the_region():
-    size, p = (40, 50), 8
-    region = (10, 20, 8, 12)
-    positions, n_candidates = crop_positions(size, p, [region], stride=3)
-    assert len(positions) > 0
-    for top, left in positions:
-        rows = set(range(top, top + p))
-        cols = set(range(left, left + p))
-        assert not (rows & set(range(10, 18)) and cols & set(range(20, 32)))
-        assert 0 <= top <= size[0] - p and 0 <= left <= size[1] - p
-    # The bound for an interior region: all positions minus the overlapping ones.
-    assert n_candidates == (40 - p + 1) * (50 - p + 1) - (8 + p - 1) * (12 + p - 1)
-    # The grid reaches the last row and column of positions.
-    assert positions[:, 0].max() == size[0] - p and positions[:, 1].max() == size[1] - p
-
-
-def test_random_crops_are_distinct_valid_and_seeded():
-    region = (10, 10, 8, 8)
-    a, n = crop_positions((30, 30), 8, [region], n_crops=50, random_state=0)
-    b, _ = crop_positions((30, 30), 8, [region], n_crops=50, random_state=0)
-    assert np.array_equal(a, b) and len(a) == 50
-    assert len({tuple(x) for x in a}) == 50
-    assert not _overlaps(a[:, 0], a[:, 1], 8, region).any()
-    everything, _ = crop_positions((30, 30), 8, [region], n_crops=10_000, random_state=0)
-    assert len(everything) == n
-
-
-def test_crop_distance_and_pruning():
-    image = np.zeros((6, 6, 1))
-    image[:, 3:] = 1.0
-    observed = np.ones((6, 6), dtype=bool)
-    target = np.full((2, 2, 1), 1.0)
-    target_observed = np.array([[True, False], [True, True]])
-    positions = np.array([[0, 0], [0, 4], [0, 2]])
-    d = crop_distances(image, observed, target, target_observed, positions, 2)
-    # crop (0, 2) holds 0 in its left column, 1 in its right one: 2 of 3 pixels differ.
-    np.testing.assert_allclose(d, [1.0, 0.0, 2 / 3])
-    d = np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.inf])
-    assert prune_crops(d, 0.0).tolist() == [True, True, True, False, False, False]
-    assert prune_crops(d, 1.0).tolist() == [True, False, False, False, False, False]
-
-
-# ----------------------------------------------------------------- baseline
-def test_nearest_patch_fill_copies_the_matching_crop():
-    image = texture(32)
-    mask = mcar_mask(image.shape, 0.3, region=(24, 24, 8, 8), random_state=0)
-    filled = nearest_patch_fill(apply_mask(image, mask), patch_size=8)
-    # The texture has period 8: an exact copy exists elsewhere.
-    np.testing.assert_allclose(filled, image, atol=1e-12)
-    assert np.array_equal(filled[~mask], image[~mask])
-
-
-def test_nearest_patch_fill_errors():
-    image = np.ones((8, 8))
-    image[::3, ::3] = np.nan
-    with pytest.raises(ValueError, match="fully observed"):
-        nearest_patch_fill(image, patch_size=4)
-    with pytest.raises(ValueError, match="every pixel"):
-        nearest_patch_fill(np.full((4, 4), np.nan))
-    with pytest.raises(ValueError, match="patch_size"):
-        nearest_patch_fill(np.ones((4, 4)), patch_size=0)
 
 
 # ---------------------------------------------------------------- estimator
@@ -210,7 +106,7 @@ def test_determinism_and_pickling():
     np.testing.assert_array_equal(first.transform(X), second.transform(X))
     restored = pickle.loads(pickle.dumps(first))
     np.testing.assert_array_equal(first.transform(X), restored.transform(X))
-    assert first.spatial_imputer_.history_["d_loss"][0] > 0
+    assert first.estimator_.history_["d_loss"][0] > 0
     other = ZeroShotSpatialImputer(**{**params, "random_state": 1}).fit(X)
     assert not np.array_equal(first.transform(X), other.transform(X))
 
@@ -259,30 +155,40 @@ def test_zero_shot_fill_learns_the_texture(train_mask):
     interpolation_rmse = np.sqrt(np.mean((interpolation - image)[mask] ** 2))
     # The untrained network would return its harmonic input: training must
     # beat it (and the mean) by far, and the self-check must keep it.
-    assert imputer.used_network_
+    assert imputer.used_network_ is True
     assert imputer.check_rmse_["network"] < imputer.check_rmse_["interpolation"]
     assert rmse < 0.5 * interpolation_rmse
+    window = imputer.estimator_.transform(X[None, 24:, 24:])[0]
+    np.testing.assert_allclose(out[24:, 24:], window, atol=1e-12)
     assert rmse < 0.5 * mean_rmse
 
 
-def test_self_check_falls_back_to_the_interpolation():
-    image = stripes(32)
-    mask = mcar_mask(image.shape, 0.4, region=block_region(image.shape, 8), random_state=0)
-    X = apply_mask(image, mask)
-    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=1, random_state=0)
-    imputer.fit(X)
-    # Force the fallback: the output at the holes is then the harmonic fill.
-    imputer.spatial_imputer_._bypass = True
-    out = imputer.transform(X)
-    # The interpolation runs on A's window (the bottom-right 8x8 block).
+def _window_harmonic_fill(X, mask):
+    """The harmonic fill of A's window (the bottom-right 8x8 block)."""
     values = torch.as_tensor(np.nan_to_num(X[24:, 24:]), dtype=torch.float32)[None, None]
     observed = torch.as_tensor(~mask[24:, 24:], dtype=torch.float32)[None, None]
-    interpolation = harmonic_fill(values, observed)[0, 0].numpy()
+    return harmonic_fill(values, observed)[0, 0].numpy()
+
+
+def test_self_check_returns_the_fill_when_the_network_loses():
+    # A plane is the harmonic fill's best case, and a step size of 0.1 makes
+    # the network's corrections noise: on A's held-out pixels it loses by far.
+    yy, xx = np.mgrid[:32, :32]
+    image = (xx + 0.5 * yy) / 48.0
+    mask = mcar_mask(image.shape, 0.4, region=block_region(image.shape, 8), random_state=0)
+    X = apply_mask(image, mask)
+    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=2, learning_rate=0.1,
+                                     random_state=0)
+    out = imputer.fit_transform(X)
+    assert imputer.used_network_ is False
+    assert imputer.check_rmse_["network"] > 2 * imputer.check_rmse_["interpolation"]
     hole = mask[24:, 24:]
-    np.testing.assert_allclose(out[24:, 24:][hole], interpolation[hole], atol=1e-5)
-    assert set(imputer.check_rmse_) == {"network", "interpolation"}
-    assert imputer.used_network_ == (
-        imputer.check_rmse_["network"] < imputer.check_rmse_["interpolation"])
+    np.testing.assert_allclose(out[24:, 24:][hole], _window_harmonic_fill(X, mask)[hole],
+                               atol=1e-5)
+    # The network's own output differs: the fill came from the decision.
+    network = imputer.estimator_.transform(X[None, 24:, 24:])[0]
+    assert np.abs(network - out[24:, 24:])[hole].max() > 1e-2
+    np.testing.assert_array_equal(imputer.transform(X), out)
 
 
 # ------------------------------------------------------------- clear errors
@@ -346,3 +252,67 @@ def test_golden_output():
     mask = mcar_mask(image.shape, 0.2, region=(16, 16, 8, 8), random_state=1)
     out = ZeroShotSpatialImputer(**FAST).fit_transform(apply_mask(image, mask))
     assert_matches_golden("zero_shot", out)
+
+
+# ------------------------------------------------------------ the estimator
+def _small_damaged_image():
+    image = texture(24)
+    mask = mcar_mask(image.shape, 0.3, region=(16, 16, 8, 8), random_state=0)
+    return apply_mask(image, mask)
+
+
+def test_estimator_is_cloned_with_its_settings_and_the_crop_settings():
+    from sklearn.base import clone
+
+    from skgain import SpatialGAINImputer
+
+    network = SpatialGAINImputer(architecture="standard", channels=(4, 4, 4), max_epochs=3,
+                                 validation_fraction=0, initial_fill="normconv",
+                                 patch_size=32, random_state=5)
+    before = clone(network).get_params()
+    imputer = ZeroShotSpatialImputer(estimator=network, patch_size=8, stride=2,
+                                     random_state=0).fit(_small_damaged_image())
+    fitted = imputer.estimator_
+    assert fitted is not network and network.get_params() == before
+    assert not hasattr(network, "n_iter_")  # the given estimator stays unfitted
+    # Its own settings are used ...
+    assert fitted.architecture == "standard" and fitted.channels_ == (4, 4, 4)
+    assert fitted.initial_fill_ == "normconv" and fitted.n_iter_ == 3
+    # ... and the crop setting overrides what it must.
+    assert fitted.image_shape_ == (8, 8, 1) and fitted.patch_size is None
+    assert fitted.scaling_ == "channel" and fitted.test_time_augmentation_ is False
+    assert fitted.drop_rate == imputer.drop_rate_
+    # The default network is built from this estimator's parameters.
+    default = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=1, channels=(4, 8),
+                                     random_state=0).fit(_small_damaged_image())
+    assert default.estimator_.architecture == "unet" and default.estimator_.channels_ == (4, 8)
+    assert default.estimator_.initial_fill_ == "harmonic"
+
+
+def test_network_parameters_warn_when_an_estimator_is_given():
+    from skgain import SpatialGAINImputer
+
+    imputer = ZeroShotSpatialImputer(estimator=SpatialGAINImputer(max_epochs=1),
+                                     architecture="updown", patch_size=8, stride=2,
+                                     random_state=0)
+    with pytest.warns(UserWarning, match="architecture configure the default network"):
+        imputer.fit(_small_damaged_image())
+    assert imputer.estimator_.architecture == "unet"
+
+
+def test_drop_rate_auto_and_the_deprecated_mask_rate():
+    X = _small_damaged_image()
+    auto = ZeroShotSpatialImputer(**FAST, train_mask="mcar", min_crops=1).fit(X)
+    # "auto": the fraction of missing pixels in A's window.
+    assert auto.drop_rate_ == pytest.approx(np.isnan(X[16:, 16:]).mean())
+    explicit = ZeroShotSpatialImputer(**FAST, train_mask="mcar", drop_rate=0.3,
+                                      min_crops=1).fit(X)
+    assert explicit.drop_rate_ == 0.3 and explicit.estimator_.drop_rate == 0.3
+    old = ZeroShotSpatialImputer(**FAST, train_mask="mcar", mask_rate=0.3, min_crops=1)
+    with pytest.warns(FutureWarning, match="mask_rate was renamed drop_rate"):
+        old.fit(X)
+    np.testing.assert_array_equal(old.transform(X), explicit.transform(X))
+    with pytest.warns(FutureWarning, match="spatial_imputer_ was renamed estimator_"):
+        assert old.spatial_imputer_ is old.estimator_
+    with pytest.raises(ValueError, match="set only drop_rate"), pytest.warns(FutureWarning):
+        ZeroShotSpatialImputer(**FAST, drop_rate=0.3, mask_rate=0.3).fit(X)
