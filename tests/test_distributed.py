@@ -13,7 +13,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold
 
-from skgain import GAINImputer
+from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
 
 GRID = {"alpha": [1, 100], "hint_rate": [0.5, 0.9]}
 
@@ -71,3 +71,73 @@ def test_grid_search_on_a_dask_cluster_scores_as_a_local_search(dask_client):
     assert remote.best_params_ == local.best_params_
     assert len(np.unique(local.cv_results_["mean_test_score"])) == 4
     np.testing.assert_array_equal(remote.transform(X), local.transform(X))
+
+
+def _images(n=12, size=8, seed=0):
+    """Smooth images (cumulative sums of noise) with 30% of their pixels missing."""
+    rng = np.random.RandomState(seed)
+    images = np.cumsum(np.cumsum(rng.rand(n, size, size), axis=1), axis=2)
+    images[rng.rand(*images.shape) < 0.3] = np.nan
+    return images
+
+
+def _fitted(imputer, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return imputer.fit(X)
+
+
+def _by_blocks(imputer, X, rows, n_out=None):
+    """The documented recipe: blocks of whole rows (or whole images), one transform each."""
+    da = pytest.importorskip("dask.array")
+    chunks = (rows,) + X.shape[1:]
+    blocks = da.from_array(X, chunks=chunks)
+    if n_out is None:
+        return blocks.map_blocks(imputer.transform, dtype=X.dtype).compute()
+    out_chunks = (blocks.chunks[0], (n_out,))
+    return blocks.map_blocks(imputer.transform, dtype=X.dtype, chunks=out_chunks).compute()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SoftImputeFISTA(random_state=0),
+    # Without the U(0, noise_scale) input noise GAIN imputes each row alone.
+    lambda: GAINImputer(adversarial=True, noise_scale=0, max_epochs=3, batch_size=16,
+                        random_state=0),
+], ids=["SoftImputeFISTA", "GAINImputer-no-noise"])
+def test_transform_by_dask_blocks_equals_the_whole_array(make):
+    X = _table(n=90, d=6)
+    imputer = _fitted(make(), X)
+    # Blocks of 25 rows: neither a divisor of 90 nor of GAIN's batch size.
+    np.testing.assert_array_equal(_by_blocks(imputer, X, 25), imputer.transform(X))
+
+
+def test_gain_transform_by_blocks_differs_only_by_its_input_noise():
+    # transform feeds U(0, noise_scale) noise at missing entries, drawn from a
+    # seed fixed in fit: each block starts the draws anew, so a block's
+    # imputations differ from the whole array's by the noise's effect.
+    X = _table(n=90, d=6)
+    imputer = _fitted(GAINImputer(max_epochs=3, batch_size=16, random_state=0), X)
+    blocks, whole = _by_blocks(imputer, X, 25), imputer.transform(X)
+    observed = ~np.isnan(X)
+    np.testing.assert_array_equal(blocks[observed], X[observed])
+    np.testing.assert_allclose(blocks, whole, rtol=0, atol=1e-2 * (np.nanmax(X) - np.nanmin(X)))
+    np.testing.assert_array_equal(blocks[:25], imputer.transform(X[:25]))
+
+
+def test_transform_by_blocks_with_an_indicator_needs_the_output_chunks():
+    X = _table(n=40, d=6)
+    imputer = _fitted(SoftImputeFISTA(add_indicator=True, random_state=0), X)
+    n_out = imputer.transform(X[:2]).shape[1]
+    assert n_out > X.shape[1]
+    np.testing.assert_array_equal(_by_blocks(imputer, X, 15, n_out=n_out), imputer.transform(X))
+
+
+def test_spatial_transform_of_an_image_stack_by_blocks_of_images():
+    images = _images()
+    imputer = _fitted(SpatialGAINImputer(max_epochs=2, batch_size=4, random_state=0), images)
+    # Blocks of 5 images cut across the batches of 4 of a transform in one go.
+    blocks = _by_blocks(imputer, images, 5)
+    assert blocks.shape == images.shape and not np.isnan(blocks).any()
+    # Each image is imputed alone (the biharmonic fill included): equal up to
+    # the float rounding of batched convolutions.
+    np.testing.assert_allclose(blocks, imputer.transform(images), rtol=0, atol=1e-5)
