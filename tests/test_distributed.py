@@ -1,19 +1,25 @@
 """Beyond one machine: a grid search on a dask cluster and transforms by blocks.
 
 The cluster is a ``distributed.LocalCluster`` started by the test on
-127.0.0.1 (no dashboard) and closed at its end. ``docs/user_guide/distributed.rst``
-shows the same recipes.
+127.0.0.1 (no dashboard) and closed at its end; the DistributedDataParallel
+check spawns two CPU processes that meet on 127.0.0.1 (gloo).
+``docs/user_guide/distributed.rst`` shows the same recipes.
 """
 
 import logging
+import os
+import socket
 import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
+from skgain._base import torch_generator
+from skgain._networks import GAINMLP, xavier_init
 
 GRID = {"alpha": [1, 100], "hint_rate": [0.5, 0.9]}
 
@@ -141,3 +147,82 @@ def test_spatial_transform_of_an_image_stack_by_blocks_of_images():
     # Each image is imputed alone (the biharmonic fill included): equal up to
     # the float rounding of batched convolutions.
     np.testing.assert_allclose(blocks, imputer.transform(images), rtol=0, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------
+# Multi-GPU training, checked on the CPU: DistributedDataParallel with gloo.
+
+_DDP_STEPS, _DDP_ROWS, _DDP_FEATURES = 3, 8, 4
+
+
+def _ddp_batch():
+    rng = np.random.RandomState(0)
+    values = torch.as_tensor(rng.rand(_DDP_ROWS, _DDP_FEATURES), dtype=torch.float32)
+    mask = torch.as_tensor(rng.rand(_DDP_ROWS, _DDP_FEATURES) > 0.2, dtype=torch.float32)
+    return values, mask
+
+
+def _ddp_train(net, values, mask, n_rows):
+    """A few Adam steps on the reconstruction loss, summed and divided by n_rows."""
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    for _ in range(_DDP_STEPS):
+        optimizer.zero_grad()
+        loss = (mask * (net(values * mask, mask) - values) ** 2).sum() / n_rows
+        loss.backward()
+        optimizer.step()
+    return net
+
+
+def _ddp_network():
+    # Every rank builds the same initial weights from the same seed.
+    return xavier_init(GAINMLP(_DDP_FEATURES, 8), torch_generator(0))
+
+
+def _loopback_interface():
+    names = [name for _, name in socket.if_nameindex()]
+    return next((name for name in names if name.startswith("lo")), None)
+
+
+def _ddp_rank(rank, world_size, port, out_dir):
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    torch.set_num_threads(1)
+    interface = _loopback_interface()
+    if interface is not None:
+        os.environ["GLOO_SOCKET_IFNAME"] = interface  # stay on loopback
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}",
+                            rank=rank, world_size=world_size)
+    try:
+        values, mask = _ddp_batch()
+        # Each rank trains on its shard of the rows; backward all-reduces
+        # (averages) the gradients, so each step uses the whole batch's.
+        shard = slice(rank, None, world_size)
+        net = DistributedDataParallel(_ddp_network())
+        _ddp_train(net, values[shard], mask[shard], _DDP_ROWS // world_size)
+        torch.save(net.module.state_dict(), os.path.join(out_dir, f"rank{rank}.pt"))
+    finally:
+        dist.destroy_process_group()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_ddp_on_two_cpu_ranks_trains_as_one_process_on_the_whole_batch(tmp_path):
+    if not torch.distributed.is_available():
+        pytest.skip("torch built without torch.distributed")
+    torch.multiprocessing.spawn(_ddp_rank, args=(2, _free_port(), str(tmp_path)), nprocs=2)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
+    values, mask = _ddp_batch()
+    alone = _ddp_train(_ddp_network(), values, mask, _DDP_ROWS).state_dict()
+    start = _ddp_network().state_dict()
+    for name, weight in alone.items():
+        # The ranks end with the very same weights (the all-reduce keeps them
+        # in step), equal to one process's training up to float summation
+        # order, and the training moved them.
+        assert torch.equal(ranks[0][name], ranks[1][name]), name
+        torch.testing.assert_close(ranks[0][name], weight, rtol=1e-5, atol=1e-6)
+        assert not torch.equal(weight, start[name]) or name.endswith("bias")
