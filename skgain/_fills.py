@@ -148,8 +148,9 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3, reach=2):
         Maximum conjugate-gradient iterations (small scattered holes need
         about 5; wide ones more).
     tol : float, default=1e-3
-        Stop when the residual norm of every image channel has fallen below
-        ``tol`` times its initial value.
+        Stop the solve of an image channel when its residual norm has
+        fallen below ``tol`` times its initial value (each solve on its own:
+        the fill of an image does not depend on the others in the batch).
     reach : int or None, default=2
         Cells farther than this (in pixels, along rows, columns or
         diagonals) from every observed cell take the normalised convolution;
@@ -178,11 +179,14 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3, reach=2):
     norm2 = (residual * residual).sum(dim=dims, keepdim=True)
     stop = (tol**2) * norm2
     for _ in range(max_iter):
-        if bool((norm2 <= stop).all()):
+        # A converged solve stops moving while the others go on, so that an
+        # image's fill does not depend on the images batched with it.
+        active = norm2 > stop
+        if not bool(active.any()):
             break
         product = normal_operator(direction)
         curvature = (direction * product).sum(dim=dims, keepdim=True)
-        step = torch.where(curvature > 0, norm2 / curvature.clamp_min(1e-30), 0.0)
+        step = torch.where(active & (curvature > 0), norm2 / curvature.clamp_min(1e-30), 0.0)
         x = x + step * direction
         residual = residual - step * product
         new_norm2 = (residual * residual).sum(dim=dims, keepdim=True)

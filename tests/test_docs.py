@@ -39,8 +39,11 @@ def one_thread():
 
 @pytest.mark.parametrize("page", GUIDE, ids=[page.stem for page in GUIDE])
 def test_user_guide_examples_run(page, one_thread):
-    if "skimage" in page.read_text():
+    text = page.read_text()
+    if "skimage" in text:
         pytest.importorskip("skimage")
+    if "import dask" in text:  # the distributed extra (part of the test extra)
+        pytest.importorskip("dask.array")
     result = doctest.testfile(
         str(page), module_relative=False, verbose=False, report=True,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
