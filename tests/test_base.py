@@ -22,7 +22,8 @@ NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUD
 def _table(n=40, d=5, rate=0.2, seed=0):
     rng = np.random.RandomState(seed)
     latent = rng.rand(n, 2)
-    X = latent @ rng.rand(2, d) * np.array([1.0, 10.0, 100.0, 0.01, 5.0])[:d] + rng.rand(n, d) * 0.01
+    scales = np.array([1.0, 10.0, 100.0, 0.01, 5.0])[:d]
+    X = latent @ rng.rand(2, d) * scales + rng.rand(n, d) * 0.01
     X_missing = X.copy()
     X_missing[rng.rand(n, d) < rate] = np.nan
     return X, X_missing
@@ -114,7 +115,8 @@ def test_pandas_input_nullable_integers_and_pandas_output(imputer):
     ]
     assert not out.isna().any().any()
     observed = frame["age"].notna().to_numpy()
-    np.testing.assert_array_equal(out["age"].to_numpy()[observed], frame["age"][observed].astype(float))
+    np.testing.assert_array_equal(out["age"].to_numpy()[observed],
+                                  frame["age"][observed].astype(float))
     np.testing.assert_array_equal(est.feature_names_in_, ["age", "income", "score"])
 
 

@@ -321,8 +321,8 @@ def _load_images(archive, size, synset, split):
     if synset == _TENCH:
         return archive["images"], archive["files"], archive["source_files"]
     index = list(archive["extra_synsets"]).index(synset)
-    source = archive["extra_source_files"][index : index + 1]
-    return archive["extra_images"][index : index + 1], source, source
+    source = archive["extra_source_files"][index:index + 1]
+    return archive["extra_images"][index:index + 1], source, source
 
 
 @validate_params(
