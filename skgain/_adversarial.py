@@ -190,7 +190,9 @@ class BaseAdversarialImputer(BaseImputer):
     # Most entries held out for validation (None: no cap).
     _max_validation_entries = None
     # Parameters that act only through the discriminator.
-    _adversarial_only = ("alpha", "hint_rate", "hint_mechanism", "noise_scale")
+    # noise_scale is not among them: it fills the missing entries of the
+    # generator's input with or without a discriminator.
+    _adversarial_only = ("alpha", "hint_rate", "hint_mechanism")
 
     @property
     def generator_(self):

@@ -51,8 +51,8 @@ class GAINImputer(BaseAdversarialImputer):
     larger batches, as a masked autoencoder: a fraction ``drop_rate`` of the
     observed entries is hidden from it at every step and the reconstruction
     loss is taken on them. Without a discriminator (``adversarial=False``, the
-    default) ``alpha``, ``hint_rate``, ``hint_mechanism`` and ``noise_scale``
-    have no effect (setting them warns). The original GAIN is::
+    default) ``alpha``, ``hint_rate`` and ``hint_mechanism`` have no effect
+    (setting them warns). The original GAIN is::
 
         GAINImputer(adversarial=True, architecture="mlp", drop_rate=0,
                     hint_mechanism="code", alpha=100, learning_rate=1e-3,

@@ -410,3 +410,14 @@ def test_golden_output(settings, request):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert_matches_golden(f"gain_{request.node.callspec.id}", est.fit_transform(X))
+
+
+def test_noise_scale_acts_without_a_discriminator_and_does_not_warn():
+    _, X_missing, hidden = _correlated(n=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        noisy = GAINImputer(noise_scale=0.5, max_epochs=2, random_state=0).fit_transform(X_missing)
+    quiet = GAINImputer(noise_scale=0.0, max_epochs=2, random_state=0).fit_transform(X_missing)
+    # The noise fills the generator's input at missing entries: it changes them.
+    assert not np.allclose(noisy[hidden], quiet[hidden])
