@@ -198,3 +198,46 @@ def test_tabular_protocol_scores_fit_and_unseen_rows():
         for name, seconds in ((tabular.ET, 2.0), (tabular.GAIN, 1.0))
     ])
     assert summary["t/mcar"][tabular.GAIN]["x_et"] == pytest.approx(0.5)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machine without CUDA")
+def test_gpu_check_refuses_to_run_without_cuda(tmp_path):
+    from benchmarks import gpu
+
+    with pytest.raises(ValueError, match="No CUDA device"):
+        gpu.run(quick=True, out_dir=tmp_path)
+    assert "gpu" not in runner.EXPERIMENTS  # never part of "all"
+    assert runner.load("gpu") is gpu
+
+
+def test_gpu_check_smoke_on_the_cpu_writes_each_stage(data_home, tmp_path):
+    from benchmarks import gpu
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        gpu.run(quick=True, data_home=data_home, out_dir=tmp_path, stages=("images",),
+                allow_cpu=True)
+    finally:
+        torch.set_num_threads(threads)
+    payload = json.loads((tmp_path / "gpu.json").read_text())
+    rows = {row["method"]: row for row in payload["stages"]["images"]["rows"]}
+    assert set(rows) == {"SpatialGAINImputer (defaults)", "skimage inpaint_biharmonic"}
+    assert all(0 < row["rmse"] < 0.5 for row in rows.values())
+    markdown = (tmp_path / "gpu.md").read_text()
+    assert "## images" in markdown and "Not run" in markdown.split("## tables")[1]
+
+
+def test_gpu_check_reports_failing_tests_by_name_and_failed_stages():
+    from benchmarks import gpu
+
+    payload = {"environment": {}, "mode": "full", "notes": ["a note"], "stages": {
+        "tests": {"summary": "1 failed, 2 passed", "failures": ["FAILED tests/x.py::t"],
+                  "seconds": 3.0},
+        "tables": {"error": "RuntimeError: boom", "seconds": 1.0}}}
+    markdown = gpu.render(payload)
+    assert "`FAILED tests/x.py::t`" in markdown
+    assert "Failed: `RuntimeError: boom`" in markdown
+    assert "- a note" in markdown
+    with pytest.raises(ValueError, match="Unknown stage"):
+        gpu.run(stages=("nope",), allow_cpu=True)
