@@ -655,6 +655,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             super()._fit_scaled(X, mask, rng)
         finally:
             self._drop_masks = self._validation_set = None
+        self._generator_net = _for_inference(self._generator_net, self.device_)
         held_out, self._held_out = self._held_out, None
         self.held_out_rmse_ = {}
         self.test_time_augmentation_ = self._choose_augmentation(X, held_out, rng)
@@ -820,6 +821,19 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 G, D, opt_g, opt_d, x[crop], m[crop], None if v is None else v[crop], rate, gen
             )
         return losses / n_steps
+
+
+def _for_inference(net, device):
+    """The trained ``net`` in the memory layout it imputes fastest in on ``device``.
+
+    On a CPU, oneDNN runs the forward pass of a network with channels-last
+    weights about twice as fast on whole images (same arithmetic, sums
+    reordered: outputs equal to float32 rounding). Training keeps the default
+    layout, which was faster on the crops it trains on; GPUs keep it too.
+    """
+    if torch.device(device).type == "cpu":
+        return net.to(memory_format=torch.channels_last)
+    return net
 
 
 def symmetry_average(G, filled, mask):

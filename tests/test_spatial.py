@@ -504,3 +504,22 @@ def test_a_constant_channel_is_imputed_with_its_value():
     X[..., 1] = np.where(np.isnan(X[..., 1]), np.nan, 3.0)
     X_out = SpatialGAINImputer(**FAST).fit_transform(X)
     np.testing.assert_array_equal(X_out[..., 1], 3.0)
+
+
+def test_cpu_inference_runs_channels_last_with_unchanged_imputations():
+    rng = np.random.RandomState(0)
+    yy, xx = np.mgrid[0:16, 0:16] / 16.0
+    images = np.stack([np.sin(4 * yy + k) + np.cos(3 * xx) for k in range(8)])
+    missing = np.where(rng.rand(*images.shape) < 0.2, np.nan, images)
+    est = SpatialGAINImputer(device="cpu", **FAST).fit(missing)
+    weights = [p for p in est.generator_.parameters() if p.dim() == 4]
+    assert weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    fast = est.transform(missing)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(restored.transform(missing), fast, rtol=1e-5, atol=1e-6)
+    # The same weights in the default layout (Module.to works in place): the
+    # same imputations, to float32 rounding.
+    est.generator_.to(memory_format=torch.contiguous_format)
+    assert not all(p.is_contiguous(memory_format=torch.channels_last)
+                   for p in est.generator_.parameters() if p.dim() == 4)
+    np.testing.assert_allclose(fast, est.transform(missing), rtol=1e-5, atol=1e-6)
