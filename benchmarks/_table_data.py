@@ -1,8 +1,9 @@
 """Real tables and missingness patterns (MCAR, MAR, MNAR) for the tabular benchmarks.
 
 Tuned on: spam and letter (the GAIN paper's tables, from the data home).
-Confirmed on tables that ship with installed packages and were never used to
-choose a default: scikit-learn's breast_cancer (569 x 30), wine (178 x 13) and
+Confirmed on tables that ship with installed packages and were not used to
+choose a default (except breast_cancer and wine, looked at before the default
+width rule for small tables was set): scikit-learn's breast_cancer (569 x 30), wine (178 x 13) and
 diabetes (442 x 10, unscaled), statsmodels' fair (6366 x 9) and randhie
 (20190 x 10).
 """
@@ -29,13 +30,15 @@ def load_table(name, data_home=None):
         fetch = {"spam": fetch_spambase, "letter": fetch_letter}[name]
         return np.asarray(fetch(data_home=data_home).data, dtype=float)
     loaders = {"breast_cancer": sk.load_breast_cancer, "wine": sk.load_wine,
-               "diabetes": lambda: sk.load_diabetes(scaled=False)}
+               "diabetes": lambda: sk.load_diabetes(scaled=False), "iris": sk.load_iris,
+               "digits": sk.load_digits}
     if name in loaders:
         return np.asarray(loaders[name]().data, dtype=float)
-    if name in ("fair", "randhie"):
+    if name in ("fair", "randhie", "macrodata", "star98", "modechoice"):
         import statsmodels.api as sm
 
-        return getattr(sm.datasets, name).load_pandas().data.to_numpy(dtype=float)
+        frame = getattr(sm.datasets, name).load_pandas().data
+        return frame.select_dtypes("number").to_numpy(dtype=float)
     raise ValueError(f"Unknown table {name!r}.")
 
 

@@ -13,8 +13,11 @@ from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import observed_means, rmse
 from ._networks import GAINMLP, ResidualMLP, xavier_init
 
-# Width of the residual generator when hidden_dim is None.
-_RESMLP_WIDTH = 256
+# Width of the residual generator when hidden_dim is None: about one unit
+# per _ROWS_PER_UNIT training rows, a power of two between these bounds
+# (spam and letter, where 256 was chosen, get 256; a few hundred rows, 64).
+_RESMLP_WIDTH = (64, 256)
+_ROWS_PER_UNIT = 8
 # n_frequencies="auto": periodic features per value, up to this many features
 # (the first layer grows with n_features * n_frequencies).
 _AUTO_FREQUENCIES = 8
@@ -94,9 +97,11 @@ class GAINImputer(BaseAdversarialImputer):
         with a sigmoid output. The discriminator is always the three-layer
         perceptron of width ``hidden_dim``.
     hidden_dim : int or None, default=None
-        Width of the hidden layers; None uses 256 for ``"resmlp"`` and
-        n_features for ``"mlp"`` (the original GAIN). Resolved in
-        ``hidden_dim_``.
+        Width of the hidden layers. None: for ``"resmlp"``, a width that
+        grows with the training rows, about one unit per 8 rows as a power of
+        two: 64 below about 700 rows, 128 up to about 1,500 and 256 beyond
+        (a wider net overfits small tables); for ``"mlp"``, n_features (the
+        original GAIN). Resolved in ``hidden_dim_``.
     n_blocks : int, default=4
         Residual blocks of the ``"resmlp"`` generator.
     n_frequencies : int or "auto", default="auto"
@@ -304,13 +309,13 @@ class GAINImputer(BaseAdversarialImputer):
         self.verbose = verbose
 
     # ------------------------------------------------------------ networks
-    def _resolve_network(self):
+    def _resolve_network(self, n_samples):
         """Resolve ``hidden_dim`` and ``n_frequencies`` into fitted attributes."""
         n_features = self.n_features_in_
         if self.architecture == "mlp":
             self.hidden_dim_, self.n_frequencies_ = self.hidden_dim or n_features, 0
             return
-        self.hidden_dim_ = self.hidden_dim or _RESMLP_WIDTH
+        self.hidden_dim_ = self.hidden_dim or _width_for_rows(n_samples)
         self.n_frequencies_ = self.n_frequencies
         if self.n_frequencies == "auto":
             wide = n_features > _MAX_PERIODIC_FEATURES
@@ -373,7 +378,7 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _fit_scaled(self, X, mask, rng):
         self.precision_ = resolve_precision(self.precision, self.device_)
-        self._resolve_network()
+        self._resolve_network(X.shape[0])
         self._fit_categories(X, mask)
         self._observed_means = observed_means(X, mask)
         super()._fit_scaled(X, mask, rng)
@@ -456,6 +461,13 @@ class GAINImputer(BaseAdversarialImputer):
             nearest = np.abs(completed[rows, j, None] - values[None, :]).argmin(axis=1)
             completed[rows, j] = values[nearest]
         return completed
+
+
+def _width_for_rows(n_samples):
+    """The default ``"resmlp"`` width for ``n_samples`` training rows."""
+    low, high = _RESMLP_WIDTH
+    width = 2 ** int(round(np.log2(max(n_samples, 1) / _ROWS_PER_UNIT)))
+    return int(np.clip(width, low, high))
 
 
 def _validation_rows(val_mask):

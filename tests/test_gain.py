@@ -163,18 +163,27 @@ def test_transform_works_in_batches_of_batch_size():
     assert max(sizes) == 16 and sum(sizes) == 100
 
 
+@pytest.mark.parametrize("n_rows, width", [(30, 64), (700, 64), (1000, 128), (1500, 256),
+                                           (3680, 256), (16000, 256)])
+def test_default_width_grows_with_the_training_rows(n_rows, width):
+    from skgain._gain import _width_for_rows
+
+    assert _width_for_rows(n_rows) == width
+
+
 def test_default_hidden_width_by_architecture():
     _, X_missing, _ = _correlated(n=30)
     est = GAINImputer(max_epochs=1, random_state=0).fit(X_missing)
     # Inputs: 8 values, 8 mask entries and 8 x 2 x 8 periodic features.
     assert est.n_frequencies_ == 8
-    assert est.hidden_dim_ == 256 and est.generator_.embed.weight.shape == (256, 144)
+    # 30 rows: the narrowest default width.
+    assert est.hidden_dim_ == 64 and est.generator_.embed.weight.shape == (64, 144)
     assert len(est.generator_.blocks) == 4
     original = GAINImputer(max_epochs=1, architecture="mlp", random_state=0).fit(X_missing)
     assert original.hidden_dim_ == 8 and original.generator_.layers[0].weight.shape == (8, 16)
     assert original.n_frequencies_ == 0
     plain = GAINImputer(max_epochs=1, n_frequencies=0, random_state=0).fit(X_missing)
-    assert plain.generator_.periodic is None and plain.generator_.embed.weight.shape == (256, 16)
+    assert plain.generator_.periodic is None and plain.generator_.embed.weight.shape == (64, 16)
     wide = GAINImputer(max_epochs=1, architecture="mlp", hidden_dim=32,
                        random_state=0).fit(X_missing)
     assert wide.generator_.layers[0].weight.shape == (32, 16)
