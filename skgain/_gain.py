@@ -374,7 +374,6 @@ class GAINImputer(BaseAdversarialImputer):
     def _fit_scaled(self, X, mask, rng):
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._resolve_network()
-        self._fit_categories(X, mask)
         self._observed_means = observed_means(X, mask)
         super()._fit_scaled(X, mask, rng)
         del self._observed_means
@@ -419,7 +418,12 @@ class GAINImputer(BaseAdversarialImputer):
             ConvergenceWarning,
         )
 
-    def _fit_categories(self, X, mask):
+    def _fit_scaler(self, X, missing):
+        super()._fit_scaler(X, missing)
+        self._fit_categories(X, missing)
+
+    def _fit_categories(self, X, missing):
+        """Sorted observed values of each categorical feature, from the original ``X``."""
         self.categories_ = None
         if self.categorical_features is None:
             return
@@ -440,10 +444,9 @@ class GAINImputer(BaseAdversarialImputer):
                 f"categorical_features has indices outside [0, {n_features}): {selected}."
             )
         # Categories are kept in original units: rounding happens after unscaling.
-        original = X * self.data_range_ + self.data_min_
         self.categories_ = [None] * n_features
         for j in selected:
-            self.categories_[j] = np.unique(original[mask[:, j] > 0, j])
+            self.categories_[j] = np.unique(X[~missing[:, j], j])
 
     def _complete(self, X, missing, impute):
         completed = super()._complete(X, missing, impute)

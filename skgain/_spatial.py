@@ -677,8 +677,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     def _held_out_imputation(self, X, held_out):
         """Imputations of the held-out entries with the current settings."""
         train_mask, val_mask = held_out
-        imputed = self._generate(X, train_mask, self._transform_seed)
-        return imputed[val_mask.astype(bool)]
+        return self._imputed_at(X, train_mask, val_mask, self._transform_seed)
 
     def _choose_augmentation(self, X, held_out, rng):
         """Resolve ``test_time_augmentation``: for "auto", keep it where it helps."""
@@ -689,7 +688,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         # A seeded subset of the images bounds the cost (8 passes per image).
         n_images = max(1, _DECISION_PIXELS // int(np.prod(self.image_shape_[:2])))
         rows = np.sort(rng.permutation(X.shape[0])[:n_images])
-        X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
+        if rows.size < X.shape[0]:  # all rows: no copies
+            X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
         truth = X[held_out[1].astype(bool)]
         for augment, key in ((False, "network"), (True, "augmented")):
             self.test_time_augmentation_ = augment
