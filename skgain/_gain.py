@@ -60,7 +60,8 @@ class GAINImputer(BaseAdversarialImputer):
 
     Data are min-max scaled per feature with the observed values seen in
     ``fit``; imputations are returned in the original units and observed
-    entries are returned unchanged.
+    entries are returned unchanged. A table larger than memory trains chunk
+    by chunk with :meth:`partial_fit` (see the user guide's "Big tables").
 
     Parameters
     ----------
@@ -184,7 +185,8 @@ class GAINImputer(BaseAdversarialImputer):
     n_frequencies_ : int
         Periodic features per value used (0 for ``architecture="mlp"``).
     max_epochs_ : int
-        Number of epochs the schedule was planned for.
+        Number of epochs the schedule was planned for (after ``partial_fit``,
+        which plans none, the epochs run).
     precision_ : str
         Arithmetic of the training steps.
     generator_ : torch.nn.Module
@@ -371,12 +373,22 @@ class GAINImputer(BaseAdversarialImputer):
         if self.architecture == "mlp" and self._changed_from_default(["n_blocks"]):
             warnings.warn("n_blocks has no effect with architecture='mlp'.", UserWarning)
 
-    def _fit_scaled(self, X, mask, rng):
+    def _start_partial_fit(self, X, mask):
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._resolve_network()
+        # The generator starts from the column means (see _build_networks).
         self._observed_means = observed_means(X, mask)
+
+    def _fit_scaled(self, X, mask, rng):
+        self._start_partial_fit(X, mask)
         super()._fit_scaled(X, mask, rng)
         del self._observed_means
+
+    def _update_from_chunk(self, X, missing):
+        # partial_fit: categories seen in later chunks join the first chunk's.
+        for j, values in enumerate(self.categories_ or []):
+            if values is not None:
+                self.categories_[j] = np.union1d(values, X[~missing[:, j], j])
 
     # Beyond this many held-out entries the validation RMSE is no steadier,
     # and every entry held out is one the generator does not learn from

@@ -442,6 +442,31 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             self._check_sample_shape(shape)
         return self._as_images(super().transform(rows), shape)
 
+    def partial_fit(self, X, y=None, *, data_min=None, data_max=None):
+        """Train on one chunk of images or rows for one epoch; see GAINImputer.partial_fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            One chunk, with the image shape of the first.
+        y : None
+            Ignored; present for API consistency.
+        data_min, data_max : array-like of shape (n_features,), default=None
+            Range of each feature (pixel and channel) over all chunks, read by
+            the first call only; without them the first chunk's sets it.
+
+        Returns
+        -------
+        self : object
+            The imputer, trained on one more chunk.
+        """
+        rows, shape = self._as_rows(X)
+        if not hasattr(self, "n_iter_"):
+            self._fit_sample_shape = shape
+        elif shape is not None:
+            self._check_sample_shape(shape)
+        return super().partial_fit(rows, data_min=data_min, data_max=data_max)
+
     def score(self, X, y=None):
         """Minus the scaled RMSE on a seeded 20% of hidden observed entries.
 
@@ -647,12 +672,20 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         return G, xavier_init(D, generator)
 
     # ---------------------------------------------------------- training
-    def _fit_scaled(self, X, mask, rng):
+    def _start_partial_fit(self, X, mask):
         self.initial_fill_ = self._resolve_initial_fill()
         self._column_means = observed_means(X, mask)
         # Read by _generator_output: training and its early-stopping pass use
-        # the network alone; both are decided on the held-out entries after.
-        self.test_time_augmentation_, self.network_weight_ = False, 1.0
+        # the network alone; fit decides both on held-out entries after, and
+        # partial_fit, which holds none out, keeps them ("auto": no).
+        augment = self.test_time_augmentation
+        self.test_time_augmentation_ = augment != "auto" and bool(augment)
+        self.network_weight_ = 1.0
+        self.held_out_rmse_ = {}
+
+    def _fit_scaled(self, X, mask, rng):
+        self._start_partial_fit(X, mask)
+        self.test_time_augmentation_ = False
         self._held_out = None
         super()._fit_scaled(X, mask, rng)
         held_out, self._held_out = self._held_out, None
