@@ -17,7 +17,7 @@ from pathlib import Path
 from ._common import RESULTS_DIR, environment, markdown_table, write_results
 
 # The experiments in the order ``all`` runs them (cheap ones first).
-EXPERIMENTS = ("speed", "tabular", "low_rank", "panel", "images", "zero_shot")
+EXPERIMENTS = ("speed", "scale", "tabular", "low_rank", "panel", "images", "zero_shot")
 # Run by name only, never by ``all``: the GPU check needs a CUDA device.
 ON_REQUEST = ("gpu",)
 

@@ -8,7 +8,6 @@ the history, batched imputation and multiple imputation.
 """
 
 import contextlib
-import copy
 import inspect
 import numbers
 import warnings
@@ -19,30 +18,20 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
 
-from ._base import BaseImputer, batch_slices, draw_seed, missing_mask, rmse, torch_generator
+from ._base import (
+    BaseImputer,
+    batch_slices,
+    block_rows,
+    draw_seed,
+    missing_mask,
+    rmse,
+    torch_generator,
+)
+from ._partial_fit import PartialFitMixin
+from ._training import _EarlyStopping, _hold_out, _progress
 
 _EPS = 1e-8
-
-
-def _hold_out(mask, fraction, rng, max_entries=None):
-    """Split observed entries into training and validation masks.
-
-    ``fraction`` of the observed entries, at most ``max_entries`` of them.
-    """
-    if fraction == 0:
-        return mask, None
-    rows, cols = np.nonzero(mask)
-    n_val = int(round(fraction * rows.size))
-    if max_entries is not None:
-        n_val = min(n_val, max_entries)
-    if n_val == 0 or n_val == rows.size:
-        return mask, None
-    chosen = rng.choice(rows.size, size=n_val, replace=False)
-    validation = np.zeros_like(mask)
-    validation[rows[chosen], cols[chosen]] = 1.0
-    return mask - validation, validation
 
 
 def _cpu_has_bfloat16():
@@ -67,38 +56,12 @@ def resolve_precision(precision, device):
     return "float32"
 
 
-def _progress(total, verbose, name):
-    """A tqdm progress bar over epochs, disabled unless ``verbose``."""
-    return tqdm(total=total, desc=name, unit="epoch", disable=not verbose, leave=False)
+class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
+    """GAIN-style training on top of :class:`BaseImputer` (private).
 
-
-class _EarlyStopping:
-    """Patience on the validation RMSE, keeping the best generator weights."""
-
-    def __init__(self, patience, tol):
-        self.patience, self.tol = patience, tol
-        self.best, self.best_epoch, self.best_state, self.stale = np.inf, 0, None, 0
-
-    @property
-    def found(self):
-        return self.best_state is not None
-
-    def stop(self, score, epoch, net):
-        """Record ``score`` of ``epoch``; True when patience has run out."""
-        if score < self.best - self.tol:
-            self.best, self.best_epoch, self.stale = score, epoch, 0
-            self.best_state = copy.deepcopy(net.state_dict())
-            return False
-        self.stale += 1
-        return self.stale >= self.patience
-
-    def restore_best(self, net):
-        if self.best_state is not None:
-            net.load_state_dict(self.best_state)
-
-
-class BaseAdversarialImputer(BaseImputer):
-    """GAIN-style training on top of :class:`BaseImputer` (private)."""
+    ``partial_fit`` (streaming training on chunks) comes from
+    :class:`~skgain._partial_fit.PartialFitMixin`.
+    """
 
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
@@ -187,6 +150,8 @@ class BaseAdversarialImputer(BaseImputer):
             return (hint == 0.5).float()
         return torch.ones_like(hint)
 
+    # Training data are float32 on the device: scale straight to float32.
+    _scaled_dtype = np.float32
     # Most entries held out for validation (None: no cap).
     _max_validation_entries = None
     # Parameters that act only through the discriminator.
@@ -249,6 +214,8 @@ class BaseAdversarialImputer(BaseImputer):
 
     def _fit_scaled(self, X, mask, rng):
         self._check_settings()
+        # fit starts over: no streaming state from earlier partial_fit calls.
+        self._stream, self._given_range = None, False
         train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng,
                                          self._max_validation_entries)
         device = self.device_
@@ -263,9 +230,7 @@ class BaseAdversarialImputer(BaseImputer):
         n_batches = -(-n_samples // batch_size)
         self.max_epochs_, patience = self._resolve_schedule(n_samples)
         optimizers = self._make_optimizers(n_batches * self.max_epochs_)
-        data = (self._to_layout(X).to(device), self._to_layout(train_mask).to(device))
-        valid = self._valid_cells(n_samples)
-        data += (None if valid is None else valid.to(device),)
+        data = self._training_data(X, train_mask)
 
         history = {k: [] for k in ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")}
         stopper = _EarlyStopping(patience, self.tol)
@@ -296,6 +261,21 @@ class BaseAdversarialImputer(BaseImputer):
                 net.eval()
         self._after_training(X, train_mask, val_mask)
 
+    def _training_data(self, X, train_mask):
+        """``(values, mask, valid cells, layout)`` that ``_run_epoch`` draws batches from.
+
+        On the CPU the rows stay the numpy arrays (no copy) and each batch is
+        put in the networks' layout as it is drawn; elsewhere the whole data
+        moves to the device once, in that layout.
+        """
+        device = self.device_
+        valid = self._valid_cells(X.shape[0])
+        valid = None if valid is None else valid.to(device)
+        if torch.device(device).type == "cpu":
+            return torch.from_numpy(X), torch.from_numpy(train_mask), valid, self._to_layout
+        values = self._to_layout(X).to(device)
+        return values, self._to_layout(train_mask).to(device), valid, None
+
     def _make_optimizers(self, total_steps):
         """Adam for each network, and the generator's learning-rate scheduler."""
         G, D = self._generator_net, self._discriminator_net
@@ -307,7 +287,7 @@ class BaseAdversarialImputer(BaseImputer):
 
     def _run_epoch(self, data, order, batch_size, optimizers, rate, gen, epoch):
         """One pass over the shuffled samples; returns the mean of the three losses."""
-        values, train_m, valid = data
+        values, train_m, valid, layout = data
         opt_g, opt_d, scheduler = optimizers
         G, D = self._generator_net, self._discriminator_net
         G.train()
@@ -320,9 +300,11 @@ class BaseAdversarialImputer(BaseImputer):
             if idx.numel() < 2 and n_batches > 0:
                 continue  # batch norm cannot train on a single sample
             v = None if valid is None else valid[idx]
+            x, m = values[idx], train_m[idx]
+            if layout is not None:
+                x, m = layout(x), layout(m)
             with self._training_precision():
-                losses = self._train_step(G, D, opt_g, opt_d, values[idx], train_m[idx], v,
-                                          rate, gen)
+                losses = self._train_step(G, D, opt_g, opt_d, x, m, v, rate, gen)
             sums = sums + torch.as_tensor(losses, dtype=torch.float32, device=values.device)
             n_batches += 1
             if scheduler is not None:
@@ -373,15 +355,39 @@ class BaseAdversarialImputer(BaseImputer):
         return torch.stack([d_loss.detach(), adv_loss.detach(), mse.detach()]).float()
 
     def _validation_rmse(self, X, train_mask, val_mask):
-        imputed = self._generate(X, train_mask, self._transform_seed, final=False)
-        held_out = val_mask.astype(bool)
-        return rmse(imputed[held_out], X[held_out])
+        imputed = self._imputed_at(X, train_mask, val_mask, self._transform_seed, final=False)
+        return rmse(imputed, X[val_mask.astype(bool)])
 
     # --------------------------------------------------------------- imputing
+    @property
+    def _block_multiple(self):
+        # Blocks of whole batches: the noise of block-wise imputation is
+        # drawn exactly as in one pass over all rows.
+        return self.batch_size
+
+    def _row_imputer(self, seed):
+        generator = torch_generator(seed, self.device_)
+
+        def impute(X, mask):
+            return self._generate(X, mask, generator)
+
+        return impute
+
+    def _imputed_at(self, X, mask, select, seed, final=True):
+        """``_generate(X, mask, seed, final)[select]`` without the full output."""
+        select = select.astype(bool, copy=False)
+        generator = torch_generator(seed, self.device_)
+        parts = [
+            self._generate(X[block], mask[block], generator, final)[select[block]]
+            for block in batch_slices(X.shape[0], block_rows(X.shape, self.batch_size))
+        ]
+        return np.concatenate(parts)
+
     @torch.no_grad()
     def _generate(self, X, mask, seed, final=True):
         """Generator output for scaled rows ``X``, in batches on ``device_``.
 
+        ``seed`` is an int or a torch generator to go on drawing from.
         ``final=False`` (the early-stopping pass during training) skips what
         only the returned imputations need, such as test-time augmentation.
         """
@@ -389,7 +395,7 @@ class BaseAdversarialImputer(BaseImputer):
         was_training = G.training
         G.eval()
         generator = torch_generator(seed, self.device_)
-        out = np.empty_like(X, dtype=np.float64)
+        out = np.empty(X.shape, dtype=np.float64)
         for batch in batch_slices(X.shape[0], self.batch_size):
             x = self._to_layout(X[batch]).to(self.device_)
             m = self._to_layout(mask[batch]).to(self.device_)
@@ -435,12 +441,6 @@ class BaseAdversarialImputer(BaseImputer):
             warnings.warn(f"{type(self).__name__}.sample: {reason}", UserWarning)
         missing = missing_mask(X, self.missing_values)
         rng = check_random_state(random_state)
-        draws = []
-        for _ in range(n_draws):
-            seed = draw_seed(rng)
-
-            def impute(values, mask, seed=seed):
-                return self._generate(values, mask, seed)
-
-            draws.append(self._finish(self._complete(X, missing, impute), X))
+        draws = [self._impute_rows(X, missing, self._row_imputer(draw_seed(rng)))
+                 for _ in range(n_draws)]
         return np.stack(draws)

@@ -59,7 +59,13 @@ def resolve_device(device):
 
 
 def torch_generator(seed, device="cpu"):
-    """A local torch generator seeded with ``seed`` (never the global one)."""
+    """A local torch generator seeded with ``seed`` (never the global one).
+
+    A ``torch.Generator`` passed as ``seed`` is returned as it is, so that
+    code imputing block after block keeps drawing from one stream.
+    """
+    if isinstance(seed, torch.Generator):
+        return seed
     generator = torch.Generator(device=device)
     generator.manual_seed(int(seed))
     return generator
@@ -76,14 +82,36 @@ def rmse(estimate, truth):
 
 
 def observed_means(X, mask):
-    """Mean of the entries of each column of ``X`` where ``mask`` is 1 (0 if none)."""
-    return (X * mask).sum(axis=0) / np.maximum(mask.sum(axis=0), 1)
+    """Mean of the entries of each column of ``X`` where ``mask`` is 1 (0 if none).
+
+    Summed in float64 block by block, so no copy of ``X`` is made.
+    """
+    total = np.zeros(X.shape[1])
+    count = np.zeros(X.shape[1])
+    for block in batch_slices(X.shape[0], block_rows(X.shape, 1)):
+        total += (X[block] * mask[block]).sum(axis=0, dtype=np.float64)
+        count += mask[block].sum(axis=0, dtype=np.float64)
+    return total / np.maximum(count, 1)
 
 
 def batch_slices(n_samples, batch_size):
     """Consecutive slices of at most ``batch_size`` rows covering ``n_samples``."""
     for start in range(0, n_samples, batch_size):
         yield slice(start, min(start + batch_size, n_samples))
+
+
+# Row blocks of the matrix-wide steps (scaling, completing) hold at most
+# this many entries, and at most a 16th of the rows: their temporaries stay
+# a small fraction of the input, however large it is.
+_BLOCK_ENTRIES = 2**20
+_BLOCK_SHARE = 16
+
+
+def block_rows(shape, multiple_of=1):
+    """Rows per block of a matrix of ``shape``: a multiple of ``multiple_of``."""
+    n_samples, n_features = shape
+    rows = min(_BLOCK_ENTRIES // max(n_features, 1), -(-n_samples // _BLOCK_SHARE))
+    return max(multiple_of, rows // multiple_of * multiple_of)
 
 
 class BaseImputer(TransformerMixin, BaseEstimator):
@@ -130,7 +158,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                 accept_sparse=False,
                 dtype=FLOAT_DTYPES,
                 ensure_all_finite="allow-nan" if allow_nan else True,
-                copy=True,
+                # X is only read: every result is written to new arrays.
+                copy=False,
             )
         except ValueError as exc:
             if "could not convert" in str(exc):
@@ -146,13 +175,22 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return self._validate_input(X, in_fit=False)
 
     # ---------------------------------------------------------------- scaling
-    def _fit_scaler(self, X, missing):
-        observed = np.where(missing, np.nan, X)
-        empty = missing.all(axis=0)
+    @staticmethod
+    def _observed_range(X, missing):
+        """Per-feature min and max of the observed entries, block by block (NaN if none)."""
+        data_min = np.full(X.shape[1], np.nan, dtype=X.dtype)
+        data_max = data_min.copy()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            data_min = np.nanmin(observed, axis=0)
-            data_max = np.nanmax(observed, axis=0)
+            for block in batch_slices(X.shape[0], block_rows(X.shape)):
+                observed = np.where(missing[block], np.nan, X[block])
+                data_min = np.fmin(data_min, np.nanmin(observed, axis=0))
+                data_max = np.fmax(data_max, np.nanmax(observed, axis=0))
+        return data_min, data_max
+
+    def _fit_scaler(self, X, missing):
+        empty = missing.all(axis=0)
+        data_min, data_max = self._observed_range(X, missing)
         data_min[empty] = 0.0
         data_max[empty] = 1.0
         names = getattr(self, "feature_names_in_", None)
@@ -209,9 +247,19 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             "divide those features by a large power of ten."
         )
 
-    def _scale(self, X, missing):
-        scaled = (X - self.data_min_) / self.data_range_
-        scaled[missing] = 0.0
+    # dtype of the scaled matrix that ``_fit_scaled`` trains on (None: X's).
+    _scaled_dtype = None
+
+    def _scale(self, X, missing, dtype=None):
+        """``X`` min-max scaled, missing entries 0, computed block by block.
+
+        The arithmetic is X's; the result is cast to ``dtype`` (default X's).
+        """
+        scaled = np.empty(X.shape, dtype=dtype or X.dtype)
+        for block in batch_slices(X.shape[0], block_rows(X.shape)):
+            values = (X[block] - self.data_min_) / self.data_range_
+            values[missing[block]] = 0.0
+            scaled[block] = values
         return scaled
 
     # ---------------------------------------------------------------- fitting
@@ -231,7 +279,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         # A fixed seed stored at fit makes every later transform deterministic.
         self._transform_seed = draw_seed(rng)
         self._fit_indicator(X)
-        completed = self._fit_scaled(self._scale(X, missing), (~missing).astype(np.float32), rng)
+        scaled = self._scale(X, missing, self._scaled_dtype)
+        # _fit_scaled owns both arrays and may change them in place.
+        completed = self._fit_scaled(scaled, (~missing).astype(np.float32), rng)
         return X, missing, completed
 
     def fit(self, X, y=None):
@@ -269,12 +319,13 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """
         X, missing, completed = self._fit(X)
         if completed is None:
-            impute = self._impute_scaled
-        else:
-            # The training routine already completed X (e.g. matrix completion).
-            def impute(scaled, mask):
-                return completed
-        return self._finish(self._complete(X, missing, impute), X)
+            return self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
+
+        # The training routine already completed X (e.g. matrix completion).
+        def impute(scaled, mask):
+            return completed
+
+        return self._impute_rows(X, missing, impute, by_blocks=False)
 
     def _fit_indicator(self, X):
         if self.add_indicator:
@@ -285,6 +336,30 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             self.indicator_ = None
 
     # --------------------------------------------------------------- imputing
+    # Rows of a block of ``transform`` are a multiple of this; None: every
+    # row at once (a subclass whose rows are not imputed independently).
+    _block_multiple = None
+
+    def _row_imputer(self, seed):
+        """The ``impute(scaled, mask)`` of ``transform``, called block after block."""
+        return self._impute_scaled
+
+    def _impute_rows(self, X, missing, impute, by_blocks=True):
+        """``_finish(_complete(...))`` block by block into one output buffer.
+
+        Blocks keep the temporaries of scaling and unscaling small; the
+        output is allocated once, in its final shape.
+        """
+        if not by_blocks or self._block_multiple is None:
+            return self._finish(self._complete(X, missing, impute), X)
+        out = None
+        for block in batch_slices(X.shape[0], block_rows(X.shape, self._block_multiple)):
+            done = self._finish(self._complete(X[block], missing[block], impute), X[block])
+            if out is None:
+                out = np.empty((X.shape[0],) + done.shape[1:], dtype=done.dtype)
+            out[block] = done
+        return out
+
     def _complete(self, X, missing, impute):
         """Impute ``X`` in original units with ``impute(scaled, mask)``."""
         filled = impute(self._scale(X, missing), (~missing).astype(np.float32))
@@ -327,7 +402,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """
         X = self._check_transform_input(X)
         missing = missing_mask(X, self.missing_values)
-        return self._finish(self._complete(X, missing, self._impute_scaled), X)
+        return self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
 
     # ---------------------------------------------------------------- scoring
     def score(self, X, y=None):

@@ -63,7 +63,8 @@ class GAINImputer(BaseAdversarialImputer):
 
     Data are min-max scaled per feature with the observed values seen in
     ``fit``; imputations are returned in the original units and observed
-    entries are returned unchanged.
+    entries are returned unchanged. A table larger than memory trains chunk
+    by chunk with :meth:`partial_fit` (see the user guide's "Big tables").
 
     Parameters
     ----------
@@ -189,7 +190,8 @@ class GAINImputer(BaseAdversarialImputer):
     n_frequencies_ : int
         Periodic features per value used (0 for ``architecture="mlp"``).
     max_epochs_ : int
-        Number of epochs the schedule was planned for.
+        Number of epochs the schedule was planned for (after ``partial_fit``,
+        which plans none, the epochs run).
     precision_ : str
         Arithmetic of the training steps.
     generator_ : torch.nn.Module
@@ -376,13 +378,22 @@ class GAINImputer(BaseAdversarialImputer):
         if self.architecture == "mlp" and self._changed_from_default(["n_blocks"]):
             warnings.warn("n_blocks has no effect with architecture='mlp'.", UserWarning)
 
-    def _fit_scaled(self, X, mask, rng):
+    def _start_partial_fit(self, X, mask):
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._resolve_network(X.shape[0])
-        self._fit_categories(X, mask)
+        # The generator starts from the column means (see _build_networks).
         self._observed_means = observed_means(X, mask)
+
+    def _fit_scaled(self, X, mask, rng):
+        self._start_partial_fit(X, mask)
         super()._fit_scaled(X, mask, rng)
         del self._observed_means
+
+    def _update_from_chunk(self, X, missing):
+        # partial_fit: categories seen in later chunks join the first chunk's.
+        for j, values in enumerate(self.categories_ or []):
+            if values is not None:
+                self.categories_[j] = np.union1d(values, X[~missing[:, j], j])
 
     # Beyond this many held-out entries the validation RMSE is no steadier,
     # and every entry held out is one the generator does not learn from
@@ -424,7 +435,12 @@ class GAINImputer(BaseAdversarialImputer):
             ConvergenceWarning,
         )
 
-    def _fit_categories(self, X, mask):
+    def _fit_scaler(self, X, missing):
+        super()._fit_scaler(X, missing)
+        self._fit_categories(X, missing)
+
+    def _fit_categories(self, X, missing):
+        """Sorted observed values of each categorical feature, from the original ``X``."""
         self.categories_ = None
         if self.categorical_features is None:
             return
@@ -445,10 +461,9 @@ class GAINImputer(BaseAdversarialImputer):
                 f"categorical_features has indices outside [0, {n_features}): {selected}."
             )
         # Categories are kept in original units: rounding happens after unscaling.
-        original = X * self.data_range_ + self.data_min_
         self.categories_ = [None] * n_features
         for j in selected:
-            self.categories_[j] = np.unique(original[mask[:, j] > 0, j])
+            self.categories_[j] = np.unique(X[~missing[:, j], j])
 
     def _complete(self, X, missing, impute):
         completed = super()._complete(X, missing, impute)

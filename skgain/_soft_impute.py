@@ -158,6 +158,18 @@ class SoftImputeFISTA(BaseImputer):
     are shrunk hardest on rows with few observed entries. Observed entries
     are returned unchanged.
 
+    Memory: ``fit`` works on the whole matrix in float64, keeping a few
+    dense n_samples x n_features matrices at once (the scaled data, the
+    mask, the iterate, its momentum and the gradient step), so its peak is
+    linear in the input: about 13 times the input's float64 size, measured on
+    50,000 and 100,000 x 50 with ``max_rank=10`` (resident-set peak,
+    ``benchmarks/results/scale.md``). ``max_rank`` keeps each singular-value
+    step at O(n_samples x max_rank) beyond those matrices; without it the
+    full SVD adds about two more. ``transform`` works in blocks of rows: its
+    peak is the output plus blocks of ``batch_size`` rows. For tables that do
+    not fit this budget, use :class:`GAINImputer`, whose memory is bounded
+    by its batches (and ``partial_fit``).
+
     Parameters
     ----------
     shrinkage : float or None, default=None
@@ -412,6 +424,11 @@ class SoftImputeFISTA(BaseImputer):
             print(f"[{type(self).__name__}] {message}", flush=True)
 
     # --------------------------------------------------------------- imputing
+    @property
+    def _block_multiple(self):
+        # Rows are imputed independently: transform works block by block.
+        return self.batch_size
+
     def _impute_scaled(self, X, mask):
         device = self.device_
         mean = torch.as_tensor(self.mean_, dtype=torch.float64, device=device)

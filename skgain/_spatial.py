@@ -485,6 +485,35 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         filled = self._finish(self._complete(rows, missing, self._fill_scaled), rows)
         return self._as_images(filled, shape)
 
+    def partial_fit(self, X, y=None, *, data_min=None, data_max=None):
+        """Train on one chunk of images or rows for one epoch; see GAINImputer.partial_fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
+            One chunk, with the image shape of the first.
+        y : None
+            Ignored; present for API consistency.
+        data_min, data_max : array-like of shape (n_features,), default=None
+            Range of each feature (pixel and channel) over all chunks, read by
+            the first call only; without them the first chunk's sets it.
+
+        Returns
+        -------
+        self : object
+            The imputer, trained on one more chunk.
+        """
+        if not hasattr(self, "n_iter_"):
+            rows, self._fit_sample_shape = as_rows(X)
+        else:
+            rows, _ = self._rows_of_fitted_shape(X)
+        # Streaming trains on the chunks alone: no drop masks, no validation set.
+        self._fit_options = {"drop_masks": None, "validation_set": None}
+        try:
+            return super().partial_fit(rows, data_min=data_min, data_max=data_max)
+        finally:
+            del self._fit_options
+
     def score(self, X, y=None):
         """Minus the scaled RMSE on a seeded 20% of hidden observed entries.
 
@@ -643,13 +672,21 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         return G, xavier_init(D, generator)
 
     # ---------------------------------------------------------- training
-    def _fit_scaled(self, X, mask, rng):
+    def _start_partial_fit(self, X, mask):
         self._column_means = observed_means(X, mask)
         self._drop_masks = self._checked_drop_masks(self._fit_options["drop_masks"])
         self._validation_set = self._scaled_validation_set(self._fit_options["validation_set"])
         # Read by _generator_output: training and its early-stopping pass use
-        # the network alone; both are decided on the held-out entries after.
-        self.test_time_augmentation_, self.network_weight_ = False, 1.0
+        # the network alone; fit decides both on held-out entries after, and
+        # partial_fit, which holds none out, keeps them ("auto": no).
+        augment = self.test_time_augmentation
+        self.test_time_augmentation_ = augment != "auto" and bool(augment)
+        self.network_weight_ = 1.0
+        self.held_out_rmse_ = {}
+
+    def _fit_scaled(self, X, mask, rng):
+        self._start_partial_fit(X, mask)
+        self.test_time_augmentation_ = False
         self._held_out = None
         try:
             super()._fit_scaled(X, mask, rng)
@@ -709,8 +746,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     def _held_out_imputation(self, X, held_out):
         """Imputations of the held-out entries with the current settings."""
         train_mask, val_mask = held_out
-        imputed = self._generate(X, train_mask, self._transform_seed)
-        return imputed[val_mask.astype(bool)]
+        return self._imputed_at(X, train_mask, val_mask, self._transform_seed)
 
     def _choose_augmentation(self, X, held_out, rng):
         """Resolve ``test_time_augmentation``: for "auto", keep it where it helps."""
@@ -721,7 +757,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         # A seeded subset of the images bounds the cost (8 passes per image).
         n_images = max(1, _DECISION_PIXELS // int(np.prod(self.image_shape_[:2])))
         rows = np.sort(rng.permutation(X.shape[0])[:n_images])
-        X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
+        if rows.size < X.shape[0]:  # all rows: no copies
+            X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
         truth = X[held_out[1].astype(bool)]
         for augment, key in ((False, "network"), (True, "augmented")):
             self.test_time_augmentation_ = augment

@@ -9,7 +9,7 @@ import torch
 
 import skgain
 from benchmarks import __main__ as runner
-from benchmarks import speed
+from benchmarks import scale, speed
 from benchmarks._memory import PeakMemory
 
 TINY = {"tables": [(60, 4)], "images": [(2, 8)], "zero_shot": [(24, 8)], "epochs": 1,
@@ -241,3 +241,48 @@ def test_gpu_check_reports_failing_tests_by_name_and_failed_stages():
     assert "- a note" in markdown
     with pytest.raises(ValueError, match="Unknown stage"):
         gpu.run(stages=("nope",), allow_cpu=True)
+
+
+def test_scale_quick_writes_rows_exponents_and_skips(monkeypatch, tmp_path):
+    monkeypatch.setitem(scale.SETTINGS, "quick", {"rows": [300, 600, 1200],
+                                                  "memmap_from": 1200})
+    # A limit the quadratic KNN must hit (its time counted as at least 1 s):
+    # its second size is skipped with the reason, and so is every larger one.
+    monkeypatch.setattr(scale, "CELL_LIMIT_S", 1.0)
+    monkeypatch.setattr(scale, "_skip_reason", _knn_only_skip(scale._skip_reason))
+    threads = torch.get_num_threads()
+    assert runner.main(["scale", "--quick", "--out", str(tmp_path)]) == 0
+    assert torch.get_num_threads() == threads
+    payload = json.loads((tmp_path / "scale.json").read_text())
+    markdown = (tmp_path / "scale.md").read_text()
+    assert payload["mode"] == "quick" and payload["threads"] == 1
+    assert not (tmp_path / "scale_partial.json").exists()
+    rows = payload["rows"]
+    assert len(rows) == 3 * len(scale.methods())
+    assert [r["memmap"] for r in rows if r["method"] == "GAINImputer"] == [False, False, True]
+    knn = [r for r in rows if r["method"] == "KNNImputer (sklearn)"]
+    assert "skipped" not in knn[0] and "limit" in knn[1]["skipped"]
+    assert knn[2]["skipped"] == knn[1]["skipped"]
+    for row in rows:
+        if "skipped" not in row:
+            assert row["total_s"] > 0 and row["peak_mib"] >= 0
+    gain = payload["exponents"]["GAINImputer"]
+    assert gain["sizes"] == [300, 600, 1200] and np.isfinite(gain["time"])
+    assert payload["exponents"]["KNNImputer (sklearn)"] == {"time": None, "memory": None,
+                                                            "sizes": [300]}
+    assert "Mode: **quick**" in markdown and "skipped: predicted" in markdown
+
+
+def _knn_only_skip(original):
+    def skip(last, n_rows, exponent, input_mib):
+        if exponent == 2 and last is not None:
+            last = {**last, "total_s": max(last["total_s"], 1.0)}
+            return original(last, n_rows, exponent, input_mib)
+        return None
+    return skip
+
+
+def test_growth_exponent_recovers_a_power_law():
+    rows = [10, 100, 1000]
+    assert scale.growth_exponent(rows, [2 * r**1.5 for r in rows]) == pytest.approx(1.5)
+    assert scale.growth_exponent([10], [1.0]) is None

@@ -371,8 +371,9 @@ def test_validation_holds_out_at_most_5000_entries(monkeypatch):
     original = adversarial._hold_out
 
     def spy(mask, fraction, rng, max_entries=None):
+        n_observed = int(mask.sum())  # before: the training mask is mask, changed in place
         train, val = original(mask, fraction, rng, max_entries)
-        held_out.append((int(mask.sum()), int(val.sum())))
+        held_out.append((n_observed, int(val.sum())))
         return train, val
 
     monkeypatch.setattr(adversarial, "_hold_out", spy)
