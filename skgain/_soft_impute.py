@@ -161,9 +161,11 @@ class SoftImputeFISTA(BaseImputer):
     Memory: ``fit`` works on the whole matrix in float64, keeping a few
     dense n_samples x n_features matrices at once (the scaled data, the
     mask, the iterate, its momentum and the gradient step), so its peak is
-    linear in the input: about 13 times the input's float64 size, measured on
-    50,000 and 100,000 x 50 with ``max_rank=10`` (resident-set peak,
-    ``benchmarks/results/scale.md``). ``max_rank`` keeps each singular-value
+    linear in the input: about 9 times the input's float64 size with a fixed
+    ``shrinkage`` (10,000 to 1,000,000 x 10, ``max_rank=5``,
+    ``benchmarks/results/scale.md``) and about 13 times with the default
+    shrinkage path (50,000 and 100,000 x 50, ``max_rank=10``; resident-set
+    peaks). ``max_rank`` keeps each singular-value
     step at O(n_samples x max_rank) beyond those matrices; without it the
     full SVD adds about two more. ``transform`` works in blocks of rows: its
     peak is the output plus blocks of ``batch_size`` rows. For tables that do
