@@ -114,6 +114,63 @@ def block_rows(shape, multiple_of=1):
     return max(multiple_of, rows // multiple_of * multiple_of)
 
 
+def observed_range(X, missing):
+    """Per-feature min and max of the observed entries, block by block (NaN if none)."""
+    data_min = np.full(X.shape[1], np.nan, dtype=X.dtype)
+    data_max = data_min.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
+        for block in batch_slices(X.shape[0], block_rows(X.shape)):
+            observed = np.where(missing[block], np.nan, X[block])
+            data_min = np.fmin(data_min, np.nanmin(observed, axis=0))
+            data_max = np.fmax(data_max, np.nanmax(observed, axis=0))
+    return data_min, data_max
+
+
+def fit_grouped_scaler(X, missing, groups, check_range, labels):
+    """Min-max scaling with one minimum and range per group of features.
+
+    The one scaler of the package: per feature (tables), per channel or per
+    image (images) are groupings of the features.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Data; entries where ``missing`` is True are ignored. Read in blocks
+        of rows, never copied whole.
+    missing : ndarray of bool, shape (n_samples, n_features)
+    groups : ndarray of int, shape (n_features,)
+        Group of each feature, from 0 to n_groups - 1.
+    check_range : callable
+        ``check_range(low, high, labels)`` returns ``high - low`` or raises
+        a ValueError where it overflows (``BaseImputer._check_finite_range``).
+    labels : list of str or None
+        One name per group (None: "feature i").
+
+    Returns
+    -------
+    data_min, data_range : ndarray of shape (n_features,)
+        Of X's dtype; the range is 1 where the group is constant or empty.
+    empty : ndarray of bool, shape (n_features,)
+        Features whose group has no observed value (min 0, range 1).
+    constant : ndarray of bool, shape (n_features,)
+        Features whose group holds one observed value: imputed with it.
+    """
+    column_min, column_max = observed_range(X, missing)
+    n_groups = int(groups.max()) + 1
+    low = np.full(n_groups, np.inf, dtype=X.dtype)
+    high = np.full(n_groups, -np.inf, dtype=X.dtype)
+    # fmin/fmax skip the NaN of columns with no observed value.
+    np.fmin.at(low, groups, column_min)
+    np.fmax.at(high, groups, column_max)
+    empty = ~np.isfinite(low)
+    low[empty], high[empty] = 0.0, 1.0
+    data_range = check_range(low, high, labels)
+    constant = (data_range == 0) & ~empty
+    data_range[data_range == 0] = 1.0
+    return low[groups], data_range[groups], empty[groups], constant[groups]
+
+
 class BaseImputer(TransformerMixin, BaseEstimator):
     """Base class for skgain imputers (private; not part of the public API).
 
@@ -175,34 +232,21 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return self._validate_input(X, in_fit=False)
 
     # ---------------------------------------------------------------- scaling
-    @staticmethod
-    def _observed_range(X, missing):
-        """Per-feature min and max of the observed entries, block by block (NaN if none)."""
-        data_min = np.full(X.shape[1], np.nan, dtype=X.dtype)
-        data_max = data_min.copy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            for block in batch_slices(X.shape[0], block_rows(X.shape)):
-                observed = np.where(missing[block], np.nan, X[block])
-                data_min = np.fmin(data_min, np.nanmin(observed, axis=0))
-                data_max = np.fmax(data_max, np.nanmax(observed, axis=0))
-        return data_min, data_max
+    def _scaling_groups(self, n_features):
+        """``(groups, labels)``: features scaled together share a group index.
+
+        One group per feature here; SpatialGAIN groups by channel or image.
+        """
+        names = getattr(self, "feature_names_in_", None)
+        labels = None if names is None else [f"feature {name!r}" for name in names]
+        return np.arange(n_features), labels
 
     def _fit_scaler(self, X, missing):
-        empty = missing.all(axis=0)
-        data_min, data_max = self._observed_range(X, missing)
-        data_min[empty] = 0.0
-        data_max[empty] = 1.0
-        names = getattr(self, "feature_names_in_", None)
-        if names is not None:
-            names = [f"feature {name!r}" for name in names]
-        data_range = self._check_finite_range(data_min, data_max, names)
-        # A constant column scales to 0 and is imputed with its one value.
-        self._constant_features = (data_range == 0) & ~empty
-        data_range[data_range == 0] = 1.0
-        self.data_min_ = data_min
-        self.data_range_ = data_range
-        self._empty_features = empty
+        # A constant feature (or group) scales to 0 and is imputed with its one value.
+        groups, labels = self._scaling_groups(X.shape[1])
+        (self.data_min_, self.data_range_, self._empty_features,
+         self._constant_features) = fit_grouped_scaler(
+            X, missing, groups, self._check_finite_range, labels)
 
     def _check_finite_range(self, data_min, data_max, names=None):
         """Return ``data_max - data_min``; raise a ValueError where it overflows.

@@ -8,14 +8,13 @@ One path, in four steps, each a small function:
   square that holds it (:func:`resolve_image_shape`);
 * grouped min-max scaling: one minimum and range per group of features,
   a group being a feature, an image channel or the whole image
-  (:func:`scaling_groups`, :func:`fit_grouped_scaler`);
+  (:func:`scaling_groups`; the scaler itself is the base's grouped one);
 * padding: rows to (n, C, H, W) tensors, zero-padded to the square, and
   back (:func:`rows_to_images`, :func:`images_to_rows`).
 """
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 import torch
@@ -107,49 +106,6 @@ def scaling_groups(scaling, n_features, n_channels=1):
     if scaling == "channel":
         return np.arange(n_features) % n_channels, [f"channel {c}" for c in range(n_channels)]
     return np.zeros(n_features, dtype=int), ["the image"]
-
-
-def fit_grouped_scaler(X, missing, groups, check_range, labels):
-    """Min-max scaling with one minimum and range per group of features.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Data; entries where ``missing`` is True are ignored.
-    missing : ndarray of bool, shape (n_samples, n_features)
-    groups : ndarray of int, shape (n_features,)
-        Group of each feature, from 0 to n_groups - 1.
-    check_range : callable
-        ``check_range(low, high, labels)`` returns ``high - low`` or raises
-        a ValueError where it overflows (``BaseImputer._check_finite_range``).
-    labels : list of str
-        One name per group.
-
-    Returns
-    -------
-    data_min, data_range : ndarray of shape (n_features,)
-        Of X's dtype; the range is 1 where the group is constant or empty.
-    empty : ndarray of bool, shape (n_features,)
-        Features whose group has no observed value (min 0, range 1).
-    constant : ndarray of bool, shape (n_features,)
-        Features whose group holds one observed value: imputed with it.
-    """
-    n_groups = int(groups.max()) + 1
-    observed = np.where(missing, np.nan, X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
-        column_min, column_max = np.nanmin(observed, axis=0), np.nanmax(observed, axis=0)
-    low = np.full(n_groups, np.inf, dtype=X.dtype)
-    high = np.full(n_groups, -np.inf, dtype=X.dtype)
-    # fmin/fmax skip the NaN of columns with no observed value.
-    np.fmin.at(low, groups, column_min)
-    np.fmax.at(high, groups, column_max)
-    empty = ~np.isfinite(low)
-    low[empty], high[empty] = 0.0, 1.0
-    data_range = check_range(low, high, labels)
-    constant = (data_range == 0) & ~empty
-    data_range[data_range == 0] = 1.0
-    return low[groups], data_range[groups], empty[groups], constant[groups]
 
 
 def rows_to_images(array, image_shape, n_padded):

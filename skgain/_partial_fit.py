@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from ._base import draw_seed, missing_mask, resolve_device, torch_generator
+from ._base import draw_seed, missing_mask, observed_range, resolve_device, torch_generator
 
 _HISTORY_KEYS = ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")
 
@@ -181,7 +181,7 @@ class PartialFitMixin:
 
     def _check_chunk_range(self, X, missing):
         """Raise if an observed value of a chunk lies outside the fitted range."""
-        low, high = self._observed_range(X, missing)
+        low, high = observed_range(X, missing)
         known = ~self._empty_features | getattr(self, "_given_range", False)
         span = np.where(self._constant_features, 0.0, self.data_range_)
         slack = 1e-9 * self.data_range_
@@ -207,7 +207,7 @@ class PartialFitMixin:
             self._new_stream(draw_seed(seeds), draw_seed(seeds))
         newly = self._empty_features & ~missing.all(axis=0)
         if newly.any() and not getattr(self, "_given_range", False):
-            low, high = self._observed_range(X[:, newly], missing[:, newly])
+            low, high = observed_range(X[:, newly], missing[:, newly])
             span = self._check_finite_range(low, high)
             self._constant_features[newly] = span == 0
             self.data_min_[newly], self.data_range_[newly] = low, np.where(span == 0, 1.0, span)

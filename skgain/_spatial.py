@@ -18,7 +18,6 @@ from ._fills import (
 from ._image_input import (
     as_rows,
     check_sample_shape,
-    fit_grouped_scaler,
     images_to_rows,
     resolve_image_shape,
     rows_to_images,
@@ -625,14 +624,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         return tuple(int(c) for c in channels)
 
     # ------------------------------------------------------ scaling, layout
+    def _scaling_groups(self, n_features):
+        if self.scaling_ == "feature":
+            return super()._scaling_groups(n_features)
+        return scaling_groups(self.scaling_, n_features, self.image_shape_[2])
+
     def _fit_scaler(self, X, missing):
-        groups, labels = scaling_groups(self.scaling_, X.shape[1], self.image_shape_[2])
-        names = getattr(self, "feature_names_in_", None)
-        if self.scaling_ == "feature" and names is not None:
-            labels = [f"feature {name!r}" for name in names]
-        (self.data_min_, self.data_range_, self._empty_features,
-         self._constant_features) = fit_grouped_scaler(
-            X, missing, groups, self._check_finite_range, labels)
+        super()._fit_scaler(X, missing)
         if self._fit_sample_shape is not None and self._empty_features.any() and not (
             self.keep_empty_features
         ):

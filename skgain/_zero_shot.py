@@ -31,7 +31,7 @@ from ._crops import (
     shifted_hole_checks,
     target_regions,
 )
-from ._image_input import fit_grouped_scaler, scaling_groups
+from ._image_input import scaling_groups
 from ._nearest_patch import check_one_image
 from ._spatial import INITIAL_FILLS, SpatialGAINImputer
 from .masks import check_region
@@ -403,13 +403,10 @@ class ZeroShotSpatialImputer(BaseImputer):
         n_channels = self.n_channels_ or 1
         return X.shape[0], X.shape[1] // n_channels, n_channels
 
-    def _fit_scaler(self, X, missing):
+    def _scaling_groups(self, n_features):
         # One min-max for the whole image (per-column scaling would distort
         # it), repeated per column so the base's arithmetic applies unchanged.
-        groups, labels = scaling_groups("global", X.shape[1])
-        (self.data_min_, self.data_range_, self._empty_features,
-         self._constant_features) = fit_grouped_scaler(
-            X, missing, groups, self._check_finite_range, labels)
+        return scaling_groups("global", n_features)
 
     def _fit_indicator(self, X):
         self.indicator_ = None

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from skgain._base import fit_grouped_scaler
 from skgain._image_input import (
     as_rows,
     check_sample_shape,
-    fit_grouped_scaler,
     images_to_rows,
     resolve_image_shape,
     rows_to_images,
