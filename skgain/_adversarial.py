@@ -355,7 +355,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         return torch.stack([d_loss.detach(), adv_loss.detach(), mse.detach()]).float()
 
     def _validation_rmse(self, X, train_mask, val_mask):
-        imputed = self._imputed_at(X, train_mask, val_mask, self._transform_seed, final=False)
+        imputed = self._imputed_at(X, train_mask, val_mask, self._transform_seed)
         return rmse(imputed, X[val_mask.astype(bool)])
 
     # --------------------------------------------------------------- imputing
@@ -369,28 +369,31 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         generator = torch_generator(seed, self.device_)
 
         def impute(X, mask):
-            return self._generate(X, mask, generator)
+            return self._generate(X, mask, generator, output=self._fitted_output)
 
         return impute
 
-    def _imputed_at(self, X, mask, select, seed, final=True):
-        """``_generate(X, mask, seed, final)[select]`` without the full output."""
+    def _imputed_at(self, X, mask, select, seed, output=None):
+        """``_generate(X, mask, seed, output)[select]`` without the full output."""
         select = select.astype(bool, copy=False)
         generator = torch_generator(seed, self.device_)
         parts = [
-            self._generate(X[block], mask[block], generator, final)[select[block]]
+            self._generate(X[block], mask[block], generator, output)[select[block]]
             for block in batch_slices(X.shape[0], block_rows(X.shape, self.batch_size))
         ]
         return np.concatenate(parts)
 
     @torch.no_grad()
-    def _generate(self, X, mask, seed, final=True):
-        """Generator output for scaled rows ``X``, in batches on ``device_``.
+    def _generate(self, X, mask, seed, output=None):
+        """Completed scaled rows ``X``, in batches on ``device_``.
 
         ``seed`` is an int or a torch generator to go on drawing from.
-        ``final=False`` (the early-stopping pass during training) skips what
-        only the returned imputations need, such as test-time augmentation.
+        ``output(G, values, mask, generator)`` maps a batch to its
+        imputations: by default the trained network alone
+        (:meth:`_network_output`, what training and early stopping score);
+        ``transform`` and ``sample`` pass :meth:`_fitted_output`.
         """
+        output = self._network_output if output is None else output
         G = self._generator_net.to(self.device_)
         was_training = G.training
         G.eval()
@@ -399,17 +402,22 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         for batch in batch_slices(X.shape[0], self.batch_size):
             x = self._to_layout(X[batch]).to(self.device_)
             m = self._to_layout(mask[batch]).to(self.device_)
-            g = self._generator_output(G, x, m, generator, final)
+            g = output(G, x, m, generator)
             out[batch] = self._from_layout(m * x + (1 - m) * g)
         G.train(was_training)
         return out
 
-    def _generator_output(self, G, values, mask, generator, final):
-        """The generator's output on one batch in the network layout."""
+    def _network_output(self, G, values, mask, generator):
+        """The trained generator's output on one batch, in the network layout."""
         return G(self._generator_input(values, mask, generator), mask)
 
+    def _fitted_output(self, G, values, mask, generator):
+        """What the fitted imputer returns for one batch: here the network's
+        output; subclasses add what ``fit`` decided after training."""
+        return self._network_output(G, values, mask, generator)
+
     def _impute_scaled(self, X, mask):
-        return self._generate(X, mask, self._transform_seed)
+        return self._generate(X, mask, self._transform_seed, output=self._fitted_output)
 
     def sample(self, X, n_draws=5, random_state=None):
         """Multiple imputation: ``n_draws`` independent completions of ``X``.

@@ -342,8 +342,8 @@ class GAINImputer(BaseAdversarialImputer):
             return G, None
         return G, xavier_init(GAINMLP(n_features, self.hidden_dim_), generator)
 
-    def _generator_output(self, G, values, mask, generator, final):
-        out = super()._generator_output(G, values, mask, generator, final)
+    def _network_output(self, G, values, mask, generator):
+        out = super()._network_output(G, values, mask, generator)
         # The residual net's output is unbounded: keep imputations in the
         # range seen in fit, as the original net's sigmoid does.
         return out.clamp(0.0, 1.0) if self.architecture == "resmlp" else out
@@ -417,7 +417,7 @@ class GAINImputer(BaseAdversarialImputer):
         rows = _validation_rows(val_mask)
         X, train_mask, held_out = X[rows], train_mask[rows], val_mask[rows].astype(bool)
         mean_rmse = rmse(np.broadcast_to(means, X.shape)[held_out], X[held_out])
-        imputed = self._generate(X, train_mask, self._transform_seed, final=False)[held_out]
+        imputed = self._generate(X, train_mask, self._transform_seed)[held_out]
         network_rmse = rmse(imputed, X[held_out])
         if network_rmse <= mean_rmse:
             return

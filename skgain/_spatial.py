@@ -674,9 +674,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self._column_means = observed_means(X, mask)
         self._drop_masks = self._checked_drop_masks(self._fit_options["drop_masks"])
         self._validation_set = self._scaled_validation_set(self._fit_options["validation_set"])
-        # Read by _generator_output: training and its early-stopping pass use
-        # the network alone; fit decides both on held-out entries after, and
-        # partial_fit, which holds none out, keeps them ("auto": no).
+        # Read by _fitted_output (transform); training and its early-stopping
+        # pass score the network alone (_network_output). fit decides both on
+        # held-out entries after training; partial_fit, which holds none out,
+        # keeps them ("auto": no).
         augment = self.test_time_augmentation
         self.test_time_augmentation_ = augment != "auto" and bool(augment)
         self.network_weight_ = 1.0
@@ -738,13 +739,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if self._validation_set is None:
             return super()._validation_rmse(X, train_mask, val_mask)
         values, seen, hidden = self._validation_set
-        imputed = self._generate(values * seen, seen, self._transform_seed, final=False)
+        imputed = self._generate(values * seen, seen, self._transform_seed)
         return rmse(imputed[hidden], values[hidden])
 
     def _held_out_imputation(self, X, held_out):
         """Imputations of the held-out entries with the current settings."""
         train_mask, val_mask = held_out
-        return self._imputed_at(X, train_mask, val_mask, self._transform_seed)
+        return self._imputed_at(X, train_mask, val_mask, self._transform_seed,
+                                output=self._fitted_output)
 
     def _choose_augmentation(self, X, held_out, rng):
         """Resolve ``test_time_augmentation``: for "auto", keep it where it helps."""
@@ -827,12 +829,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             out[batch] = self._from_layout(self._generator_input(x, m, generator))
         return out
 
-    def _generator_output(self, G, values, mask, generator, final):
-        if not (final and self.test_time_augmentation_):
-            out = super()._generator_output(G, values, mask, generator, final)
-        else:
+    def _fitted_output(self, G, values, mask, generator):
+        # What fit decided after training: test-time augmentation and the
+        # weight of the network against the column means.
+        if self.test_time_augmentation_:
             out = symmetry_average(G, self._generator_input(values, mask, generator), mask)
-        if not final or self.network_weight_ == 1:
+        else:
+            out = self._network_output(G, values, mask, generator)
+        if self.network_weight_ == 1:
             return out
         means = self._to_layout(self._column_means[None]).to(out.device)
         return means + self.network_weight_ * (out - means)

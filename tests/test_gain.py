@@ -343,9 +343,9 @@ def test_validation_imputes_a_bounded_number_of_rows(monkeypatch):
     sizes = []
     original = GAINImputer._generate
 
-    def spy(self, X, mask, seed, final=True):
+    def spy(self, X, mask, seed, output=None):
         sizes.append(len(X))
-        return original(self, X, mask, seed, final)
+        return original(self, X, mask, seed, output)
 
     monkeypatch.setattr(GAINImputer, "_generate", spy)
     est = GAINImputer(max_epochs=3, n_iter_no_change=5, validation_fraction=0.2, random_state=0)
