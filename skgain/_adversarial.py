@@ -165,6 +165,13 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         check_is_fitted(self, "history_")
         return self._generator_net
 
+    @property
+    def discriminator_(self):
+        """The trained discriminator (None with ``adversarial=False``): kept
+        after ``fit`` so that :meth:`partial_fit` can go on training both."""
+        check_is_fitted(self, "history_")
+        return self._discriminator_net
+
     def _check_settings(self):
         """Errors for settings that cannot train, warnings for settings without effect."""
         if not self.adversarial and self.drop_rate == 0:

@@ -196,6 +196,8 @@ class GAINImputer(BaseAdversarialImputer):
         Arithmetic of the training steps.
     generator_ : torch.nn.Module
         The trained generator, in eval mode, on ``device_``.
+    discriminator_ : torch.nn.Module or None
+        The trained discriminator (None with ``adversarial=False``).
     n_iter_ : int
         Number of epochs run.
     best_epoch_ : int

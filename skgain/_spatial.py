@@ -224,6 +224,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         Range of the observed values used for scaling (1 for constants).
     device_ : str
         The torch device used.
+    generator_ : torch.nn.Module
+        The trained generator, in eval mode, on ``device_``.
+    discriminator_ : torch.nn.Module or None
+        The trained discriminator (None with ``adversarial=False``).
     n_iter_ : int
         Number of epochs run.
     best_epoch_ : int

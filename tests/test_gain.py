@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.impute import SimpleImputer
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -431,3 +431,14 @@ def test_noise_scale_acts_without_a_discriminator_and_does_not_warn():
     quiet = GAINImputer(noise_scale=0.0, max_epochs=2, random_state=0).fit_transform(X_missing)
     # The noise fills the generator's input at missing entries: it changes them.
     assert not np.allclose(noisy[hidden], quiet[hidden])
+
+
+def test_trained_networks_are_public_after_fit():
+    _, X_missing, _ = _correlated(n=40)
+    with pytest.raises(NotFittedError):
+        GAINImputer().discriminator_
+    plain = GAINImputer(max_epochs=1, random_state=0).fit(X_missing)
+    assert plain.discriminator_ is None and isinstance(plain.generator_, torch.nn.Module)
+    gan = GAINImputer(adversarial=True, max_epochs=1, random_state=0).fit(X_missing)
+    assert isinstance(gan.discriminator_, torch.nn.Module)
+    assert gan.discriminator_ is not gan.generator_
