@@ -325,22 +325,33 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         return means
 
     def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
-        """One discriminator and one generator update; returns the three losses."""
+        """One update under the objective ``adversarial`` chose; returns the three losses.
+
+        Both objectives share the reconstruction loss: without hiding it is
+        GAIN's loss on observed entries; with ``drop_rate`` it is on the
+        hidden ones only (a denoising objective).
+        """
         m_in = self._hide_from_generator(m, gen)
-        # Without hiding, the reconstruction is GAIN's loss on observed entries;
-        # with it, the loss is on the hidden ones only (a denoising objective).
         target = m if m_in is m else m - m_in
         w = torch.ones_like(m) if v is None else v.expand_as(m)
         g = G(self._generator_input(x, m_in, gen), m_in)
         mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
-        if D is None:
-            opt_g.zero_grad(set_to_none=True)
-            mse.backward()
-            opt_g.step()
-            zero = torch.zeros((), device=mse.device)
-            return torch.stack([zero, zero, mse.detach().float()])
+        if self.adversarial:
+            return self._adversarial_update(D, opt_g, opt_d, x, m_in, g, w, mse, rate, gen)
+        return self._reconstruction_update(opt_g, mse)
 
-        m = m_in
+    @staticmethod
+    def _reconstruction_update(opt_g, mse):
+        """The reconstruction objective: a generator step on ``mse`` alone."""
+        opt_g.zero_grad(set_to_none=True)
+        mse.backward()
+        opt_g.step()
+        zero = torch.zeros((), device=mse.device)
+        return torch.stack([zero, zero, mse.detach().float()])
+
+    def _adversarial_update(self, D, opt_g, opt_d, x, m, g, w, mse, rate, gen):
+        """GAIN's objective: a discriminator step, then a generator step on
+        the adversarial loss plus ``alpha`` times ``mse``."""
         x_hat = m * x + (1 - m) * g
         h = self._hint(m, rate, gen)
         focus = w * self._adversarial_focus(h)
