@@ -376,7 +376,12 @@ def _oriented_and_isotropic_images():
     return {"digits": digits, "isotropic": fields}
 
 
-def test_test_time_augmentation_never_hurts_unseen_images():
+@pytest.mark.parametrize("min_gain", [0.0, 0.05])
+def test_test_time_augmentation_choice_holds_on_unseen_images(min_gain, monkeypatch):
+    import skgain._spatial
+
+    # 0.05 is the default price of 8 passes; 0 keeps any held-out gain.
+    monkeypatch.setattr(skgain._spatial, "_TTA_MIN_GAIN", min_gain)
     decisions = {}
     for name, images in _oriented_and_isotropic_images().items():
         rng = np.random.RandomState(0)
@@ -386,19 +391,20 @@ def test_test_time_augmentation_never_hurts_unseen_images():
                                      random_state=0).fit(X[:300])
         held_out = imputer.held_out_rmse_
         chosen = imputer.test_time_augmentation_
-        assert chosen == (held_out["augmented"] < held_out["network"])
+        assert chosen == (1 - held_out["augmented"] / held_out["network"] >= min_gain)
         rmse = {}
-        for augment in (chosen, not chosen):
+        for augment in (True, False):
             imputer.test_time_augmentation_ = augment
             error = (imputer.transform(X[300:]) - images[300:])[hidden[300:]]
             rmse[augment] = np.sqrt(np.mean(error**2))
-        # The choice made on held-out pixels of the training images holds on
-        # unseen images: measured 0.208 vs 0.218 (digits, off) and 0.0128 vs
-        # 0.0132 (isotropic, on), in the units of the data.
-        assert rmse[chosen] <= rmse[not chosen], name
+        if chosen:  # the held-out gain holds on unseen images
+            assert rmse[True] < rmse[False], name
+        else:  # what was left out is under the price asked (or a loss)
+            assert rmse[True] > (1 - min_gain) * rmse[False], name
         decisions[name] = chosen
-    # The decision follows the data: off for upright digits, on for isotropic fields.
-    assert decisions == {"digits": False, "isotropic": True}
+    # Upright digits lose by the average; isotropic fields gain about 3%
+    # (held out 0.0147 to 0.0143): kept for any gain, not at a 5% price.
+    assert decisions == {"digits": False, "isotropic": min_gain == 0.0}
 
 
 # ------------------------------------------------------------------ tables
