@@ -293,7 +293,8 @@ def to_markdown(rows, mode, env, settings):
         # Other jobs on the same cores slow every timing down; say how busy it was.
         hardware += (f", load average {env['load_average'][0]:.1f} before and "
                      f"{env['load_average'][1]:.1f} after the run")
-    gpu = env["cuda"] or "none (CUDA not available, so no GPU rows)"
+    gpu = env["cuda"] or ("none (CUDA not available, so no GPU rows; `python -m benchmarks gpu` "
+                          "times the GPU on a machine with one: gpu.md)")
     text = [
         "# Speed",
         "",
