@@ -101,7 +101,8 @@ class GAINImputer(BaseAdversarialImputer):
         Width of the hidden layers. None: for ``"resmlp"``, a width that
         grows with the training rows, about one unit per 8 rows as a power of
         two: 64 below about 700 rows, 128 up to about 1,500 and 256 beyond
-        (a wider net overfits small tables); for ``"mlp"``, n_features (the
+        (a wider net overfits small tables), and 256 with ``partial_fit``,
+        which does not know the table's size; for ``"mlp"``, n_features (the
         original GAIN). Resolved in ``hidden_dim_``.
     n_blocks : int, default=4
         Residual blocks of the ``"resmlp"`` generator.
@@ -380,14 +381,16 @@ class GAINImputer(BaseAdversarialImputer):
         if self.architecture == "mlp" and self._changed_from_default(["n_blocks"]):
             warnings.warn("n_blocks has no effect with architecture='mlp'.", UserWarning)
 
-    def _start_partial_fit(self, X, mask):
+    def _start_partial_fit(self, X, mask, n_samples=None):
+        # n_samples: the rows fit trains on; partial_fit sees one chunk of a
+        # table of unknown size, and gets the widest default.
         self.precision_ = resolve_precision(self.precision, self.device_)
-        self._resolve_network(X.shape[0])
+        self._resolve_network(n_samples)
         # The generator starts from the column means (see _build_networks).
         self._observed_means = observed_means(X, mask)
 
     def _fit_scaled(self, X, mask, rng):
-        self._start_partial_fit(X, mask)
+        self._start_partial_fit(X, mask, n_samples=X.shape[0])
         super()._fit_scaled(X, mask, rng)
         del self._observed_means
 
@@ -481,8 +484,10 @@ class GAINImputer(BaseAdversarialImputer):
 
 
 def _width_for_rows(n_samples):
-    """The default ``"resmlp"`` width for ``n_samples`` training rows."""
+    """The default ``"resmlp"`` width for ``n_samples`` training rows (None: unknown)."""
     low, high = _RESMLP_WIDTH
+    if n_samples is None:
+        return high
     width = 2 ** int(round(np.log2(max(n_samples, 1) / _ROWS_PER_UNIT)))
     return int(np.clip(width, low, high))
 

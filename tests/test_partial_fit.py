@@ -165,3 +165,13 @@ def test_spatial_partial_fit_takes_image_chunks_of_one_shape():
     assert imputer.transform(images).shape == images.shape
     with pytest.raises(ValueError, match="images of shape"):
         imputer.partial_fit(rng.rand(4, 5, 5))
+
+
+@pytest.mark.usefixtures("_quiet")
+def test_streaming_takes_the_widest_default_width_whatever_the_chunk_size():
+    _, _, X_missing = _hidden_table()
+    chunk = X_missing[:100]
+    streamed = GAINImputer(random_state=0).partial_fit(chunk)
+    fitted = GAINImputer(max_epochs=1, random_state=0).fit(chunk)
+    # A 100-row chunk of a table of unknown size is not a 100-row table.
+    assert streamed.hidden_dim_ == 256 and fitted.hidden_dim_ == 64
