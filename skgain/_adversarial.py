@@ -8,7 +8,6 @@ the history, batched imputation and multiple imputation.
 """
 
 import contextlib
-import inspect
 import numbers
 import warnings
 from abc import abstractmethod
@@ -188,12 +187,6 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
                 "with adversarial=False; set adversarial=True to use them.",
                 UserWarning,
             )
-
-    def _changed_from_default(self, names):
-        """Those of ``names`` whose value differs from the ``__init__`` default."""
-        defaults = inspect.signature(type(self).__init__).parameters
-        params = self.get_params()
-        return [name for name in names if params[name] != defaults[name].default]
 
     def _identical_draws_reason(self):
         """Why :meth:`sample`'s draws cannot differ, or None when they can."""

@@ -14,6 +14,7 @@ entry back bit for bit, so no subclass can change an observed value.
 """
 
 import copy
+import inspect
 import numbers
 import warnings
 from abc import abstractmethod
@@ -112,6 +113,14 @@ def block_rows(shape, multiple_of=1):
     n_samples, n_features = shape
     rows = min(_BLOCK_ENTRIES // max(n_features, 1), -(-n_samples // _BLOCK_SHARE))
     return max(multiple_of, rows // multiple_of * multiple_of)
+
+
+def _same_value(value, default):
+    """``value == default`` for parameters that may be arrays or tuples."""
+    try:
+        return bool(np.all(np.asarray(value, dtype=object) == np.asarray(default, dtype=object)))
+    except (TypeError, ValueError):
+        return value is default
 
 
 def observed_range(X, missing):
@@ -232,6 +241,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return self._validate_input(X, in_fit=False)
 
     # ---------------------------------------------------------------- scaling
+    def _changed_from_default(self, names):
+        """Those of ``names`` whose value differs from the ``__init__`` default."""
+        defaults = inspect.signature(type(self).__init__).parameters
+        params = self.get_params(deep=False)
+        return [name for name in names if not _same_value(params[name], defaults[name].default)]
+
     def _scaling_groups(self, n_features):
         """``(groups, labels)``: features scaled together share a group index.
 

@@ -9,7 +9,6 @@ the same crops is ``nearest_patch_fill`` (``_nearest_patch.py``).
 """
 
 import contextlib
-import inspect
 import numbers
 import warnings
 
@@ -523,9 +522,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         )
 
     def _warn_unused_network_params(self):
-        defaults = inspect.signature(type(self).__init__).parameters
-        changed = [name for name in _NETWORK_PARAMS
-                   if not _same(getattr(self, name), defaults[name].default)]
+        changed = self._changed_from_default(_NETWORK_PARAMS)
         if changed:
             warnings.warn(
                 f"{', '.join(changed)} configure the default network and have no effect with "
@@ -636,11 +633,3 @@ class ZeroShotSpatialImputer(BaseImputer):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
-
-
-def _same(value, default):
-    """``value == default`` for parameters that may be arrays or tuples."""
-    try:
-        return bool(np.all(np.asarray(value, dtype=object) == np.asarray(default, dtype=object)))
-    except (TypeError, ValueError):
-        return value is default
