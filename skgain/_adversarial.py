@@ -205,6 +205,13 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         """A learning-rate scheduler stepped after every batch, or None."""
         return None
 
+    def _ready_for_inference(self):
+        """After training (``fit``, or one ``partial_fit`` call): the networks in
+        eval mode; subclasses may also put them in a faster layout."""
+        for net in (self._generator_net, self._discriminator_net):
+            if net is not None:
+                net.eval()
+
     def _after_training(self, X, train_mask, val_mask):
         """Called once the best weights are restored (``val_mask`` None without validation)."""
 
@@ -256,9 +263,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         self.n_iter_ = epoch + 1
         self.best_epoch_ = stopper.best_epoch + 1 if stopper.found else self.n_iter_
         self.history_ = history
-        for net in (self._generator_net, self._discriminator_net):
-            if net is not None:
-                net.eval()
+        self._ready_for_inference()
         self._after_training(X, train_mask, val_mask)
 
     def _training_data(self, X, train_mask):

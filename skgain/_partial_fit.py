@@ -254,6 +254,4 @@ class PartialFitMixin:
             "optimizers": [None if opt is None else _to_cpu(opt.state_dict())
                            for opt in (opt_g, opt_d)],
         }
-        for net in (self._generator_net, self._discriminator_net):
-            if net is not None:
-                net.eval()
+        self._ready_for_inference()

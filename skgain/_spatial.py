@@ -701,11 +701,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             super()._fit_scaled(X, mask, rng)
         finally:
             self._drop_masks = self._validation_set = None
-        self._generator_net = _for_inference(self._generator_net, self.device_)
         held_out, self._held_out = self._held_out, None
         self.held_out_rmse_ = {}
         self.test_time_augmentation_ = self._choose_augmentation(X, held_out, rng)
         self.network_weight_ = self._choose_network_weight(X, held_out)
+
+    def _ready_for_inference(self):
+        super()._ready_for_inference()
+        self._generator_net = _for_inference(self._generator_net, self.device_)
 
     def _checked_drop_masks(self, drop_masks):
         """``drop_masks`` as a (k, 1, H, W) float tensor (1 = hide), or None."""
@@ -878,8 +881,9 @@ def _for_inference(net, device):
 
     On a CPU, oneDNN runs the forward pass of a network with channels-last
     weights about twice as fast on whole images (same arithmetic, sums
-    reordered: outputs equal to float32 rounding). Training keeps the default
-    layout, which was faster on the crops it trains on; GPUs keep it too.
+    reordered: outputs equal to float32 rounding). ``fit`` trains in the
+    default layout, which was faster on the crops it trains on (later
+    ``partial_fit`` calls go on in this one); GPUs keep the default.
     """
     if torch.device(device).type == "cpu":
         return net.to(memory_format=torch.channels_last)

@@ -523,6 +523,9 @@ def test_cpu_inference_runs_channels_last_with_unchanged_imputations():
     fast = est.transform(missing)
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_allclose(restored.transform(missing), fast, rtol=1e-5, atol=1e-6)
+    streamed = SpatialGAINImputer(device="cpu", **FAST).partial_fit(missing)
+    assert all(p.is_contiguous(memory_format=torch.channels_last)
+               for p in streamed.generator_.parameters() if p.dim() == 4)
     # The same weights in the default layout (Module.to works in place): the
     # same imputations, to float32 rounding.
     est.generator_.to(memory_format=torch.contiguous_format)
