@@ -16,7 +16,14 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from ._base import draw_seed, missing_mask, observed_range, resolve_device, torch_generator
+from ._base import (
+    draw_seed,
+    fit_grouped_scaler,
+    missing_mask,
+    observed_range,
+    resolve_device,
+    torch_generator,
+)
 
 _HISTORY_KEYS = ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")
 
@@ -207,10 +214,13 @@ class PartialFitMixin:
             self._new_stream(draw_seed(seeds), draw_seed(seeds))
         newly = self._empty_features & ~missing.all(axis=0)
         if newly.any() and not getattr(self, "_given_range", False):
-            low, high = observed_range(X[:, newly], missing[:, newly])
-            span = self._check_finite_range(low, high)
-            self._constant_features[newly] = span == 0
-            self.data_min_[newly], self.data_range_[newly] = low, np.where(span == 0, 1.0, span)
+            # The fit's grouping (per feature, or per channel or image for
+            # SpatialGAIN): a group empty in the first chunk gets one range.
+            groups, labels = self._scaling_groups(X.shape[1])
+            low, span, _, constant = fit_grouped_scaler(
+                X, missing, groups, self._check_finite_range, labels)
+            self._constant_features[newly] = constant[newly]
+            self.data_min_[newly], self.data_range_[newly] = low[newly], span[newly]
         self._empty_features = self._empty_features & ~newly
         self._check_chunk_range(X, missing)
         if self.indicator_ is not None:

@@ -118,6 +118,23 @@ def test_a_feature_missing_in_the_first_chunk_gets_its_range_when_seen():
     assert imputer.data_min_[2] == np.nanmin(X[20:, 2])
 
 
+def test_a_channel_missing_in_the_first_chunk_gets_one_range_for_the_channel():
+    rng = np.random.RandomState(0)
+    images = rng.rand(16, 6, 6, 2)
+    images[:, :, :, 1] *= 10.0
+    images[8:, :, :, 0] = images[:8, :, :, 0]  # channel 0: the first chunk's range
+    first = images[:8].copy()
+    first[:, :, :, 1] = np.nan  # channel 1 unseen in the first chunk
+    imputer = SpatialGAINImputer(scaling="channel", keep_empty_features=True, batch_size=4,
+                                 random_state=0)
+    imputer.partial_fit(first)
+    imputer.partial_fit(images[8:])
+    channel = imputer.data_min_.reshape(6, 6, 2)[:, :, 1], imputer.data_range_.reshape(6, 6, 2)
+    # One min and one range for the whole channel, as fit would scale it.
+    assert np.all(channel[0] == images[8:, :, :, 1].min())
+    np.testing.assert_allclose(channel[1][:, :, 1], np.ptp(images[8:, :, :, 1]))
+
+
 def test_same_seed_same_stream_also_through_pickling():
     X = _hidden_table()[2][:120]
     lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
