@@ -34,7 +34,8 @@ def load_table(name, data_home=None):
                "digits": sk.load_digits}
     if name in loaders:
         return np.asarray(loaders[name]().data, dtype=float)
-    if name in ("fair", "randhie", "macrodata", "star98", "modechoice"):
+    if name in ("fair", "randhie", "macrodata", "star98", "modechoice", "anes96", "grunfeld",
+                "interest_inflation", "elnino"):
         import statsmodels.api as sm
 
         frame = getattr(sm.datasets, name).load_pandas().data

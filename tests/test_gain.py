@@ -43,7 +43,7 @@ def test_hint_mechanisms(mechanism, values):
 
 ORIGINAL_GAIN = dict(adversarial=True, architecture="mlp", drop_rate=0, hint_mechanism="code",
                      alpha=100, learning_rate=1e-3, lr_schedule="constant", batch_size=128,
-                     precision="float32")
+                     precision="float32", blend_estimator=None)
 
 
 @pytest.mark.parametrize("settings", [
@@ -442,3 +442,83 @@ def test_trained_networks_are_public_after_fit():
     gan = GAINImputer(adversarial=True, max_epochs=1, random_state=0).fit(X_missing)
     assert isinstance(gan.discriminator_, torch.nn.Module)
     assert gan.discriminator_ is not gan.generator_
+
+
+def _low_rank(n=200, d=8, rate=0.2, seed=0):
+    """A small table of rank 3 plus noise, where a linear imputer is strong."""
+    rng = np.random.RandomState(seed)
+    X = rng.rand(n, 3) @ rng.rand(3, d) + 0.05 * rng.randn(n, d)
+    hidden = rng.rand(n, d) < rate
+    X_missing = np.where(hidden, np.nan, X)
+    return X, X_missing, hidden
+
+
+def test_blend_beats_the_network_alone_on_a_small_linear_table():
+    X, X_missing, hidden = _low_rank()
+    errors = {}
+    for blend in ("auto", None):
+        imputer = GAINImputer(max_epochs=40, blend_estimator=blend, random_state=0)
+        out = imputer.fit_transform(X_missing)
+        assert np.array_equal(out[~hidden], X[~hidden])
+        errors[blend] = np.sqrt(np.mean((out[hidden] - X[hidden]) ** 2))
+        if blend == "auto":
+            assert imputer.blend_weights_.shape == (8,)
+            assert np.all((imputer.blend_weights_ >= 0) & (imputer.blend_weights_ <= 1))
+        else:
+            assert imputer.blend_estimator_ is None and imputer.blend_weights_ is None
+    # Measured: 0.0755 blended against 0.0874 for the network alone.
+    assert errors["auto"] < 0.95 * errors[None]
+
+
+def test_blend_weights_mix_the_two_imputations():
+    X, X_missing, hidden = _low_rank()
+    imputer = GAINImputer(max_epochs=5, random_state=0).fit(X_missing)
+    scaled = (X_missing - imputer.data_min_) / imputer.data_range_
+    # The blend is kept in the fitted range, as the network's output is.
+    other = np.clip(imputer.blend_estimator_.transform(scaled), 0, 1)
+    other = other * imputer.data_range_ + imputer.data_min_
+    imputer.blend_weights_ = np.zeros(8)
+    np.testing.assert_allclose(imputer.transform(X_missing), other, rtol=1e-12)
+    imputer.blend_weights_ = np.ones(8)
+    blended = imputer.transform(X_missing)
+    imputer.blend_estimator_ = None  # the network alone
+    np.testing.assert_allclose(blended, imputer.transform(X_missing), rtol=1e-12)
+
+
+def test_a_given_blend_estimator_is_fitted_on_a_clone():
+    from sklearn.impute import KNNImputer
+
+    X, X_missing, hidden = _low_rank(n=120)
+    given = KNNImputer(n_neighbors=3)
+    imputer = GAINImputer(max_epochs=3, blend_estimator=given, random_state=0).fit(X_missing)
+    assert isinstance(imputer.blend_estimator_, KNNImputer)
+    assert imputer.blend_estimator_ is not given and not hasattr(given, "n_features_in_")
+    out = imputer.transform(X_missing)
+    assert np.array_equal(out[~hidden], X[~hidden]) and not np.isnan(out).any()
+
+
+def test_blend_needs_held_out_entries_and_the_whole_table():
+    from sklearn.impute import KNNImputer
+
+    _, X_missing, _ = _low_rank(n=120)
+    with pytest.raises(ValueError, match="blend_estimator needs held-out entries"):
+        GAINImputer(max_epochs=2, blend_estimator=KNNImputer(),
+                    validation_fraction=0).fit(X_missing)
+    with pytest.raises(ValueError, match="partial_fit cannot fit blend_estimator"):
+        GAINImputer(blend_estimator=KNNImputer()).partial_fit(X_missing)
+    # "auto" cannot weigh the two without held-out entries, nor stream.
+    alone = GAINImputer(max_epochs=2, validation_fraction=0, random_state=0).fit(X_missing)
+    streamed = GAINImputer(random_state=0).partial_fit(X_missing)
+    assert alone.blend_estimator_ is None and streamed.blend_estimator_ is None
+
+
+def test_early_stopping_and_the_blend_weights_use_disjoint_entries():
+    imputer = GAINImputer()
+    held_out = np.random.RandomState(0).rand(50, 6) < 0.1
+    imputer._blend_unfitted = object()
+    stopping, for_blend = imputer._split_held_out(held_out)
+    assert not np.any(stopping & for_blend)
+    assert np.array_equal(stopping | for_blend, held_out)
+    assert abs(int(stopping.sum()) - int(for_blend.sum())) <= 1
+    imputer._blend_unfitted = None
+    assert imputer._split_held_out(held_out) == (held_out, None)
