@@ -2,9 +2,9 @@
 
 On tables of a few hundred rows a small network and a linear iterative
 imputer make different errors, and their average beats both
-(``benchmarks/results/tabular_blend.md``). The weight of each feature is
-chosen on entries held out of training, so where the second imputer only
-adds noise its weight goes to 0.
+(``benchmarks/results/blend_ablation.md`` and ``tabular_confirm3.md``). The
+weight of each feature is chosen on entries held out of training, so where
+the second imputer only adds noise its weight goes to 0.
 """
 
 import numpy as np

@@ -468,7 +468,7 @@ class GAINImputer(BaseAdversarialImputer):
         With a blend, every other held-out entry is kept out of early
         stopping: the epoch chosen on an entry flatters the network there
         (by 0.1-0.3 of the weight on the small tables of
-        ``benchmarks/results/tabular_blend.md``), which would bias the
+        ``benchmarks/results/blend_ablation.md``), which would bias the
         weights towards it. Without one, early stopping takes them all.
         """
         if self._blend_unfitted is None:

@@ -286,3 +286,18 @@ def test_growth_exponent_recovers_a_power_law():
     rows = [10, 100, 1000]
     assert scale.growth_exponent(rows, [2 * r**1.5 for r in rows]) == pytest.approx(1.5)
     assert scale.growth_exponent([10], [1.0]) is None
+
+
+def test_blend_ablation_scores_every_variant_and_bounds_the_oracle():
+    from benchmarks import blend_ablation
+    from benchmarks._table_data import load_table
+
+    X = load_table("iris")
+    scale = (X.min(axis=0), np.ptp(X, axis=0))
+    record = blend_ablation.measure_one(X, 0, scale)
+    assert set(blend_ablation.VARIANTS) <= set(record)
+    assert all(0 < record[v] < 1 for v in blend_ablation.VARIANTS)
+    # The oracle's grid holds weights 0 and 0.5: it can do no worse than them.
+    oracle = record["oracle weight (upper bound)"]
+    assert oracle <= record["IterativeImputer alone"] and oracle <= record["equal weights"]
+    assert 0 <= record["mean weight (default)"] <= 1
