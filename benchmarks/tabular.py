@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import threadpoolctl
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
@@ -118,6 +119,12 @@ class AverageImputer(TransformerMixin, BaseEstimator):
         return np.mean([imputer.transform(X) for imputer in self.imputers_], axis=0)
 
 
+def blas_threads():
+    """Threads of numpy's BLAS (the most any of its libraries uses)."""
+    return max((pool["num_threads"] for pool in threadpoolctl.threadpool_info()
+                if pool["user_api"] == "blas"), default=1)
+
+
 def split_rows(n_samples, seed):
     """Seeded (train, unseen) row indices."""
     order = np.random.RandomState(10_000 + seed).permutation(n_samples)
@@ -173,6 +180,7 @@ def measure(datasets, patterns, seeds, quick, data_home, only=None, records_path
                                          (data_min, data_range))
                     record.update(dataset=name, pattern=pattern, seed=seed, method=method,
                                   shape=list(X.shape), torch_threads=torch.get_num_threads(),
+                                  blas_threads=blas_threads(),
                                   load_average_1min=os.getloadavg()[0])
                     records.append(record)
                     if records_path is not None:
@@ -274,10 +282,11 @@ def _blend_lines(key, s):
 
 def mode_line(records, quick):
     threads = sorted({r["torch_threads"] for r in records})
+    blas = sorted({r.get("blas_threads", "not recorded") for r in records}, key=str)
     loads = [r["load_average_1min"] for r in records]
     seeds = sorted({r["seed"] for r in records})
     return (f"{'quick (' + str(QUICK_ROWS) + '-row subsets)' if quick else 'full (all rows)'}; "
-            f"seeds {seeds}; torch threads {threads} (scikit-learn's imputers run on one core); "
+            f"seeds {seeds}; torch threads {threads}, numpy BLAS threads {blas}; "
             f"1-minute load average during the fits {min(loads):.1f}-{max(loads):.1f} on "
             f"{os.cpu_count()} cores")
 
@@ -334,6 +343,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+        # numpy's BLAS too: scikit-learn's imputers spin two BLAS threads
+        # otherwise, and on a core another process uses that was 20-50x
+        # slower (IterativeImputer(BayesianRidge) on digits: 95 s against 4 s).
+        threadpoolctl.threadpool_limits(limits=args.threads)
     if args.merge:
         records = sum((json.loads(Path(p).read_text()) for p in args.merge.split(",")), [])
         report(records, args.quick, args.name, args.out, args.tuned_on.split(","))
