@@ -16,6 +16,11 @@ IterativeImputer(ExtraTrees)'s on the same table, seed and pattern.
     python -m benchmarks.tabular --datasets iris,macrodata,star98,modechoice,digits \
         --seeds 3 --name tabular_confirm2           # kept unseen until the width rule was set
     python -m benchmarks.tabular --patterns mar,mnar --seeds 2 --name tabular_patterns
+    python -m benchmarks.tabular --datasets anes96,grunfeld,interest_inflation,elnino,fair,digits \
+        --seeds 3 --threads 1 --name tabular_confirm3    # after the blend: nothing designed on
+    python -m benchmarks.tabular --datasets breast_cancer,wine,diabetes,iris,macrodata,star98,\
+modechoice --seeds 3 --threads 1 --tuned-on breast_cancer,wine,diabetes,iris,macrodata,star98,\
+modechoice --name tabular_designed_on                     # the tables the blend was designed on
 
 Tables given to --datasets run one after the other; to use two cores, run two
 processes with --records FILE each (and --threads 1), then merge them with
