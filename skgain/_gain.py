@@ -161,11 +161,12 @@ class GAINImputer(BaseAdversarialImputer):
         A second imputer (anything with ``fit`` and ``transform`` that fills
         NaN and keeps the shape), fitted on the same scaled entries as the
         network. Each feature's imputation is ``w * network + (1 - w) *
-        other``, with the least-squares weight ``w`` of that feature on
-        held-out entries that early stopping does not see (every other
-        validation entry), shrunk towards the table's weight, and the table's
-        towards 0.5, as if 100 more entries had voted for them: a weight from
-        few entries is noise. On tables of a few hundred rows the network and
+        other``, with the least-squares weight ``w`` of that feature on the
+        held-out validation entries, shrunk towards the table's weight, and
+        the table's towards 0.5, as if 100 more entries had voted for them: a
+        weight from few entries is noise, and early stopping on the same
+        entries flatters the network a little
+        (``benchmarks/results/blend_ablation.md``). On tables of a few hundred rows the network and
         a linear imputer make different errors, and the blend beats both
         (``benchmarks/results/tabular_confirm3.md``). ``"auto"``:
         :class:`~sklearn.impute.IterativeImputer` (BayesianRidge, 10 rounds)
@@ -436,13 +437,6 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _fit_scaled(self, X, mask, rng):
         self._start_partial_fit(X, mask, n_samples=X.shape[0])
-        # Resolved before training: it decides which held-out entries early
-        # stopping sees (_split_held_out). Without held-out entries, "auto"
-        # cannot weigh the two imputers and keeps the network alone.
-        self._blend_unfitted = None
-        if self.validation_fraction > 0:
-            self._blend_unfitted = resolve_blend_estimator(
-                self.blend_estimator, X.shape, self._transform_seed)
         super()._fit_scaled(X, mask, rng)
         del self._observed_means
 
@@ -459,24 +453,7 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _validation_rmse(self, X, train_mask, val_mask):
         rows = _validation_rows(val_mask)
-        stopping, _ = self._split_held_out(val_mask[rows])
-        return super()._validation_rmse(X[rows], train_mask[rows], stopping)
-
-    def _split_held_out(self, held_out):
-        """(entries for early stopping, entries for the blend weights).
-
-        With a blend, every other held-out entry is kept out of early
-        stopping: the epoch chosen on an entry flatters the network there
-        (by 0.1-0.3 of the weight on the small tables of
-        ``benchmarks/results/blend_ablation.md``), which would bias the
-        weights towards it. Without one, early stopping takes them all.
-        """
-        if self._blend_unfitted is None:
-            return held_out, None
-        entries = np.flatnonzero(held_out)
-        stopping = np.zeros(held_out.shape, dtype=bool)
-        stopping.flat[entries[::2]] = True
-        return stopping, held_out.astype(bool) & ~stopping
+        return super()._validation_rmse(X[rows], train_mask[rows], val_mask[rows])
 
     def _after_training(self, X, train_mask, val_mask):
         """Check the generator against the column means, then fit the blend."""
@@ -487,10 +464,7 @@ class GAINImputer(BaseAdversarialImputer):
         held_out = val_mask[rows].astype(bool)
         imputed = self._generate(X[rows], train_mask[rows], self._transform_seed)
         self._check_against_means(X[rows], train_mask[rows], held_out, imputed[held_out])
-        _, for_blend = self._split_held_out(held_out)
-        if for_blend is not None:
-            self._fit_blend(X, train_mask, rows, for_blend, imputed[for_blend])
-        del self._blend_unfitted
+        self._fit_blend(X, train_mask, rows, held_out, imputed[held_out])
 
     def _check_against_means(self, X, train_mask, held_out, imputed):
         """A learning rate far too large saturates the generator at a column's
@@ -520,7 +494,10 @@ class GAINImputer(BaseAdversarialImputer):
         """Fit ``blend_estimator`` on the training entries of all rows, and
         each feature's weight on the entries ``held_out`` of ``rows``, which
         the network imputed as ``imputed``."""
-        estimator = self._blend_unfitted
+        estimator = resolve_blend_estimator(self.blend_estimator, X.shape,
+                                            self._transform_seed)
+        if estimator is None:
+            return
         train_nan = with_nan(X, train_mask)
         with warnings.catch_warnings():
             if isinstance(self.blend_estimator, str):

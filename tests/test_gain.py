@@ -466,7 +466,7 @@ def test_blend_beats_the_network_alone_on_a_small_linear_table():
             assert np.all((imputer.blend_weights_ >= 0) & (imputer.blend_weights_ <= 1))
         else:
             assert imputer.blend_estimator_ is None and imputer.blend_weights_ is None
-    # Measured: 0.0755 blended against 0.0874 for the network alone.
+    # Measured: 0.0859 blended against 0.1300 for the network alone.
     assert errors["auto"] < 0.95 * errors[None]
 
 
@@ -510,15 +510,3 @@ def test_blend_needs_held_out_entries_and_the_whole_table():
     alone = GAINImputer(max_epochs=2, validation_fraction=0, random_state=0).fit(X_missing)
     streamed = GAINImputer(random_state=0).partial_fit(X_missing)
     assert alone.blend_estimator_ is None and streamed.blend_estimator_ is None
-
-
-def test_early_stopping_and_the_blend_weights_use_disjoint_entries():
-    imputer = GAINImputer()
-    held_out = np.random.RandomState(0).rand(50, 6) < 0.1
-    imputer._blend_unfitted = object()
-    stopping, for_blend = imputer._split_held_out(held_out)
-    assert not np.any(stopping & for_blend)
-    assert np.array_equal(stopping | for_blend, held_out)
-    assert abs(int(stopping.sum()) - int(for_blend.sum())) <= 1
-    imputer._blend_unfitted = None
-    assert imputer._split_held_out(held_out) == (held_out, None)
