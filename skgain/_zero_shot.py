@@ -99,10 +99,11 @@ class ZeroShotSpatialImputer(BaseImputer):
 
     The paper's configuration is ``architecture="updown"``,
     ``initial_fill="noise"``, ``adversarial=True``,
-    ``train_crops="outside"``, ``beta=0`` and ``augment=False``; the defaults (a residual U-Net correcting a
-    biharmonic interpolation, trained on the reconstruction of hidden
-    observed pixels of the whole image, A's surroundings included, in A's
-    own hole pattern and in all symmetries) are what worked best in
+    ``train_crops="outside"``, ``beta=0`` and ``augment=False``; the
+    defaults (a residual U-Net correcting a biharmonic interpolation,
+    trained on the reconstruction of hidden observed pixels of the whole
+    image, A's surroundings included, in A's own hole pattern and in all
+    symmetries) are what worked best in
     ``benchmarks/results/zero_shot_ablation.md``. The network can only add
     to the interpolation where it has learnt a correction, and the
     self-check falls back to the interpolation where it has not.
