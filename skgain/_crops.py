@@ -263,3 +263,37 @@ def shifted_hole_checks(image, observed, windows, size):
     if not rows:
         return None
     return np.array(rows), np.array(hidden_rows)
+
+
+def dihedral_views(arrays):
+    """The 8 symmetries of the square (quarter turns, each also mirrored) of (n, p, p, ...) arrays.
+
+    Returns an (8 n, p, p, ...) array, symmetry-major: the identity views
+    come first. Training on every view teaches a network that a scene turned
+    or mirrored is still a scene, which multiplies the few crops of one image.
+    """
+    views = []
+    for turns in range(4):
+        turned = np.rot90(arrays, turns, axes=(1, 2))
+        views += [turned, turned[:, :, ::-1]]
+    return np.ascontiguousarray(np.concatenate(views))
+
+
+def shifted_patterns(holes, n_shifts=16):
+    """A's hole patterns rolled down by ``n_shifts`` steps, in all 8 symmetries.
+
+    ``holes`` (k, p, p) are the missing pixels of A's windows. Rolling along
+    the rows keeps the shape of a pattern (scattered pixels stay scattered,
+    the tails of rows stay at the edge) while moving its pixels, and the
+    symmetries match the views of :func:`dihedral_views`: the network learns
+    to fill holes of A's kind anywhere, not A's one pattern.
+
+    Returns
+    -------
+    patterns : ndarray of bool, shape (8 * k * n, p, p)
+        With n = min(n_shifts, p) distinct shifts.
+    """
+    size = holes.shape[1]
+    shifts = np.unique(np.linspace(0, size, min(n_shifts, size), endpoint=False).astype(int))
+    rolled = np.concatenate([np.roll(holes, int(s), axis=1) for s in shifts])
+    return dihedral_views(rolled)

@@ -6,11 +6,13 @@ from skgain._crops import (
     _overlaps,
     crop_distances,
     crop_positions,
+    dihedral_views,
     find_regions,
     hole_patterns,
     prune_crops,
     region_windows,
     shifted_hole_checks,
+    shifted_patterns,
 )
 
 
@@ -100,3 +102,32 @@ def test_shifted_hole_checks_hide_observed_pixels_in_the_hole_pattern():
     assert [np.flatnonzero(h).tolist() for h in hidden] == [[17], [33], [49]]
     assert np.isnan(values[:, 1]).all() and values[0, 17] == 17.0
     assert shifted_hole_checks(image, np.ones_like(observed), [(0, 0)], 8) is None
+
+
+def test_dihedral_views_are_the_8_symmetries_identity_first():
+    crops = np.arange(2 * 3 * 3 * 2, dtype=float).reshape(2, 3, 3, 2)
+    views = dihedral_views(crops)
+    assert views.shape == (16, 3, 3, 2) and views.flags.c_contiguous
+    np.testing.assert_array_equal(views[:2], crops)
+    # 8 distinct views of an asymmetric crop, each a permutation of its values.
+    first = views.reshape(8, 2, -1)[:, 0]
+    assert len({tuple(v) for v in first}) == 8
+    assert all(sorted(v) == sorted(first[0]) for v in first)
+    np.testing.assert_array_equal(views[2:4], crops[:, :, ::-1])
+    np.testing.assert_array_equal(views[4:6], np.rot90(crops, 1, axes=(1, 2)))
+
+
+def test_shifted_patterns_keep_the_kind_of_holes():
+    holes = np.zeros((1, 8, 8), dtype=bool)
+    holes[0, 2, 5:] = True  # the tail of a row: 3 pixels at the right edge
+    patterns = shifted_patterns(holes, n_shifts=4)
+    assert patterns.shape == (8 * 4, 8, 8)
+    assert (patterns.sum(axis=(1, 2)) == 3).all()
+    # Rolled down by 0, 2, 4, 6 rows and still at the right edge ...
+    np.testing.assert_array_equal(np.argwhere(patterns[:4].any(axis=2))[:, 1], [2, 4, 6, 0])
+    assert patterns[:4, :, 5:].all(axis=2).any(axis=1).all()
+    # ... and in the other views at the other edges: every hole touches one.
+    edge = np.zeros((8, 8), dtype=bool)
+    edge[[0, -1], :] = edge[:, [0, -1]] = True
+    assert (patterns & edge).any(axis=(1, 2)).all()
+    assert shifted_patterns(holes, n_shifts=100).shape == (8 * 8, 8, 8)

@@ -10,7 +10,7 @@ import torch
 
 from skgain import ZeroShotSpatialImputer, nearest_patch_fill
 from skgain._crops import _overlaps
-from skgain._fills import harmonic_fill
+from skgain._fills import biharmonic_fill, harmonic_fill
 from skgain.masks import apply_mask, block_region, mcar_mask, mnar_mask
 
 from ._images import texture
@@ -25,7 +25,7 @@ def test_region_detection_and_pruning_attributes():
     image = texture(32)
     mask = mnar_mask(image.shape, region=(24, 24, 8, 8), row_fraction=0.5, n_pixels=3,
                      random_state=0)
-    imputer = ZeroShotSpatialImputer(**FAST, beta=0.5, min_crops=2)
+    imputer = ZeroShotSpatialImputer(**FAST, beta=0.5, min_crops=2, train_crops="outside")
     imputer.fit(apply_mask(image, mask))
     assert imputer.regions_ == [(24, 24, 8, 8)]
     assert imputer.patch_size_ == 8
@@ -74,7 +74,7 @@ def test_errors_too_small_and_all_missing():
         # The grown region covers the whole 10x10 image: no crop is left.
         image = texture(10)
         image[4, 4] = np.nan
-        ZeroShotSpatialImputer(**FAST).fit(image)
+        ZeroShotSpatialImputer(**FAST, train_crops="outside").fit(image)
     with pytest.raises(ValueError, match="every entry of X is missing"):
         ZeroShotSpatialImputer(**FAST).fit(np.full((16, 16), np.nan))
     imputer = ZeroShotSpatialImputer(**FAST).fit(texture(16))
@@ -151,10 +151,12 @@ def test_zero_shot_fill_learns_the_texture(train_mask):
     mean_rmse = np.sqrt(np.mean((np.nanmean(X) - image)[mask] ** 2))
     values = torch.as_tensor(np.nan_to_num(X), dtype=torch.float32)[None, None]
     observed = torch.as_tensor(~mask, dtype=torch.float32)[None, None]
-    interpolation = harmonic_fill(values, observed)[0, 0].numpy()
-    interpolation_rmse = np.sqrt(np.mean((interpolation - image)[mask] ** 2))
-    # The untrained network would return its harmonic input: training must
-    # beat it (and the mean) by far, and the self-check must keep it.
+    interpolation_rmse = min(
+        np.sqrt(np.mean((fill(values, observed)[0, 0].numpy() - image)[mask] ** 2))
+        for fill in (harmonic_fill, biharmonic_fill))
+    # The untrained network would return its biharmonic input: training must
+    # beat it, the harmonic fill and the mean by far, and the self-check must
+    # keep it.
     assert imputer.used_network_ is True
     assert imputer.check_rmse_["network"] < imputer.check_rmse_["interpolation"]
     assert rmse < 0.5 * interpolation_rmse
@@ -163,27 +165,28 @@ def test_zero_shot_fill_learns_the_texture(train_mask):
     assert rmse < 0.5 * mean_rmse
 
 
-def _window_harmonic_fill(X, mask):
-    """The harmonic fill of A's window (the bottom-right 8x8 block)."""
+def _window_biharmonic_fill(X, mask):
+    """The biharmonic fill of A's window (the bottom-right 8x8 block)."""
     values = torch.as_tensor(np.nan_to_num(X[24:, 24:]), dtype=torch.float32)[None, None]
     observed = torch.as_tensor(~mask[24:, 24:], dtype=torch.float32)[None, None]
-    return harmonic_fill(values, observed)[0, 0].numpy()
+    return biharmonic_fill(values, observed)[0, 0].numpy()
 
 
 def test_self_check_returns_the_fill_when_the_network_loses():
-    # A plane is the harmonic fill's best case, and a step size of 0.1 makes
-    # the network's corrections noise: on A's held-out pixels it loses by far.
+    # A plane is the biharmonic fill's best case, and a step size of 1 makes
+    # the network's corrections noise: on A's held-out pixels it loses by far
+    # (0.1 no longer does: the average over 8 symmetries smooths its noise).
     yy, xx = np.mgrid[:32, :32]
     image = (xx + 0.5 * yy) / 48.0
     mask = mcar_mask(image.shape, 0.4, region=block_region(image.shape, 8), random_state=0)
     X = apply_mask(image, mask)
-    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=2, learning_rate=0.1,
+    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=2, learning_rate=1.0,
                                      random_state=0)
     out = imputer.fit_transform(X)
     assert imputer.used_network_ is False
     assert imputer.check_rmse_["network"] > 2 * imputer.check_rmse_["interpolation"]
     hole = mask[24:, 24:]
-    np.testing.assert_allclose(out[24:, 24:][hole], _window_harmonic_fill(X, mask)[hole],
+    np.testing.assert_allclose(out[24:, 24:][hole], _window_biharmonic_fill(X, mask)[hole],
                                atol=1e-5)
     # The network's own output differs: the fill came from the decision.
     network = imputer.estimator_.transform(X[None, 24:, 24:])[0]
@@ -280,13 +283,13 @@ def test_estimator_is_cloned_with_its_settings_and_the_crop_settings():
     assert fitted.initial_fill_ == "normconv" and fitted.n_iter_ == 3
     # ... and the crop setting overrides what it must.
     assert fitted.image_shape_ == (8, 8, 1) and fitted.patch_size is None
-    assert fitted.scaling_ == "channel" and fitted.test_time_augmentation_ is False
+    assert fitted.scaling_ == "channel" and fitted.test_time_augmentation_ is True
     assert fitted.drop_rate == imputer.drop_rate_
     # The default network is built from this estimator's parameters.
     default = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=1, channels=(4, 8),
                                      random_state=0).fit(_small_damaged_image())
     assert default.estimator_.architecture == "unet" and default.estimator_.channels_ == (4, 8)
-    assert default.estimator_.initial_fill_ == "harmonic"
+    assert default.estimator_.initial_fill_ == "biharmonic"
 
 
 def test_network_parameters_warn_when_an_estimator_is_given():
@@ -316,3 +319,38 @@ def test_drop_rate_auto_and_the_deprecated_mask_rate():
         assert old.spatial_imputer_ is old.estimator_
     with pytest.raises(ValueError, match="set only drop_rate"), pytest.warns(FutureWarning):
         ZeroShotSpatialImputer(**FAST, drop_rate=0.3, mask_rate=0.3).fit(X)
+
+
+def test_crops_cover_the_region_and_train_in_8_symmetries(monkeypatch):
+    from skgain import SpatialGAINImputer
+
+    seen = []
+    fit = SpatialGAINImputer.fit
+
+    def recording_fit(self, X, y=None, **kwargs):
+        seen.append((np.asarray(X).copy(), kwargs["drop_masks"]))
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(SpatialGAINImputer, "fit", recording_fit)
+    region = (16, 16, 8, 8)
+    X = _small_damaged_image()
+    holes = np.isnan(X[16:, 16:])
+    everywhere = ZeroShotSpatialImputer(**FAST, beta=-np.inf).fit(X)
+    paper = ZeroShotSpatialImputer(**FAST, beta=-np.inf, train_crops="outside",
+                                   augment=False).fit(X)
+    # "all": crops may cover A (stride 2 on 24x24: 9x9 positions, all kept) ...
+    positions = everywhere.crop_positions_
+    assert len(positions) == 81 and everywhere.n_candidate_crops_ == 17 * 17
+    assert _overlaps(positions[:, 0], positions[:, 1], 8, region).any()
+    # ... and A's missing pixels reach the network as missing, never as targets.
+    (rows, masks), (paper_rows, paper_masks) = seen
+    inside = sum(np.isnan(X[t:t + 8, lf:lf + 8]).sum() for t, lf in positions)
+    assert rows.shape == (8 * 81, 64) and np.isnan(rows).sum() == 8 * inside > 0
+    assert paper_rows.shape == (len(paper.crop_positions_), 64)
+    assert not np.isnan(paper_rows).any() and paper.n_candidate_crops_ == 17 * 17 - 8 * 8
+    # A's hole pattern, rolled by every row of the window, in 8 symmetries.
+    assert masks.shape == (8 * 8, 8, 8) and (masks.sum(axis=(1, 2)) == holes.sum()).all()
+    np.testing.assert_array_equal(masks[0], holes)
+    np.testing.assert_array_equal(paper_masks, holes[None])
+    assert everywhere.estimator_.test_time_augmentation_ is True
+    assert paper.estimator_.test_time_augmentation_ is False

@@ -38,8 +38,10 @@ for name, out in [("zero-shot SpatialGAIN", completed), ("nearest crop", baselin
     print(f"{name:>22}: RMSE in the block {rmse:.4f}")
 
 # %%
-# The crops kept after pruning are marked on the image by their top-left
-# corner; the completions are shown around the block.
+# The crops trained on are marked on the image by their top-left corner (by
+# default every crop on the grid, the damaged block's surroundings included;
+# ``beta`` prunes those least like the block); the completions are shown
+# around the block.
 
 top, left, height, width = imputer.regions_[0]
 zoom = (slice(max(top - 16, 0), top + height), slice(max(left - 16, 0), left + width))
