@@ -28,6 +28,11 @@ _AUTO_MAX_FEATURES = 64
 _PRIOR_ENTRIES = 100
 
 
+def is_given_imputer(blend_estimator):
+    """Whether ``blend_estimator`` is an imputer the user gave (not "auto" or None)."""
+    return not isinstance(blend_estimator, (str, type(None)))
+
+
 def resolve_blend_estimator(blend_estimator, shape, random_state):
     """The unfitted imputer to blend with, or None.
 
@@ -37,7 +42,7 @@ def resolve_blend_estimator(blend_estimator, shape, random_state):
     """
     if blend_estimator is None:
         return None
-    if isinstance(blend_estimator, str):
+    if not is_given_imputer(blend_estimator):
         n_samples, n_features = shape
         if n_samples * n_features > _AUTO_MAX_ENTRIES or n_features > _AUTO_MAX_FEATURES:
             return None

@@ -11,7 +11,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import observed_means, rmse
-from ._blend import blend_weights, checked_output, resolve_blend_estimator, with_nan
+from ._blend import (
+    blend_weights,
+    checked_output,
+    is_given_imputer,
+    resolve_blend_estimator,
+    with_nan,
+)
 from ._networks import GAINMLP, ResidualMLP, xavier_init
 
 # Width of the residual generator when hidden_dim is None: about one unit
@@ -166,8 +172,9 @@ class GAINImputer(BaseAdversarialImputer):
         the table's towards 0.5, as if 100 more entries had voted for them: a
         weight from few entries is noise, and early stopping on the same
         entries flatters the network a little
-        (``benchmarks/results/blend_ablation.md``). On tables of a few hundred rows the network and
-        a linear imputer make different errors, and the blend beats both
+        (``benchmarks/results/blend_ablation.md``). On tables of a few
+        hundred rows the network and a linear imputer make different errors,
+        and the blend beats the network alone
         (``benchmarks/results/tabular_confirm3.md``). ``"auto"``:
         :class:`~sklearn.impute.IterativeImputer` (BayesianRidge, 10 rounds)
         on tables of at most 100,000 entries and 64 features, where its
@@ -414,8 +421,7 @@ class GAINImputer(BaseAdversarialImputer):
         super()._check_settings()
         if self.architecture == "mlp" and self._changed_from_default(["n_blocks"]):
             warnings.warn("n_blocks has no effect with architecture='mlp'.", UserWarning)
-        if not isinstance(self.blend_estimator, (str, type(None))) and \
-                self.validation_fraction == 0:
+        if is_given_imputer(self.blend_estimator) and self.validation_fraction == 0:
             raise ValueError(
                 "blend_estimator needs held-out entries to choose its weights; set "
                 "validation_fraction > 0 or blend_estimator=None."
@@ -424,7 +430,7 @@ class GAINImputer(BaseAdversarialImputer):
     def _start_partial_fit(self, X, mask, n_samples=None):
         # n_samples: the rows fit trains on; partial_fit sees one chunk of a
         # table of unknown size, and gets the widest default.
-        if n_samples is None and not isinstance(self.blend_estimator, (str, type(None))):
+        if n_samples is None and is_given_imputer(self.blend_estimator):
             raise ValueError(
                 "partial_fit cannot fit blend_estimator, which needs the whole table; use fit, "
                 "or blend_estimator='auto' or None (no blending with partial_fit)."
@@ -500,7 +506,7 @@ class GAINImputer(BaseAdversarialImputer):
             return
         train_nan = with_nan(X, train_mask)
         with warnings.catch_warnings():
-            if isinstance(self.blend_estimator, str):
+            if not is_given_imputer(self.blend_estimator):
                 # IterativeImputer warns when its 10 rounds did not settle to
                 # its tolerance; its imputations are weighed on held-out
                 # entries anyway, so the warning would only alarm the user.
@@ -519,8 +525,8 @@ class GAINImputer(BaseAdversarialImputer):
         def impute(X, mask):
             network = impute_network(X, mask)
             other = checked_output(self.blend_estimator_, with_nan(X, mask))
-            # Both are in the fitted range's [0, 1] only up to the second
-            # imputer's extrapolation; the network's output is clipped there.
+            # The second imputer may extrapolate beyond the fitted range:
+            # keep the blend in [0, 1], as the network's output is.
             return np.clip(other + self.blend_weights_ * (network - other), 0.0, 1.0)
 
         return impute

@@ -93,3 +93,10 @@ def test_an_output_of_another_shape_or_with_nan_is_an_error():
 class _Identity(_DropsAColumn):
     def transform(self, X):
         return X
+
+
+def test_only_an_imputer_object_counts_as_given():
+    from skgain._blend import is_given_imputer
+
+    assert is_given_imputer(KNNImputer())
+    assert not is_given_imputer("auto") and not is_given_imputer(None)
