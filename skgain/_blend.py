@@ -48,9 +48,10 @@ def resolve_blend_estimator(blend_estimator, shape, random_state):
             return None
         return IterativeImputer(max_iter=10, keep_empty_features=True,
                                 random_state=random_state)
-    estimator = clone(blend_estimator)
+    # safe=False: an object with fit and transform but no get_params is copied.
+    estimator = clone(blend_estimator, safe=False)
     # A feature the second imputer drops would shift every column after it.
-    if "keep_empty_features" in estimator.get_params():
+    if hasattr(estimator, "get_params") and "keep_empty_features" in estimator.get_params():
         estimator.set_params(keep_empty_features=True)
     return estimator
 

@@ -100,3 +100,28 @@ def test_only_an_imputer_object_counts_as_given():
 
     assert is_given_imputer(KNNImputer())
     assert not is_given_imputer("auto") and not is_given_imputer(None)
+
+
+class _MeanFill:
+    """An imputer without scikit-learn's get_params: fit and transform only."""
+
+    def fit(self, X):
+        self.means = np.nanmean(X, axis=0)
+        return self
+
+    def transform(self, X):
+        return np.where(np.isnan(X), self.means, X)
+
+
+def test_an_imputer_without_get_params_is_copied_and_blended():
+    from skgain import GAINImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(80, 4) @ rng.rand(4, 5)
+    X[rng.rand(*X.shape) < 0.2] = np.nan
+    given = _MeanFill()
+    imputer = GAINImputer(max_epochs=2, blend_estimator=given, random_state=0).fit(X)
+    assert isinstance(imputer.blend_estimator_, _MeanFill) and not hasattr(given, "means")
+    out = imputer.transform(X)
+    assert not np.isnan(out).any()
+    np.testing.assert_array_equal(out[~np.isnan(X)], X[~np.isnan(X)])
