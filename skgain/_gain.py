@@ -463,7 +463,6 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _after_training(self, X, train_mask, val_mask):
         """Check the generator against the column means, then fit the blend."""
-        self.blend_estimator_, self.blend_weights_ = None, None
         if val_mask is None:
             return
         rows = _validation_rows(val_mask)

@@ -21,14 +21,13 @@ from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
 from skgain._base import torch_generator
 from skgain._networks import GAINMLP, xavier_init
 
+from ._tables import low_rank_with_holes
+
 GRID = {"alpha": [1, 100], "hint_rate": [0.5, 0.9]}
 
 
 def _table(n=60, d=4, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.rand(n, 2) @ rng.rand(2, d)
-    X[rng.rand(n, d) < 0.2] = np.nan
-    return X
+    return low_rank_with_holes(n, d, rank=2, seed=seed)
 
 
 def _search(X, n_jobs):

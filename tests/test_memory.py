@@ -15,15 +15,14 @@ from sklearn.exceptions import ConvergenceWarning
 from skgain import GAINImputer, SpatialGAINImputer
 from skgain._adversarial import _hold_out
 
+from ._tables import low_rank_with_holes
+
 # Issue 13: fit + transform at most 2.5 times the input, output included.
 MAX_RATIO = 2.5
 
 
 def _table(n=20000, d=20, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.rand(n, 3) @ rng.rand(3, d)
-    X[rng.rand(n, d) < 0.2] = np.nan
-    return X
+    return low_rank_with_holes(n, d, rank=3, seed=seed)
 
 
 def _peak_ratio(estimator, X):
