@@ -47,6 +47,7 @@ PAPER = {
 }
 ISSUE_BIHARMONIC = 0.046
 TARGET_OURS = 0.037  # 20% below inpaint_biharmonic
+TARGET_PAPER = 0.085  # the paper's 0.076 within run-to-run noise
 
 # Quick is a smoke run of every row (about a minute on 2 cores), not a measurement.
 QUICK = dict(n_train=32, n_val=16, max_epochs=2, seeds=(0,), spam_rows=500, spam_epochs=3)
@@ -73,7 +74,8 @@ def spatial_methods(seed, max_epochs, core=False, paper=True, paper_epochs=None)
     """SpatialGAINImputer settings: our default, the paper's, and one-change ablations.
 
     ``core=True`` keeps our default and the paper's standard network (the rows
-    a long run can afford), ``core="ours"`` our default alone; ``paper=False``
+    a long run can afford), ``core="ours"`` our default alone, ``core="paper"``
+    the paper's standard network alone; ``paper=False``
     drops the paper's rows, ``paper_epochs`` caps their epochs.
     """
     common = dict(max_epochs=max_epochs, random_state=seed)
@@ -94,6 +96,8 @@ def spatial_methods(seed, max_epochs, core=False, paper=True, paper_epochs=None)
         methods = {name: methods[name] for name in (OURS, PAPER_STANDARD)}
     if core == "ours":  # our default alone, for the longest affordable run
         methods = {OURS: methods[OURS]}
+    if core == "paper":  # the paper's standard network alone, for its full 15 epochs
+        methods = {PAPER_STANDARD: methods[PAPER_STANDARD]}
     if not paper:
         methods = {name: imputer for name, imputer in methods.items() if name not in PAPER_ROWS}
     return methods
@@ -310,20 +314,22 @@ def render(summary, mode, env):
 def verdicts(summary):
     img = summary["imagenette"]
     get = lambda m: img[m]["rmse_mean"]  # noqa: E731
-    ours = get(OURS)
     bih = get("skimage inpaint_biharmonic (per image)")
-    out = [
-        f"- Our default {ours:.4f} vs inpaint_biharmonic {bih:.4f} (same images, same masks): "
-        + ("ours WINS" if ours < bih else "ours LOSES")
-        + f" ({100 * (ours - bih) / bih:+.1f}%); the issue's target <= {TARGET_OURS} "
-        + f"(20% below its biharmonic {ISSUE_BIHARMONIC}): "
-        + ("met." if ours <= TARGET_OURS else "NOT met."),
-    ]
+    out = []
+    if OURS in img:
+        ours = get(OURS)
+        out.append(
+            f"- Our default {ours:.4f} vs inpaint_biharmonic {bih:.4f} (same images, same "
+            "masks): " + ("ours WINS" if ours < bih else "ours LOSES")
+            + f" ({100 * (ours - bih) / bih:+.1f}%); the issue's target <= {TARGET_OURS} "
+            + f"(20% below its biharmonic {ISSUE_BIHARMONIC}): "
+            + ("met." if ours <= TARGET_OURS else "NOT met."))
     paper_name, gain_name = PAPER_STANDARD, "GAINImputer (flattened, hidden_dim=256)"
     if paper_name in img:
         paper = get(paper_name)
-        out.append(f"- The paper's standard configuration {paper:.4f} vs the paper's 0.076: "
-                   + ("at or below." if paper <= 0.076
+        out.append(f"- The paper's standard configuration {paper:.4f} vs the paper's 0.076 "
+                   f"(the issue's target <= {TARGET_PAPER}): "
+                   + ("met." if paper <= TARGET_PAPER
                       else "ABOVE (not reproduced in this budget)."))
     if gain_name in img:
         gain = get(gain_name)
@@ -454,6 +460,8 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
                "normconv-fill, noise-fill, standard-net, whole-image or updown rows)"
                if core is True else "")
             + ("; our default only (no GAN, paper or ablation rows)" if core == "ours" else "")
+            + ("; the paper's standard network only (no rows of ours)" if core == "paper"
+               else "")
             + (f"; the paper's rows on the first {paper_seeds} seed(s) only"
                if paper_seeds is not None else "")
             + (f", at most {paper_epochs} epochs" if paper_epochs else ""))
@@ -461,8 +469,8 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
     markdown = render(summary, mode, env)
     # A partial run gets its own files so it never overwrites the quick or full results.
     result_name = "images_partial" if partial else "images"
-    if core == "ours":
-        result_name += "_ours"
+    if core in ("ours", "paper"):
+        result_name += f"_{core}"
     if tag:
         result_name += f"_{tag}"
     if figures.get("images"):
@@ -503,6 +511,8 @@ def main(argv=None):
     parser.add_argument("--tag", default=None, help="suffix of the result files")
     parser.add_argument("--ours-only", action="store_true",
                         help="of the networks, run our default only")
+    parser.add_argument("--paper-only", action="store_true",
+                        help="of the networks, run the paper's standard configuration only")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -511,7 +521,8 @@ def main(argv=None):
         seeds = [int(seed) for seed in args.seed_list.split(",")]
     run(quick=args.quick, data_home=args.data_home, out_dir=args.out, n_train=args.train,
         n_val=args.val, max_epochs=args.epochs, seeds=seeds, spam=not args.no_spam,
-        spam_rows=args.spam_rows, core="ours" if args.ours_only else args.core, tag=args.tag,
+        spam_rows=args.spam_rows, tag=args.tag,
+        core="ours" if args.ours_only else "paper" if args.paper_only else args.core,
         paper_seeds=args.paper_seeds, paper_epochs=args.paper_epochs,
         records_path=args.records, merge=args.merge.split(",") if args.merge else None)
 
