@@ -56,6 +56,7 @@ FULL = dict(n_train=963, n_val=387, max_epochs=15, seeds=tuple(range(5)), spam_r
 
 # The paper's configuration of SpatialGAINImputer (Table 1 setting).
 PAPER_PARAMS = dict(initial_fill="noise", drop_rate=0.0, adversarial=True, alpha=10,
+                    lr_schedule="constant",
                     hint_rate=0.9, batch_size=64, patch_size=None)
 
 OURS = "SpatialGAIN ours (default)"

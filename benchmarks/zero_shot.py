@@ -61,6 +61,7 @@ PAPER = {"mcar": {"ZeroShot (SpatialGAIN)": 0.090, "SoftImputeFISTA": 0.054, "NN
 # Its crops avoid A and are pruned, as in the paper, and it is trained as long as
 # before the defaults moved to all crops in 8 symmetries (5 epochs).
 PAPER_CONFIG = {"architecture": "updown", "initial_fill": "noise", "adversarial": True,
+                "lr_schedule": "constant",
                 "train_crops": "outside", "beta": 0.0, "augment": False, "max_epochs": 5}
 PAPER_METHOD = "paper config (updown, noise, GAN; seed 0)"
 METHODS = ["ZeroShot (SpatialGAIN)", "SoftImputeFISTA", "NN", "inpaint_biharmonic",

@@ -31,6 +31,9 @@ from ._partial_fit import PartialFitMixin
 from ._training import _EarlyStopping, _hold_out, _progress
 
 _EPS = 1e-8
+# The one-cycle schedule warms up for this share of the steps (at least 2).
+_WARMUP_FRACTION = 0.1
+_MIN_WARMUP_STEPS = 2
 
 
 def _cpu_has_bfloat16():
@@ -71,6 +74,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         "hint_mechanism": [StrOptions({"paper", "code"})],
         "noise_scale": [Interval(numbers.Real, 0, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"one-cycle", "constant"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -202,8 +206,16 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         return self.max_epochs, self.n_iter_no_change
 
     def _make_scheduler(self, optimizer, total_steps):
-        """A learning-rate scheduler stepped after every batch, or None."""
-        return None
+        """The generator's learning-rate scheduler (``lr_schedule``), stepped
+        after every batch; None for a constant rate or too few steps (a
+        ``partial_fit`` call has no planned number of steps: 0)."""
+        if self.lr_schedule == "constant" or total_steps < _MIN_WARMUP_STEPS + 1:
+            return None
+        # The warm-up needs at least two steps to define its slope.
+        warmup = max(_WARMUP_FRACTION, _MIN_WARMUP_STEPS / total_steps)
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=self.learning_rate, total_steps=total_steps, pct_start=warmup
+        )
 
     def _ready_for_inference(self):
         """After training (``fit``, or one ``partial_fit`` call): the networks in

@@ -33,9 +33,6 @@ _MAX_PERIODIC_FEATURES = 1024
 # compute for every table), within this range of epochs.
 _AUTO_ROW_PASSES = 1_000_000
 _AUTO_EPOCH_RANGE = (100, 1000)
-# The one-cycle schedule warms up for this share of the steps (at least 2).
-_WARMUP_FRACTION = 0.1
-_MIN_WARMUP_STEPS = 2
 # Rows imputed per epoch to measure the validation RMSE.
 _MAX_VALIDATION_ROWS = 4096
 # Training has saturated when more than this share of the held-out
@@ -287,7 +284,6 @@ class GAINImputer(BaseAdversarialImputer):
         "hidden_dim": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_blocks": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_frequencies": [Interval(numbers.Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "lr_schedule": [StrOptions({"one-cycle", "constant"})],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_iter_no_change": [
             Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})
@@ -401,15 +397,6 @@ class GAINImputer(BaseAdversarialImputer):
         if patience == "auto":
             patience = max(1, epochs // 4)
         return epochs, patience
-
-    def _make_scheduler(self, optimizer, total_steps):
-        if self.lr_schedule == "constant" or total_steps < _MIN_WARMUP_STEPS + 1:
-            return None
-        # The warm-up needs at least two steps to define its slope.
-        warmup = max(_WARMUP_FRACTION, _MIN_WARMUP_STEPS / total_steps)
-        return torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=self.learning_rate, total_steps=total_steps, pct_start=warmup
-        )
 
     def _training_precision(self):
         if self.precision_ == "float32":

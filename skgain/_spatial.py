@@ -80,7 +80,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     The paper's configuration is ``architecture="standard"`` (or
     ``"updown"``), ``channels=None`` (64, 32, 16), ``initial_fill="noise"``,
     ``drop_rate=0``, ``adversarial=True``, ``patch_size=None``, ``alpha=10``,
-    ``hint_rate=0.9``, ``batch_size=64`` and ``max_epochs=15``.
+    ``hint_rate=0.9``, ``lr_schedule="constant"``, ``batch_size=64`` and
+    ``max_epochs=15``.
 
     Data are min-max scaled with the observed values seen in ``fit`` (per
     image channel for images, per feature for tables; see ``scaling``); imputations
@@ -179,7 +180,16 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         None (the paper) trains on whole images.
         ``transform`` always works on whole images.
     learning_rate : float, default=1e-3
-        Adam step size (betas 0.9, 0.999) of both networks.
+        Adam step size (betas 0.9, 0.999) of both networks; with
+        ``lr_schedule="one-cycle"`` the peak of the generator's schedule.
+    lr_schedule : {"one-cycle", "constant"}, default="one-cycle"
+        ``"one-cycle"``: the generator's learning rate rises for the first
+        10% of the batches of ``max_epochs`` epochs and anneals to nearly
+        zero (Smith and Topin, 2019), as in GAINImputer. On Imagenette it
+        lowered the RMSE from 0.0417 to 0.0400 after 3 epochs
+        (``benchmarks/image_ablation.py``). ``"constant"``: a fixed rate, as
+        in the paper. ``partial_fit`` always uses a constant rate (it has no
+        planned number of steps).
     batch_size : int, default=16
         Images per training step (at least 2, for batch normalisation) and
         per step of ``transform``: memory is bounded by the batch size. The
@@ -337,6 +347,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         mean_blend="auto",
         patch_size=32,
         learning_rate=1e-3,
+        lr_schedule="one-cycle",
         batch_size=16,
         max_epochs=15,
         validation_fraction=0.1,
@@ -365,6 +376,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.mean_blend = mean_blend
         self.patch_size = patch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction

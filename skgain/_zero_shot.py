@@ -39,7 +39,7 @@ from .masks import check_region
 
 # This estimator's parameters that configure the default network (estimator=None).
 _NETWORK_PARAMS = ("architecture", "channels", "initial_fill", "adversarial", "alpha",
-                   "hint_rate", "learning_rate", "batch_size", "max_epochs",
+                   "hint_rate", "learning_rate", "lr_schedule", "batch_size", "max_epochs",
                    "validation_fraction", "n_iter_no_change")
 
 
@@ -198,7 +198,9 @@ class ZeroShotSpatialImputer(BaseImputer):
     hint_rate : float, default=0.9
         Fraction of the mask revealed to the discriminator.
     learning_rate : float, default=1e-3
-        Adam step size.
+        Adam step size (the peak of the schedule with ``lr_schedule="one-cycle"``).
+    lr_schedule : {"one-cycle", "constant"}, default="constant"
+        The generator's learning-rate schedule, as in SpatialGAINImputer.
     batch_size : int, default=8
         Crops per training step (at least 2); small batches give more steps
         from the few crops of one image.
@@ -327,6 +329,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "hint_rate": [Interval(numbers.Real, 0, 1, closed="both")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"one-cycle", "constant"})],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -356,6 +359,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         alpha=10,
         hint_rate=0.9,
         learning_rate=1e-3,
+        lr_schedule="constant",
         batch_size=8,
         max_epochs=2,
         validation_fraction=0.1,
@@ -385,6 +389,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         self.alpha = alpha
         self.hint_rate = hint_rate
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction

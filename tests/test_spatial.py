@@ -196,6 +196,49 @@ def test_patch_training_takes_one_step_per_crop(monkeypatch):
     assert shapes == [(8, 12)]
 
 
+@pytest.mark.parametrize("schedule", ["one-cycle", "constant"])
+def test_learning_rate_schedule(schedule, monkeypatch):
+    from skgain._adversarial import BaseAdversarialImputer
+
+    rates = []
+    original = BaseAdversarialImputer._train_step
+
+    def spy(self, G, D, opt_g, *args):
+        rates.append(opt_g.param_groups[0]["lr"])
+        return original(self, G, D, opt_g, *args)
+
+    monkeypatch.setattr(BaseAdversarialImputer, "_train_step", spy)
+    X = _with_holes((16, 8, 8))
+    SpatialGAINImputer(max_epochs=10, batch_size=4, patch_size=4, lr_schedule=schedule,
+                       validation_fraction=0, random_state=0).fit(X)
+    # 4 batches x 10 epochs, 4 crops per batch: the schedule moves once per batch.
+    assert len(rates) == 160 and rates[::4] == rates[1::4]
+    if schedule == "constant":
+        assert set(rates) == {1e-3}
+        return
+    # Warm up for the first 10% of the batches, then anneal to nearly zero.
+    per_batch = rates[::4]
+    assert np.argmax(per_batch) == 3 and per_batch[3] == pytest.approx(1e-3)
+    assert per_batch[-1] < 1e-7
+
+
+def test_partial_fit_trains_at_a_constant_rate(monkeypatch):
+    from skgain._adversarial import BaseAdversarialImputer
+
+    rates = []
+    original = BaseAdversarialImputer._train_step
+
+    def spy(self, G, D, opt_g, *args):
+        rates.append(opt_g.param_groups[0]["lr"])
+        return original(self, G, D, opt_g, *args)
+
+    monkeypatch.setattr(BaseAdversarialImputer, "_train_step", spy)
+    imputer = SpatialGAINImputer(batch_size=4, patch_size=None, random_state=0)
+    for _ in range(2):
+        imputer.partial_fit(_with_holes((8, 8, 8)))
+    assert len(rates) == 4 and set(rates) == {1e-3}
+
+
 # ---------------------------------------------------------------- errors
 @pytest.mark.parametrize(
     "params, X, match",
@@ -212,6 +255,7 @@ def test_patch_training_takes_one_step_per_crop(monkeypatch):
         ({"batch_size": 1}, _with_holes((6, 16)), "batch_size"),
         ({"hint_decay": 0}, _with_holes((6, 16)), "hint_decay"),
         ({"architecture": "mlp"}, _with_holes((6, 16)), "architecture"),
+        ({"lr_schedule": "cosine"}, _with_holes((6, 16)), "lr_schedule"),
     ],
 )
 def test_bad_input_raises(params, X, match):

@@ -290,6 +290,10 @@ def test_estimator_is_cloned_with_its_settings_and_the_crop_settings():
                                      random_state=0).fit(_small_damaged_image())
     assert default.estimator_.architecture == "unet" and default.estimator_.channels_ == (4, 8)
     assert default.estimator_.initial_fill_ == "biharmonic"
+    assert default.estimator_.lr_schedule == default.lr_schedule
+    cycled = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=1, channels=(4, 8),
+                                    lr_schedule="one-cycle", random_state=0)
+    assert cycled.fit(_small_damaged_image()).estimator_.lr_schedule == "one-cycle"
 
 
 def test_network_parameters_warn_when_an_estimator_is_given():

@@ -1,0 +1,197 @@
+"""SpatialGAINImputer ablation: one change at a time on the tench images (issue 12).
+
+A short protocol, so that each idea costs minutes: the 963 tench train images,
+the first 100 val images, 20% MCAR (the masks of ``benchmarks/images.py``,
+seed 0), at most 3 epochs (the learning-rate schedules anneal over those 3),
+one seed, one torch thread. Each variant is scored twice from the same fitted
+network: one pass (``test_time_augmentation=False``) and the average over
+the 8 symmetries; inpaint_biharmonic on the same images is the reference.
+Short runs rank ideas; the full benchmark (``benchmarks/images.py``, 15
+epochs, 5 seeds) measures the default that wins here.
+
+    python -m benchmarks.image_ablation --variants default,lr_schedule=one-cycle
+    python -m benchmarks.image_ablation --records A.json   # add to a record file
+    python -m benchmarks.image_ablation --merge A.json,B.json
+"""
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from skgain import SpatialGAINImputer
+
+from ._common import (
+    default_data_home,
+    environment,
+    markdown_table,
+    mcar_hide,
+    save_records,
+    write_results,
+)
+from .images import MISSING_RATE, biharmonic, load_images, rmse
+
+
+class FlippedCropsImputer(SpatialGAINImputer):
+    """An idea the package does not ship: train on crops in a random one of
+    the 8 symmetries of the square (so that test-time augmentation averages
+    views the network was trained on)."""
+
+    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
+        height, width = x.shape[-2:]
+        size = self.patch_size
+        base = super(SpatialGAINImputer, self)._train_step
+        n_steps = (height // size) * (width // size)
+        losses = 0.0
+        for _ in range(n_steps):
+            top, left = (int(torch.randint(extent + 1, (1,), generator=gen))
+                         for extent in (height - size, width - size))
+            crop = (..., slice(top, top + size), slice(left, left + size))
+            turns = int(torch.randint(4, (1,), generator=gen))
+            flip = bool(torch.randint(2, (1,), generator=gen))
+            views = []
+            for t in (x[crop], m[crop]):
+                t = torch.rot90(t, turns, dims=(-2, -1))
+                views.append((t.flip(-1) if flip else t).contiguous())
+            losses = losses + base(G, D, opt_g, opt_d, *views, None, rate, gen)
+        return losses / n_steps
+
+
+class CosineImputer(SpatialGAINImputer):
+    """Cosine annealing from ``learning_rate`` without warm-up, the plain
+    alternative to the one-cycle schedule."""
+
+    def _make_scheduler(self, optimizer, total_steps):
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
+
+
+CONSTANT = {"lr_schedule": "constant"}
+# name -> (class, parameters); "constant" is the default before this work.
+VARIANTS = {
+    "before: constant learning rate": (SpatialGAINImputer, CONSTANT),
+    "constant, crops flipped and turned": (FlippedCropsImputer, CONSTANT),
+    "cosine annealing": (CosineImputer, CONSTANT),
+    "cosine, crops flipped and turned": (FlippedCropsImputer, {}),  # see build()
+    "lr_schedule='one-cycle'": (SpatialGAINImputer, {"lr_schedule": "one-cycle"}),
+    "one-cycle, learning_rate=2e-3": (SpatialGAINImputer, {"learning_rate": 2e-3}),
+    "one-cycle, drop_rate=0.3": (SpatialGAINImputer, {"drop_rate": 0.3}),
+    "one-cycle, channels=(16, 32, 64, 128) (4 levels)": (
+        SpatialGAINImputer, {"channels": (16, 32, 64, 128)}),
+    "one-cycle, channels=(24, 48, 96) (wider)": (
+        SpatialGAINImputer, {"channels": (24, 48, 96)}),
+}
+SETTINGS = {"n_train": 963, "n_val": 100, "max_epochs": 3, "seed": 0}
+
+
+def build(variant, seed, max_epochs):
+    cls, params = VARIANTS[variant]
+    params = {"lr_schedule": "one-cycle", **params}
+    if variant == "cosine, crops flipped and turned":
+        cls = type("FlippedCosineImputer", (FlippedCropsImputer, CosineImputer), {})
+        params["lr_schedule"] = "constant"  # the cosine scheduler replaces it
+    return cls(max_epochs=max_epochs, random_state=seed, test_time_augmentation=False,
+               **params)
+
+
+def measure(variant, train_missing, val, val_missing, hidden, settings):
+    imputer = build(variant, settings["seed"], settings["max_epochs"])
+    start = time.perf_counter()
+    imputer.fit(train_missing)
+    fit_s = time.perf_counter() - start
+    record = {"variant": variant, "epochs": imputer.n_iter_, "best_epoch": imputer.best_epoch_,
+              "fit_s": fit_s, "torch_threads": torch.get_num_threads(),
+              "load_average_1min": os.getloadavg()[0]}
+    for passes, augment in ((1, False), (8, True)):
+        # The decision is a fitted attribute: override it on the fitted model.
+        imputer.test_time_augmentation_ = augment
+        start = time.perf_counter()
+        out = imputer.transform(val_missing)
+        record[f"rmse_{passes}"] = rmse(val, out, hidden)
+        record[f"img_s_{passes}"] = len(val) / (time.perf_counter() - start)
+    return record
+
+
+def run_variants(variants, data_home, settings, records_path=None, records=None):
+    records = list(records or [])
+    train, val = load_images(data_home, settings["n_train"], settings["n_val"])
+    seed = settings["seed"]
+    train_missing, _ = mcar_hide(train, MISSING_RATE, 2 * seed)
+    val_missing, hidden = mcar_hide(val, MISSING_RATE, 2 * seed + 1)
+    if not any(r["variant"] == "inpaint_biharmonic" for r in records):
+        start = time.perf_counter()
+        out = biharmonic(val_missing)
+        records.append({"variant": "inpaint_biharmonic", "rmse_1": rmse(val, out, hidden),
+                        "img_s_1": len(val) / (time.perf_counter() - start)})
+    for variant in variants:
+        records.append(measure(variant, train_missing, val, val_missing, hidden, settings))
+        print(json.dumps(records[-1]), flush=True)
+        if records_path is not None:
+            save_records(records_path, records)
+    return records
+
+
+def render(records, settings):
+    bih = next(r for r in records if r["variant"] == "inpaint_biharmonic")
+    runs = [r for r in records if r["variant"] != "inpaint_biharmonic"]
+    loads = [r["load_average_1min"] for r in runs] or [float("nan")]
+    rows = [["inpaint_biharmonic", f"{bih['rmse_1']:.4f}", "1.000", "-", "-", "-",
+             f"{bih['img_s_1']:.1f}", "-"]]
+    for r in runs:
+        rows.append([r["variant"], f"{r['rmse_1']:.4f}", f"{r['rmse_1'] / bih['rmse_1']:.3f}",
+                     f"{r['rmse_8']:.4f}", f"{r['rmse_8'] / bih['rmse_1']:.3f}",
+                     f"{r['fit_s']:.0f}", f"{r['img_s_1']:.1f}", f"{r['img_s_8']:.1f}"])
+    header = ["variant", "RMSE, 1 pass", "x biharmonic", "RMSE, 8 symmetries",
+              "x biharmonic", "fit s", "img/s, 1 pass", "img/s, 8"]
+    return "\n".join([
+        "# SpatialGAINImputer ablation (tench, short runs)",
+        "",
+        f"{settings['n_train']} tench train images, the first {settings['n_val']} val images, "
+        f"20% MCAR (seed {settings['seed']}'s masks of `benchmarks/images.py`), at most "
+        f"{settings['max_epochs']} epochs, seed {settings['seed']}, torch threads "
+        f"{sorted({r['torch_threads'] for r in runs})}; 1-minute load average "
+        f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores (another benchmark "
+        "shared the machine: compare seconds within this table only). RMSE over the hidden "
+        "val pixels (intensity / 255). Produced by `benchmarks/image_ablation.py`. These "
+        "tables were used to choose the default: they are tuning data.",
+        "",
+        markdown_table(header, rows),
+    ])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--variants", default=None, help="comma-separated variant names")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--records", default=None, help="record file, extended after each fit")
+    parser.add_argument("--merge", default=None, help="comma-separated record files to table")
+    args = parser.parse_args(argv)
+    if args.merge:
+        records = [r for p in args.merge.split(",") for r in json.loads(Path(p).read_text())]
+        # One biharmonic reference: every run scores the same images and masks.
+        records = [r for i, r in enumerate(records) if r["variant"] != "inpaint_biharmonic"
+                   or i == min(j for j, q in enumerate(records)
+                               if q["variant"] == "inpaint_biharmonic")]
+    else:
+        torch.set_num_threads(args.threads)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+        variants = list(VARIANTS) if args.variants is None else args.variants.split(",")
+        previous = None
+        if args.records and Path(args.records).exists():
+            previous = json.loads(Path(args.records).read_text())
+        records = run_variants(variants, args.data_home or default_data_home(), SETTINGS,
+                               args.records, previous)
+    markdown = render(records, SETTINGS)
+    write_results("image_ablation", {"settings": SETTINGS, "records": records,
+                                     "run_environment": environment()}, markdown, args.out)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
