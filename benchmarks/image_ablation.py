@@ -9,7 +9,7 @@ the 8 symmetries; inpaint_biharmonic on the same images is the reference.
 Short runs rank ideas; the full benchmark (``benchmarks/images.py``, 15
 epochs, 5 seeds) measures the default that wins here.
 
-    python -m benchmarks.image_ablation --variants default,lr_schedule=one-cycle
+    python -m benchmarks.image_ablation --variants "before: constant learning rate;cosine annealing"
     python -m benchmarks.image_ablation --records A.json   # add to a record file
     python -m benchmarks.image_ablation --merge A.json,B.json
 """
@@ -165,7 +165,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=None)
-    parser.add_argument("--variants", default=None, help="comma-separated variant names")
+    parser.add_argument("--variants", default=None,
+                        help="variant names separated by ';' (names hold commas)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--records", default=None, help="record file, extended after each fit")
     parser.add_argument("--merge", default=None, help="comma-separated record files to table")
@@ -181,7 +182,7 @@ def main(argv=None):
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(args.threads)
-        variants = list(VARIANTS) if args.variants is None else args.variants.split(",")
+        variants = list(VARIANTS) if args.variants is None else args.variants.split(";")
         previous = None
         if args.records and Path(args.records).exists():
             previous = json.loads(Path(args.records).read_text())
