@@ -293,15 +293,10 @@ def test_auto_schedule_gives_every_table_the_same_compute():
 
 @pytest.mark.parametrize("schedule, last_rate", [("one-cycle", 1e-6), ("constant", 3e-3)])
 def test_learning_rate_schedule(schedule, last_rate, monkeypatch):
+    from ._spies import record_learning_rates
+
     _, X_missing, _ = _correlated(n=64)
-    rates = []
-    original = GAINImputer._train_step
-
-    def spy(self, G, D, opt_g, *args):
-        rates.append(opt_g.param_groups[0]["lr"])
-        return original(self, G, D, opt_g, *args)
-
-    monkeypatch.setattr(GAINImputer, "_train_step", spy)
+    rates = record_learning_rates(monkeypatch, GAINImputer)
     GAINImputer(max_epochs=10, batch_size=16, lr_schedule=schedule, validation_fraction=0,
                 random_state=0).fit(X_missing)
     assert len(rates) == 40

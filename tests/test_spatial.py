@@ -200,14 +200,9 @@ def test_patch_training_takes_one_step_per_crop(monkeypatch):
 def test_learning_rate_schedule(schedule, monkeypatch):
     from skgain._adversarial import BaseAdversarialImputer
 
-    rates = []
-    original = BaseAdversarialImputer._train_step
+    from ._spies import record_learning_rates
 
-    def spy(self, G, D, opt_g, *args):
-        rates.append(opt_g.param_groups[0]["lr"])
-        return original(self, G, D, opt_g, *args)
-
-    monkeypatch.setattr(BaseAdversarialImputer, "_train_step", spy)
+    rates = record_learning_rates(monkeypatch, BaseAdversarialImputer)
     X = _with_holes((16, 8, 8))
     SpatialGAINImputer(max_epochs=10, batch_size=4, patch_size=4, lr_schedule=schedule,
                        validation_fraction=0, random_state=0).fit(X)
@@ -225,14 +220,9 @@ def test_learning_rate_schedule(schedule, monkeypatch):
 def test_partial_fit_trains_at_a_constant_rate(monkeypatch):
     from skgain._adversarial import BaseAdversarialImputer
 
-    rates = []
-    original = BaseAdversarialImputer._train_step
+    from ._spies import record_learning_rates
 
-    def spy(self, G, D, opt_g, *args):
-        rates.append(opt_g.param_groups[0]["lr"])
-        return original(self, G, D, opt_g, *args)
-
-    monkeypatch.setattr(BaseAdversarialImputer, "_train_step", spy)
+    rates = record_learning_rates(monkeypatch, BaseAdversarialImputer)
     imputer = SpatialGAINImputer(batch_size=4, patch_size=None, random_state=0)
     for _ in range(2):
         imputer.partial_fit(_with_holes((8, 8, 8)))
