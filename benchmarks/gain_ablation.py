@@ -5,7 +5,7 @@ the rows, transform the unseen 20%), with IterativeImputer(ExtraTrees) in the
 same run for reference. These are the tables the defaults were tuned on.
 
     python -m benchmarks.gain_ablation                 # seed 0, every variant
-    python -m benchmarks.gain_ablation --seeds 2 --variants default,adversarial=True
+    python -m benchmarks.gain_ablation --seeds 2 --variants "default;adversarial=True"
 
 On two cores, run ``--datasets spam --out A --threads 1`` and ``--datasets letter
 --out B --threads 1`` side by side, then ``--merge A/gain_ablation.json,B/gain_ablation.json``.
@@ -123,7 +123,8 @@ def main(argv=None):
     parser.add_argument("--out", default=None)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--datasets", default="spam,letter")
-    parser.add_argument("--variants", default=None, help="comma-separated variant names")
+    parser.add_argument("--variants", default=None,
+                        help="variant names separated by ';' (names hold commas)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--merge", default=None,
                         help="comma-separated gain_ablation.json files to merge into one table")
@@ -136,7 +137,7 @@ def main(argv=None):
         return
     if args.threads:
         torch.set_num_threads(args.threads)
-    variants = list(VARIANTS) if args.variants is None else args.variants.split(",")
+    variants = list(VARIANTS) if args.variants is None else args.variants.split(";")
     records = measure(args.datasets.split(","), variants, range(args.seeds),
                       args.data_home or default_data_home())
     markdown = render(records)
