@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.impute import SimpleImputer
 
 from skgain import GAINImputer, SpatialGAINImputer
@@ -99,6 +100,8 @@ def spatial_methods(seed, max_epochs, core=False, paper=True, paper_epochs=None)
         methods = {OURS: methods[OURS]}
     if core == "paper":  # the paper's standard network alone, for its full 15 epochs
         methods = {PAPER_STANDARD: methods[PAPER_STANDARD]}
+    if core == "gain":  # no SpatialGAIN network: the baselines and flattened GAIN only
+        methods = {}
     if not paper:
         methods = {name: imputer for name, imputer in methods.items() if name not in PAPER_ROWS}
     return methods
@@ -155,7 +158,7 @@ def rmse(truth, imputed, hidden):
 
 
 def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=None,
-               paper_epochs=None, records_path=None):
+               paper_epochs=None, records_path=None, gain_epochs=None):
     records, keep = [], {}
     n_train, n_val = len(train), len(val)
     photos = load_held_out_photos(train.shape[-1])
@@ -211,6 +214,14 @@ def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=N
             out = gain.transform(flat_val).reshape(val.shape)
         record("GAINImputer (flattened, hidden_dim=256)", out, t_fit.seconds, gain.n_iter_,
                t_tr.seconds, best_epoch=gain.best_epoch_)
+        if gain_epochs:  # the same network trained longer: is 15 epochs the limit?
+            gain = clone(gain).set_params(max_epochs=gain_epochs)
+            with Timer() as t_fit:
+                gain.fit(flat_train)
+            with Timer() as t_tr:
+                out = gain.transform(flat_val).reshape(val.shape)
+            record(f"GAINImputer (flattened, hidden_dim=256, {gain_epochs} epochs)", out,
+                   t_fit.seconds, gain.n_iter_, t_tr.seconds, best_epoch=gain.best_epoch_)
 
         paper = seed in seeds[:paper_seeds] if paper_seeds is not None else True
         for method, imputer in spatial_methods(seed, max_epochs, core, paper,
@@ -499,7 +510,7 @@ def plot(figures, out_dir, name="images"):
 
 def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max_epochs=None,
         seeds=None, spam=True, spam_rows=None, core=False, tag=None, paper_seeds=None,
-        paper_epochs=None, records_path=None, merge=None):
+        paper_epochs=None, records_path=None, merge=None, gain_epochs=None):
     """Run the image benchmark and write ``images.json``, ``images.md`` and figures.
 
     ``merge`` (a list of record files written with ``records_path`` by runs
@@ -525,7 +536,7 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
     else:
         train, val = load_images(data_home, config["n_train"], config["n_val"])
         records = run_images(train, val, list(config["seeds"]), config["max_epochs"], figures,
-                             core, paper_seeds, paper_epochs, records_path)
+                             core, paper_seeds, paper_epochs, records_path, gain_epochs)
         if spam:
             records += run_spam(data_home, list(config["seeds"]), config["spam_rows"],
                                 config["spam_epochs"])
@@ -546,6 +557,9 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
             + ("; our default only (no GAN, paper or ablation rows)" if core == "ours" else "")
             + ("; the paper's standard network only (no rows of ours)" if core == "paper"
                else "")
+            + ("; no SpatialGAIN network (baselines and flattened GAIN only)" if core == "gain"
+               else "")
+            + (f"; flattened GAIN also for {gain_epochs} epochs" if gain_epochs else "")
             + (f"; the paper's rows on the first {paper_seeds} seed(s) only"
                if paper_seeds is not None else "")
             + (f", at most {paper_epochs} epochs" if paper_epochs else ""))
@@ -553,7 +567,7 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
     markdown = render(summary, mode, env)
     # A partial run gets its own files so it never overwrites the quick or full results.
     result_name = "images_partial" if partial else "images"
-    if core in ("ours", "paper"):
+    if core in ("ours", "paper", "gain"):
         result_name += f"_{core}"
     if tag:
         result_name += f"_{tag}"
@@ -595,6 +609,10 @@ def main(argv=None):
     parser.add_argument("--tag", default=None, help="suffix of the result files")
     parser.add_argument("--ours-only", action="store_true",
                         help="of the networks, run our default only")
+    parser.add_argument("--gain-only", action="store_true",
+                        help="no SpatialGAIN network: the baselines and flattened GAIN only")
+    parser.add_argument("--gain-epochs", type=int, default=None,
+                        help="also fit flattened GAIN for this many epochs")
     parser.add_argument("--paper-only", action="store_true",
                         help="of the networks, run the paper's standard configuration only")
     args = parser.parse_args(argv)
@@ -606,7 +624,9 @@ def main(argv=None):
     run(quick=args.quick, data_home=args.data_home, out_dir=args.out, n_train=args.train,
         n_val=args.val, max_epochs=args.epochs, seeds=seeds, spam=not args.no_spam,
         spam_rows=args.spam_rows, tag=args.tag,
-        core="ours" if args.ours_only else "paper" if args.paper_only else args.core,
+        core=("ours" if args.ours_only else "paper" if args.paper_only
+              else "gain" if args.gain_only else args.core),
+        gain_epochs=args.gain_epochs,
         paper_seeds=args.paper_seeds, paper_epochs=args.paper_epochs,
         records_path=args.records, merge=args.merge.split(",") if args.merge else None)
 
