@@ -189,9 +189,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         zero (Smith and Topin, 2019), as in GAINImputer. It wins short
         training: on Imagenette after 3 epochs it lowered the RMSE from
         0.0417 to 0.0398 (``benchmarks/results/image_ablation.md``), but
-        after 15 it reached 0.0399 against the constant rate's 0.0394 (same
-        seed and conditions, ``images_partial_ours_onecycle.md`` and
-        ``images_partial_ours_heldout.md``). ``partial_fit`` always uses
+        after 15 it reached 0.0399 against the constant rate's 0.0394 (seed
+        0 in the same conditions: ``images_partial_ours_onecycle.md`` and
+        the seed-0 records of ``images_partial_ours_heldout.json``). ``partial_fit`` always uses
         a constant rate (it has no planned number of steps).
     batch_size : int, default=16
         Images per training step (at least 2, for batch normalisation) and
