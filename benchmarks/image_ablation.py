@@ -183,9 +183,9 @@ def main(argv=None):
     if args.merge:
         records = [r for p in args.merge.split(",") for r in json.loads(Path(p).read_text())]
         # One biharmonic reference: every run scores the same images and masks.
-        records = [r for i, r in enumerate(records) if r["variant"] != "inpaint_biharmonic"
-                   or i == min(j for j, q in enumerate(records)
-                               if q["variant"] == "inpaint_biharmonic")]
+        first = next(i for i, r in enumerate(records) if r["variant"] == "inpaint_biharmonic")
+        records = [r for i, r in enumerate(records)
+                   if r["variant"] != "inpaint_biharmonic" or i == first]
     else:
         torch.set_num_threads(args.threads)
         from threadpoolctl import threadpool_limits
