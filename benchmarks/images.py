@@ -243,6 +243,8 @@ def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=N
                 record(NO_TTA, out, t_fit.seconds, imputer.n_iter_, t_tr.seconds,
                        best_epoch=imputer.best_epoch_)
                 records += photo_records(imputer, photos, seed, NO_TTA)
+                if records_path is not None:  # the photos' records come after record()'s save
+                    save_records(records_path, records)
 
     figures["images"] = dict(truth=val[:3], missing=val_missing[:3],
                              imputed={k: v[:3] for k, v in keep.items()})

@@ -35,8 +35,7 @@ METHODS = {
 }
 
 
-def measure(name, seed):
-    X = load_table(name)
+def measure(X, seed):
     X_missing, hidden = mcar_hide(X, 0.2, seed)
     order = np.random.RandomState(seed).permutation(len(X))
     n_fit = int(0.7 * len(X))
@@ -56,8 +55,9 @@ def main(argv=None):
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    records = [{"table": name, "seed": seed, **measure(name, seed)}
-               for name in TABLES for seed in SEEDS]
+    tables = {name: load_table(name) for name in TABLES}
+    records = [{"table": name, "seed": seed, **measure(X, seed)}
+               for name, X in tables.items() for seed in SEEDS]
     rows = [[name] + [f"{np.mean([r[m] for r in records if r['table'] == name]):.3f}"
                       for m in METHODS] for name in TABLES]
     wins = sum(r["default"] < r["mean"] for r in records)
