@@ -228,7 +228,7 @@ def run(quick=False, data_home=None, out_dir=None):
     ----------
     quick : bool, default=False
         Two images (tench, camera), one seed and 1 epoch instead of all 9
-        images, 5 seeds and the estimator's defaults (2 epochs).
+        images, 5 seeds and the estimator's defaults (4 epochs).
     data_home : path or None
         Folder holding ``imagenette_tench_320.npz``; default
         ``$SKGAIN_DATA`` or ``../shared/data``.
