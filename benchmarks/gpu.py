@@ -121,8 +121,12 @@ def stage_tables(device, quick, data_home):
     return {"records": records}
 
 
-def stage_images(device, quick, data_home):
-    """SpatialGAIN's defaults on ``device`` against inpaint_biharmonic on the CPU."""
+def stage_images(device, quick, data_home, max_epochs=None):
+    """SpatialGAIN's defaults on ``device`` against inpaint_biharmonic on the CPU.
+
+    ``max_epochs`` caps the defaults' training (None: the quick or full
+    setting); the table gives the epochs run and the seconds per epoch.
+    """
     from skgain import SpatialGAINImputer
 
     from . import images
@@ -133,8 +137,9 @@ def stage_images(device, quick, data_home):
     train_missing, _ = mcar_hide(train, images.MISSING_RATE, 0)
     val_missing, hidden = mcar_hide(val, images.MISSING_RATE, 1)
     params = dict(device=device, random_state=0)
-    if settings["image_epochs"] is not None:
-        params["max_epochs"] = settings["image_epochs"]
+    max_epochs = settings["image_epochs"] if max_epochs is None else max_epochs
+    if max_epochs is not None:
+        params["max_epochs"] = max_epochs
     imputer = SpatialGAINImputer(**params)
     with Timer() as fit:
         imputer.fit(train_missing)
@@ -143,7 +148,8 @@ def stage_images(device, quick, data_home):
     with Timer() as classic:
         reference = images.biharmonic(val_missing)
     rows = [
-        {"method": "SpatialGAINImputer (defaults)", "device": imputer.device_,
+        {"method": "SpatialGAINImputer (defaults)" if max_epochs is None else
+         f"SpatialGAINImputer (defaults, max_epochs={max_epochs})", "device": imputer.device_,
          "rmse": images.rmse(val, out, hidden), "fit_s": fit.seconds,
          "epochs": imputer.n_iter_, "transform_img_per_s": len(val) / transform.seconds,
          "test_time_augmentation": bool(imputer.test_time_augmentation_)},
@@ -260,7 +266,8 @@ def _et_seconds(records, dataset):
     return next(r["seconds"] for r in records if r["dataset"] == dataset and r["method"] == ET)
 
 
-def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=False):
+def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=False,
+        image_epochs=None):
     """Run the GPU check's stages in order; write ``gpu.json`` and ``gpu.md`` after each.
 
     Parameters
@@ -276,6 +283,9 @@ def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=Fals
     allow_cpu : bool, default=False
         Run on the CPU when there is no CUDA device (a smoke test of this
         script); without it, no CUDA is a ValueError.
+    image_epochs : int or None, default=None
+        Cap on the ``images`` stage's epochs (None: the defaults' own
+        ``max_epochs`` with early stopping), for a machine lent for minutes.
     """
     unknown = set(stages) - set(STAGES)
     if unknown:
@@ -284,11 +294,13 @@ def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=Fals
     data_home = default_data_home() if data_home is None else data_home
     env = environment()
     env["cpu"] = _cpu_model()
-    payload = {"environment": env, "mode": "quick" if quick else "full", "stages": {}}
+    payload = {"environment": env, "mode": "quick" if quick else "full", "stages": {},
+               "image_epochs": image_epochs}
     for stage in stages:
         start = time.perf_counter()
         try:
-            result = STAGE_FUNCTIONS[stage](device, quick, data_home)
+            extra = {"max_epochs": image_epochs} if stage == "images" else {}
+            result = STAGE_FUNCTIONS[stage](device, quick, data_home, **extra)
         except Exception as exc:  # record it, go on with the next stage
             result = {"error": f"{type(exc).__name__}: {exc}"}
         result["seconds"] = time.perf_counter() - start
@@ -311,6 +323,11 @@ def main(argv=None):
     parser.add_argument("--out", default=None)
     parser.add_argument("--stages", default=",".join(STAGES))
     parser.add_argument("--allow-cpu", action="store_true")
+    parser.add_argument("--image-epochs", type=int, default=None,
+                        help="cap the images stage's epochs (default: the defaults' own)")
+    parser.add_argument("--keep-stages-from", default=None, metavar="JSON",
+                        help="with --render: take the stages that the rendered run did not "
+                             "run from this earlier gpu.json (say so with a --note)")
     parser.add_argument("--render", default=None, metavar="JSON",
                         help="only re-render gpu.md from a gpu.json (e.g. one fetched from a "
                              "GPU machine) into --out, adding each --note")
@@ -318,10 +335,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.render:
         payload = json.loads(Path(args.render).read_text())
+        if args.keep_stages_from:
+            earlier = json.loads(Path(args.keep_stages_from).read_text())["stages"]
+            payload["stages"] = {stage: payload["stages"].get(stage, earlier.get(stage))
+                                 for stage in STAGES
+                                 if stage in payload["stages"] or stage in earlier}
         payload["notes"] = payload.get("notes", []) + args.note
         write_results(NAME, payload, render(payload), args.out)
         return
-    run(args.quick, args.data_home, args.out, tuple(args.stages.split(",")), args.allow_cpu)
+    run(args.quick, args.data_home, args.out, tuple(args.stages.split(",")), args.allow_cpu,
+        args.image_epochs)
 
 
 if __name__ == "__main__":

@@ -879,16 +879,34 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         n_steps = (height // ph) * (width // pw)
         # Summed with "+", not "+=": the base step may return numpy or torch.
         losses = 0.0
-        for _ in range(n_steps):
-            top, left = (
-                int(torch.randint(extent + 1, (1,), generator=gen, device=gen.device))
-                for extent in (height - ph, width - pw)
-            )
+        corners = crop_corners(n_steps, height - ph, width - pw, gen,
+                               upfront=gen.device.type != "cpu")
+        for top, left in corners:
             crop = (..., slice(top, top + ph), slice(left, left + pw))
             losses = losses + super()._train_step(
                 G, D, opt_g, opt_d, x[crop], m[crop], None if v is None else v[crop], rate, gen
             )
         return losses / n_steps
+
+
+def crop_corners(n_crops, max_top, max_left, generator, upfront=False):
+    """Yield the random top-left corners ``(top, left)`` of ``n_crops`` crops.
+
+    Drawn one at a time by default, each between the training steps' other
+    draws (the stream every CPU result was measured with). With ``upfront``
+    all are drawn at once and read back to the host in one transfer: on an
+    accelerator each read waits for the device queue to drain, and the
+    two reads per crop stalled the training loop.
+    """
+    if not upfront:
+        for _ in range(n_crops):
+            yield tuple(int(torch.randint(extent + 1, (1,), generator=generator,
+                                          device=generator.device))
+                        for extent in (max_top, max_left))
+        return
+    draws = [torch.randint(extent + 1, (n_crops,), generator=generator, device=generator.device)
+             for extent in (max_top, max_left)]
+    yield from zip(*torch.stack(draws).tolist())
 
 
 def _for_inference(net, device):

@@ -217,15 +217,36 @@ def test_gpu_check_smoke_on_the_cpu_writes_each_stage(data_home, tmp_path):
     torch.set_num_threads(1)
     try:
         gpu.run(quick=True, data_home=data_home, out_dir=tmp_path, stages=("images",),
-                allow_cpu=True)
+                allow_cpu=True, image_epochs=1)
     finally:
         torch.set_num_threads(threads)
     payload = json.loads((tmp_path / "gpu.json").read_text())
     rows = {row["method"]: row for row in payload["stages"]["images"]["rows"]}
-    assert set(rows) == {"SpatialGAINImputer (defaults)", "skimage inpaint_biharmonic"}
+    capped = "SpatialGAINImputer (defaults, max_epochs=1)"
+    assert set(rows) == {capped, "skimage inpaint_biharmonic"}
+    assert rows[capped]["epochs"] == 1
     assert all(0 < row["rmse"] < 0.5 for row in rows.values())
     markdown = (tmp_path / "gpu.md").read_text()
     assert "## images" in markdown and "Not run" in markdown.split("## tables")[1]
+
+
+def test_gpu_render_keeps_the_stages_an_earlier_run_measured(tmp_path):
+    from benchmarks import gpu
+
+    def stage(seconds):
+        return {"summary": "3 passed", "failures": [], "seconds": seconds}
+
+    earlier = {"environment": {}, "mode": "full", "stages": {"tests": stage(1.0),
+                                                            "paper": {"error": "old"}}}
+    later = {"environment": {}, "mode": "full", "stages": {"tests": stage(2.0)}}
+    (tmp_path / "earlier.json").write_text(json.dumps(earlier))
+    (tmp_path / "later.json").write_text(json.dumps(later))
+    gpu.main(["--render", str(tmp_path / "later.json"), "--keep-stages-from",
+              str(tmp_path / "earlier.json"), "--out", str(tmp_path / "out"), "--note", "kept"])
+    payload = json.loads((tmp_path / "out" / "gpu.json").read_text())
+    assert payload["stages"]["tests"]["seconds"] == 2.0  # the later run's own stage wins
+    assert payload["stages"]["paper"] == {"error": "old"}
+    assert "speed" not in payload["stages"] and payload["notes"] == ["kept"]
 
 
 def test_gpu_check_reports_failing_tests_by_name_and_failed_stages():

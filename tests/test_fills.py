@@ -137,3 +137,25 @@ def test_biharmonic_fill_of_an_image_does_not_depend_on_its_batch():
     batched = biharmonic_fill(torch.cat([smooth, rough]), torch.cat([smooth_mask, rough_mask]))
     torch.testing.assert_close(batched[:1], alone, atol=1e-6, rtol=0)
     torch.testing.assert_close(batched[1:], biharmonic_fill(rough, rough_mask), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("interval", [3, 8])
+def test_biharmonic_fill_is_the_same_with_sparser_convergence_checks(monkeypatch, interval):
+    # An accelerator checks convergence every few iterations (each check waits
+    # for the device): iterations after every solve converged must not move it.
+    import skgain._fills as fills
+
+    rng = np.random.RandomState(1)
+    values = torch.as_tensor(rng.rand(4, 1, 16, 16), dtype=torch.float32)
+    mask = torch.as_tensor(rng.rand(4, 1, 16, 16) > 0.25, dtype=torch.float32)
+    mask[2, :, 3:11, 3:11] = 0  # one wide hole: its solve runs long after the others
+    every_iteration = biharmonic_fill(values * mask, mask)
+    monkeypatch.setattr(fills, "_convergence_check_interval", lambda device: interval)
+    assert torch.equal(biharmonic_fill(values * mask, mask), every_iteration)
+
+
+def test_convergence_is_checked_every_iteration_on_a_cpu_only():
+    from skgain._fills import _convergence_check_interval
+
+    assert _convergence_check_interval("cpu") == 1
+    assert _convergence_check_interval(torch.device("cuda")) == 8

@@ -566,3 +566,36 @@ def test_cpu_inference_runs_channels_last_with_unchanged_imputations():
     assert not all(p.is_contiguous(memory_format=torch.channels_last)
                    for p in est.generator_.parameters() if p.dim() == 4)
     np.testing.assert_allclose(fast, est.transform(missing), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("upfront", [False, True])
+def test_crop_corners_lie_inside_the_image_and_follow_the_seed(upfront):
+    from skgain._spatial import crop_corners
+
+    def corners(seed):
+        generator = torch.Generator().manual_seed(seed)
+        return list(crop_corners(50, 6, 3, generator, upfront=upfront))
+
+    drawn = corners(0)
+    assert len(drawn) == 50
+    assert {top for top, _ in drawn} == set(range(7))
+    assert {left for _, left in drawn} == set(range(4))
+    assert all(isinstance(value, int) for corner in drawn for value in corner)
+    assert corners(0) == drawn and corners(1) != drawn
+
+
+def test_crop_corners_one_at_a_time_leave_the_stream_between_steps_as_it_was():
+    # On a CPU each corner is drawn just before its step's own draws: the
+    # order the committed CPU results were produced with.
+    from skgain._spatial import crop_corners
+
+    generator = torch.Generator().manual_seed(0)
+    lazy = []
+    for corner in crop_corners(3, 9, 9, generator):
+        lazy.append((corner, torch.rand(2, generator=generator).tolist()))
+    generator.manual_seed(0)
+    expected = []
+    for _ in range(3):
+        corner = tuple(int(torch.randint(10, (1,), generator=generator)) for _ in range(2))
+        expected.append((corner, torch.rand(2, generator=generator).tolist()))
+    assert lazy == expected
