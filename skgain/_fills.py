@@ -20,6 +20,7 @@ _MIN_WEIGHT = 1e-4
 # 0.5, 0.059 at 1.0, 0.068 at 1.5; measured on 60 images).
 _FILL_SIGMA = 0.5
 
+
 # On an accelerator, reading "have all solves converged?" back to the host
 # waits for the device queue to drain: checked every 8 conjugate-gradient
 # iterations there, every iteration on a CPU. The fill is the same either way

@@ -236,8 +236,8 @@ def test_gpu_render_keeps_the_stages_an_earlier_run_measured(tmp_path):
     def stage(seconds):
         return {"summary": "3 passed", "failures": [], "seconds": seconds}
 
-    earlier = {"environment": {}, "mode": "full", "stages": {"tests": stage(1.0),
-                                                            "paper": {"error": "old"}}}
+    earlier = {"environment": {}, "mode": "full",
+               "stages": {"tests": stage(1.0), "paper": {"error": "old"}}}
     later = {"environment": {}, "mode": "full", "stages": {"tests": stage(2.0)}}
     (tmp_path / "earlier.json").write_text(json.dumps(earlier))
     (tmp_path / "later.json").write_text(json.dumps(later))
