@@ -41,7 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._common import REPO, Timer, default_data_home, environment, markdown_table, write_results
 
 NAME = "gpu"
-STAGES = ("tests", "tables", "images", "speed", "paper")
+STAGES = ("tests", "tables", "images", "speed", "paper", "profile")
 SETTINGS = {
     "quick": {"tables": ("spam",), "n_train": 8, "n_val": 4, "image_epochs": 1,
               "paper_epochs": 1,
@@ -196,7 +196,61 @@ def stage_paper(device, quick, data_home):
     return {"n_train": len(train), "n_val": len(val), "rows": rows}
 
 
-STAGE_FUNCTIONS = {"tests": stage_tests, "speed": stage_speed, "tables": stage_tables,
+def stage_profile(device, quick, data_home):
+    """Where one SpatialGAIN training step spends its time on ``device``.
+
+    One epoch of the defaults on 64 tench images (4 in quick mode: 100 or 25
+    steps of 16 crops of 32x32) timed, then again under torch.profiler to count
+    the kernel launches and the host waits (synchronisations and copies) per
+    step; and the biharmonic initial fill of one such batch timed alone.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    from skgain import SpatialGAINImputer
+    from skgain._fills import biharmonic_fill
+
+    from . import images
+    from ._common import mcar_hide
+
+    train, _ = images.load_images(data_home, 4 if quick else 64, 1)
+    train_missing, _ = mcar_hide(train, images.MISSING_RATE, 0)
+    make = lambda: SpatialGAINImputer(max_epochs=1, device=device, random_state=0)  # noqa: E731
+    make().fit(train_missing)  # warm-up: kernels loaded, allocator primed
+    n_steps = -(-len(train) // 16) * 25
+    with Timer() as fit:
+        make().fit(train_missing)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
+    with profile(activities=activities) as prof:
+        make().fit(train_missing)
+    counts = {e.key: e.count for e in prof.key_averages()}
+    launches = sum(n for key, n in counts.items() if key.startswith("cudaLaunchKernel"))
+    waits = sum(n for key, n in counts.items()
+                if key in ("cudaStreamSynchronize", "cudaDeviceSynchronize", "cudaMemcpyAsync"))
+    crops = torch.as_tensor(train[:16, None, :32, :32], dtype=torch.float32, device=device)
+    seen = (torch.rand(crops.shape, generator=torch.Generator().manual_seed(0)) > 0.36)
+    seen = seen.to(device=device, dtype=torch.float32)
+    biharmonic_fill(crops * seen, seen)
+    _sync(device)
+    with Timer() as fill:
+        for _ in range(50):
+            biharmonic_fill(crops * seen, seen)
+        _sync(device)
+    return {"n_images": len(train), "n_steps": n_steps,
+            "epoch_s": fit.seconds, "step_ms": 1e3 * fit.seconds / n_steps,
+            "fill_ms": 1e3 * fill.seconds / 50,
+            "kernel_launches_per_step": launches / n_steps,
+            "host_waits_per_step": waits / n_steps,
+            "aten_ops_per_step": sum(n for key, n in counts.items()
+                                     if key.startswith("aten::")) / n_steps}
+
+
+def _sync(device):
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+STAGE_FUNCTIONS = {"profile": stage_profile, "tests": stage_tests, "speed": stage_speed,
+                   "tables": stage_tables,
                    "images": stage_images, "paper": stage_paper}
 
 
@@ -242,6 +296,16 @@ def _render_stage(stage, result):
                 for r in result["rows"]]
         return markdown_table(["estimator", "data", "device", "fit (s)", "s / epoch",
                                "transform (per s)", "GPU peak (MiB)"], rows) + seconds
+    if stage == "profile":
+        return (f"One epoch of SpatialGAINImputer's defaults on {result['n_images']} tench images "
+                f"({result['n_steps']} steps of 16 crops of 32x32): {result['epoch_s']:.1f} s, "
+                f"**{result['step_ms']:.1f} ms per step** (the epoch's validation pass and the "
+                "choices after training included). Per step under torch.profiler: "
+                f"{result['kernel_launches_per_step']:.0f} kernel launches, "
+                f"{result['host_waits_per_step']:.1f} host waits (synchronisations and copies), "
+                f"{result['aten_ops_per_step']:.0f} aten operators. The biharmonic initial fill "
+                f"of one batch (16 crops of 32x32, 36% of pixels missing) alone: "
+                f"{result['fill_ms']:.2f} ms." + seconds)
     if stage == "tables":
         rows = [[r["dataset"], r["method"], r.get("device", "cpu"), f"{r['rmse_fit']:.4f}",
                  f"{r['rmse_unseen']:.4f}", f"{r['seconds']:.1f}",

@@ -6,6 +6,7 @@ streams to a temporary file beside the target, checks the sha256 and moves
 the file into place only when it matches (a corrupted download is removed).
 """
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,9 +92,12 @@ def get_data_home(data_home=None):
 
 def sha256_of(path):
     """Hex sha256 of the file at ``path``."""
-    import pooch  # Imported lazily: only file access needs it.
-
-    return pooch.file_hash(str(path), alg="sha256")
+    # hashlib, not pooch: reading a local file must not need the downloader.
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _missing_message(entry, path, reason):
