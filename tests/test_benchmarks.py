@@ -322,3 +322,20 @@ def test_blend_ablation_scores_every_variant_and_bounds_the_oracle():
     oracle = record["oracle weight (upper bound)"]
     assert oracle <= record["IterativeImputer alone"] and oracle <= record["equal weights"]
     assert 0 <= record["mean weight (default)"] <= 1
+
+
+def test_gpu_profile_stage_counts_a_training_step_on_the_cpu(data_home, tmp_path):
+    from benchmarks import gpu
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        result = gpu.stage_profile("cpu", True, data_home)
+    finally:
+        torch.set_num_threads(threads)
+    assert result["n_images"] == 4 and result["n_steps"] == 25
+    assert result["step_ms"] > 0 and result["fill_ms"] > 0
+    # No CUDA: no kernel launches or device waits, but the operators are counted.
+    assert result["kernel_launches_per_step"] == 0 and result["aten_ops_per_step"] > 100
+    markdown = gpu._render_stage("profile", {**result, "seconds": 1.0})
+    assert "ms per step" in markdown and "25 steps" in markdown
