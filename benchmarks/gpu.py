@@ -121,11 +121,12 @@ def stage_tables(device, quick, data_home):
     return {"records": records}
 
 
-def stage_images(device, quick, data_home, max_epochs=None):
+def stage_images(device, quick, data_home, changed=None):
     """SpatialGAIN's defaults on ``device`` against inpaint_biharmonic on the CPU.
 
-    ``max_epochs`` caps the defaults' training (None: the quick or full
-    setting); the table gives the epochs run and the seconds per epoch.
+    ``changed`` maps parameters to values that replace the defaults' (for
+    example ``{"max_epochs": 2}`` to cap the training, whose epochs and
+    seconds the table gives); the row's name lists them.
     """
     from skgain import SpatialGAINImputer
 
@@ -136,10 +137,10 @@ def stage_images(device, quick, data_home, max_epochs=None):
     train, val = images.load_images(data_home, settings["n_train"], settings["n_val"])
     train_missing, _ = mcar_hide(train, images.MISSING_RATE, 0)
     val_missing, hidden = mcar_hide(val, images.MISSING_RATE, 1)
-    params = dict(device=device, random_state=0)
-    max_epochs = settings["image_epochs"] if max_epochs is None else max_epochs
-    if max_epochs is not None:
-        params["max_epochs"] = max_epochs
+    changed = dict(changed or {})
+    if settings["image_epochs"] is not None:
+        changed.setdefault("max_epochs", settings["image_epochs"])
+    params = dict(device=device, random_state=0, **changed)
     imputer = SpatialGAINImputer(**params)
     with Timer() as fit:
         imputer.fit(train_missing)
@@ -148,8 +149,9 @@ def stage_images(device, quick, data_home, max_epochs=None):
     with Timer() as classic:
         reference = images.biharmonic(val_missing)
     rows = [
-        {"method": "SpatialGAINImputer (defaults)" if max_epochs is None else
-         f"SpatialGAINImputer (defaults, max_epochs={max_epochs})", "device": imputer.device_,
+        {"method": "SpatialGAINImputer (defaults" + "".join(
+            f", {key}={value}" for key, value in changed.items()) + ")",
+         "device": imputer.device_,
          "rmse": images.rmse(val, out, hidden), "fit_s": fit.seconds,
          "epochs": imputer.n_iter_, "transform_img_per_s": len(val) / transform.seconds,
          "test_time_augmentation": bool(imputer.test_time_augmentation_)},
@@ -331,7 +333,7 @@ def _et_seconds(records, dataset):
 
 
 def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=False,
-        image_epochs=None):
+        image_params=None):
     """Run the GPU check's stages in order; write ``gpu.json`` and ``gpu.md`` after each.
 
     Parameters
@@ -347,9 +349,9 @@ def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=Fals
     allow_cpu : bool, default=False
         Run on the CPU when there is no CUDA device (a smoke test of this
         script); without it, no CUDA is a ValueError.
-    image_epochs : int or None, default=None
-        Cap on the ``images`` stage's epochs (None: the defaults' own
-        ``max_epochs`` with early stopping), for a machine lent for minutes.
+    image_params : dict or None, default=None
+        SpatialGAINImputer parameters that the ``images`` stage changes from
+        the defaults, e.g. ``{"max_epochs": 2}`` on a machine lent for minutes.
     """
     unknown = set(stages) - set(STAGES)
     if unknown:
@@ -359,11 +361,11 @@ def run(quick=False, data_home=None, out_dir=None, stages=STAGES, allow_cpu=Fals
     env = environment()
     env["cpu"] = _cpu_model()
     payload = {"environment": env, "mode": "quick" if quick else "full", "stages": {},
-               "image_epochs": image_epochs}
+               "image_params": image_params}
     for stage in stages:
         start = time.perf_counter()
         try:
-            extra = {"max_epochs": image_epochs} if stage == "images" else {}
+            extra = {"changed": image_params} if stage == "images" else {}
             result = STAGE_FUNCTIONS[stage](device, quick, data_home, **extra)
         except Exception as exc:  # record it, go on with the next stage
             result = {"error": f"{type(exc).__name__}: {exc}"}
@@ -389,6 +391,8 @@ def main(argv=None):
     parser.add_argument("--allow-cpu", action="store_true")
     parser.add_argument("--image-epochs", type=int, default=None,
                         help="cap the images stage's epochs (default: the defaults' own)")
+    parser.add_argument("--image-params", default="{}", metavar="JSON",
+                        help="other SpatialGAINImputer parameters the images stage changes")
     parser.add_argument("--keep-stages-from", default=None, metavar="JSON",
                         help="with --render: take the stages that the rendered run did not "
                              "run from this earlier gpu.json (say so with a --note)")
@@ -407,8 +411,11 @@ def main(argv=None):
         payload["notes"] = payload.get("notes", []) + args.note
         write_results(NAME, payload, render(payload), args.out)
         return
+    image_params = json.loads(args.image_params)
+    if args.image_epochs is not None:
+        image_params["max_epochs"] = args.image_epochs
     run(args.quick, args.data_home, args.out, tuple(args.stages.split(",")), args.allow_cpu,
-        args.image_epochs)
+        image_params or None)
 
 
 if __name__ == "__main__":

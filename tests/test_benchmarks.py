@@ -217,12 +217,12 @@ def test_gpu_check_smoke_on_the_cpu_writes_each_stage(data_home, tmp_path):
     torch.set_num_threads(1)
     try:
         gpu.run(quick=True, data_home=data_home, out_dir=tmp_path, stages=("images",),
-                allow_cpu=True, image_epochs=1)
+                allow_cpu=True, image_params={"max_epochs": 1, "batch_size": 4})
     finally:
         torch.set_num_threads(threads)
     payload = json.loads((tmp_path / "gpu.json").read_text())
     rows = {row["method"]: row for row in payload["stages"]["images"]["rows"]}
-    capped = "SpatialGAINImputer (defaults, max_epochs=1)"
+    capped = "SpatialGAINImputer (defaults, max_epochs=1, batch_size=4)"
     assert set(rows) == {capped, "skimage inpaint_biharmonic"}
     assert rows[capped]["epochs"] == 1
     assert all(0 < row["rmse"] < 0.5 for row in rows.values())
