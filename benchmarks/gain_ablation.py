@@ -45,6 +45,14 @@ VARIANTS = {
     # Half the blocks cost about half the time per epoch: spend it on epochs.
     "n_blocks=2, max_epochs x1.5": {"n_blocks": 2, "epochs_factor": 1.5},
     "n_blocks=2, max_epochs x2": {"n_blocks": 2, "epochs_factor": 2},
+    # Cheaper epochs still: one block, a narrower network, or fewer, larger batches.
+    "n_blocks=1, max_epochs x3": {"n_blocks": 1, "epochs_factor": 3},
+    "n_blocks=2, hidden_dim=192, max_epochs x2": {
+        "n_blocks": 2, "hidden_dim": 192, "epochs_factor": 2},
+    "n_blocks=2, batch_size=512, max_epochs x2": {
+        "n_blocks": 2, "batch_size": 512, "epochs_factor": 2},
+    "n_blocks=2, batch_size=512, max_epochs x3": {
+        "n_blocks": 2, "batch_size": 512, "epochs_factor": 3},
 }
 
 
