@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from skgain import SpatialGAINImputer
+from skgain._spatial import crop_corners
 
 from ._common import (
     default_data_home,
@@ -60,6 +61,24 @@ class FlippedCropsImputer(SpatialGAINImputer):
         return losses / n_steps
 
 
+class SameStepsImputer(SpatialGAINImputer):
+    """Larger crops at the default's number of steps: 25 crops per batch of
+    images whatever ``patch_size`` (the package takes as many crops as fit
+    side by side, 25 of 32 pixels but 9 of 48 on 160x160 images)."""
+
+    n_crops = 25
+
+    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
+        height, width = x.shape[-2:]
+        size = self.patch_size
+        base = super(SpatialGAINImputer, self)._train_step
+        losses = 0.0
+        for top, left in crop_corners(self.n_crops, height - size, width - size, gen):
+            crop = (..., slice(top, top + size), slice(left, left + size))
+            losses = losses + base(G, D, opt_g, opt_d, x[crop], m[crop], None, rate, gen)
+        return losses / self.n_crops
+
+
 class CosineImputer(SpatialGAINImputer):
     """Cosine annealing from ``learning_rate`` without warm-up, the plain
     alternative to the one-cycle schedule."""
@@ -82,6 +101,9 @@ VARIANTS = {
         SpatialGAINImputer, {"channels": (16, 32, 64, 128)}),
     "one-cycle, channels=(24, 48, 96) (wider)": (
         SpatialGAINImputer, {"channels": (24, 48, 96)}),
+    "one-cycle, patch_size=48 (9 crops per batch)": (SpatialGAINImputer, {"patch_size": 48}),
+    "one-cycle, patch_size=64 (4 crops per batch)": (SpatialGAINImputer, {"patch_size": 64}),
+    "one-cycle, patch_size=48, 25 crops per batch": (SameStepsImputer, {"patch_size": 48}),
 }
 SETTINGS = {"n_train": 963, "n_val": 100, "max_epochs": 3, "seed": 0}
 
