@@ -201,10 +201,11 @@ def stage_paper(device, quick, data_home):
 def stage_profile(device, quick, data_home):
     """Where one SpatialGAIN training step spends its time on ``device``.
 
-    One epoch of the defaults on 64 tench images (4 in quick mode: 100 or 25
-    steps of 16 crops of 32x32) timed, then again under torch.profiler to count
-    the kernel launches and the host waits (synchronisations and copies) per
-    step; and the biharmonic initial fill of one such batch timed alone.
+    One epoch of the defaults on 64 tench images (4 in quick mode; with the
+    defaults' batches of 16 images and 25 crops of 32x32 per batch, 100 or 25
+    steps) timed, then again under torch.profiler to count the kernel
+    launches and the host waits (synchronisations and copies) per step; and
+    the biharmonic initial fill of one batch of crops timed alone.
     """
     from torch.profiler import ProfilerActivity, profile
 
@@ -216,9 +217,14 @@ def stage_profile(device, quick, data_home):
 
     train, _ = images.load_images(data_home, 4 if quick else 64, 1)
     train_missing, _ = mcar_hide(train, images.MISSING_RATE, 0)
-    make = lambda: SpatialGAINImputer(max_epochs=1, device=device, random_state=0)  # noqa: E731
+
+    def make():
+        return SpatialGAINImputer(max_epochs=1, device=device, random_state=0)
+
+    batch, patch = make().batch_size, make().patch_size
+    side = train.shape[1]
+    n_steps = -(-len(train) // batch) * (side // patch) ** 2
     make().fit(train_missing)  # warm-up: kernels loaded, allocator primed
-    n_steps = -(-len(train) // 16) * 25
     with Timer() as fit:
         make().fit(train_missing)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
@@ -228,7 +234,8 @@ def stage_profile(device, quick, data_home):
     launches = sum(n for key, n in counts.items() if key.startswith("cudaLaunchKernel"))
     waits = sum(n for key, n in counts.items()
                 if key in ("cudaStreamSynchronize", "cudaDeviceSynchronize", "cudaMemcpyAsync"))
-    crops = torch.as_tensor(train[:16, None, :32, :32], dtype=torch.float32, device=device)
+    crops = torch.as_tensor(train[:batch, None, :patch, :patch], dtype=torch.float32,
+                            device=device)
     seen = (torch.rand(crops.shape, generator=torch.Generator().manual_seed(0)) > 0.36)
     seen = seen.to(device=device, dtype=torch.float32)
     biharmonic_fill(crops * seen, seen)
@@ -237,7 +244,7 @@ def stage_profile(device, quick, data_home):
         for _ in range(50):
             biharmonic_fill(crops * seen, seen)
         _sync(device)
-    return {"n_images": len(train), "n_steps": n_steps,
+    return {"n_images": len(train), "n_steps": n_steps, "batch_size": batch, "patch_size": patch,
             "epoch_s": fit.seconds, "step_ms": 1e3 * fit.seconds / n_steps,
             "fill_ms": 1e3 * fill.seconds / 50,
             "kernel_launches_per_step": launches / n_steps,
@@ -299,14 +306,17 @@ def _render_stage(stage, result):
         return markdown_table(["estimator", "data", "device", "fit (s)", "s / epoch",
                                "transform (per s)", "GPU peak (MiB)"], rows) + seconds
     if stage == "profile":
+        # Runs before these keys were stored used the defaults' 16 crops of 32x32.
+        batch, patch = result.get("batch_size", 16), result.get("patch_size", 32)
         return (f"One epoch of SpatialGAINImputer's defaults on {result['n_images']} tench images "
-                f"({result['n_steps']} steps of 16 crops of 32x32): {result['epoch_s']:.1f} s, "
+                f"({result['n_steps']} steps of {batch} crops of {patch}x{patch}): "
+                f"{result['epoch_s']:.1f} s, "
                 f"**{result['step_ms']:.1f} ms per step** (the epoch's validation pass and the "
                 "choices after training included). Per step under torch.profiler: "
                 f"{result['kernel_launches_per_step']:.0f} kernel launches, "
                 f"{result['host_waits_per_step']:.1f} host waits (synchronisations and copies), "
                 f"{result['aten_ops_per_step']:.0f} aten operators. The biharmonic initial fill "
-                f"of one batch (16 crops of 32x32, 36% of pixels missing) alone: "
+                f"of one batch ({batch} crops of {patch}x{patch}, 36% of pixels missing) alone: "
                 f"{result['fill_ms']:.2f} ms." + seconds)
     if stage == "tables":
         rows = [[r["dataset"], r["method"], r.get("device", "cpu"), f"{r['rmse_fit']:.4f}",

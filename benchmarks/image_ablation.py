@@ -47,9 +47,7 @@ class FlippedCropsImputer(SpatialGAINImputer):
         base = super(SpatialGAINImputer, self)._train_step
         n_steps = (height // size) * (width // size)
         losses = 0.0
-        for _ in range(n_steps):
-            top, left = (int(torch.randint(extent + 1, (1,), generator=gen))
-                         for extent in (height - size, width - size))
+        for top, left in crop_corners(n_steps, height - size, width - size, gen):
             crop = (..., slice(top, top + size), slice(left, left + size))
             turns = int(torch.randint(4, (1,), generator=gen))
             flip = bool(torch.randint(2, (1,), generator=gen))
