@@ -221,7 +221,8 @@ def stage_profile(device, quick, data_home):
     def make():
         return SpatialGAINImputer(max_epochs=1, device=device, random_state=0)
 
-    batch, patch = make().batch_size, make().patch_size
+    defaults = make()
+    batch, patch = defaults.batch_size, defaults.patch_size
     side = train.shape[1]
     n_steps = -(-len(train) // batch) * (side // patch) ** 2
     make().fit(train_missing)  # warm-up: kernels loaded, allocator primed
