@@ -1,26 +1,28 @@
-"""Ablation of GAINImputer's blend with IterativeImputer: how the weights are chosen.
+"""Ablation of GAINImputer's blend: which imputers, and how the weights are chosen.
 
 On the small tables the blend was designed on, each row is fitted on 80% of
 the rows (20% MCAR) and scored on the unseen 20% (RMSE after min-max scaling
-with the complete data's ranges), for:
+with the complete data's ranges). One default fit per table and seed gives
+the network, IterativeImputer(BayesianRidge) and IterativeImputer(ExtraTrees)
+and the held-out validation entries; the variants reweigh them:
 
-* the network alone (``blend_estimator=None``) and IterativeImputer alone;
-* a fixed equal-weight average of the two;
-* the default: weights fitted on the held-out validation entries (those
-  early stopping chose the epoch on), shrunk towards 0.5 by 100
-  pseudo-entries;
-* the same without the shrinkage;
-* every other held-out entry kept from early stopping and the weights fitted
-  on those alone (split), shrunk;
-* the best single weight on the unseen entries themselves (an oracle: an
-  upper bound, not a method).
+* each of the three alone;
+* the network blended with one of them (BayesianRidge was the default
+  before the three-way blend), or with their average as one imputer;
+* fixed equal weights (1/3 each);
+* the default: three-way weights fitted on the held-out validation entries
+  (those early stopping chose the epoch on), shrunk towards equal weights
+  by 100 pseudo-entries; the same without the shrinkage;
+* every other held-out entry kept from early stopping and the weights
+  fitted on those alone (split), shrunk: a second fit.
 
     python -m benchmarks.blend_ablation [--seeds 3] [--threads 1]
 """
 
 import argparse
-import os
 import contextlib
+import os
+import time
 import warnings
 from unittest import mock
 
@@ -37,9 +39,11 @@ from ._table_data import hide, load_table
 from .tabular import MISSING_RATE, blas_threads, mode_line, split_rows
 
 DESIGNED_ON = ("breast_cancer", "diabetes", "iris", "macrodata", "modechoice", "star98", "wine")
-VARIANTS = ("network alone", "IterativeImputer alone", "equal weights",
-            "default (no split, shrunk)", "no split, not shrunk", "split, shrunk",
-            "oracle weight (upper bound)")
+DEFAULT = "default: three-way, shrunk"
+VARIANTS = ("network alone", "BayesianRidge alone", "ExtraTrees alone",
+            "network + BayesianRidge (previous default)", "network + ExtraTrees",
+            "network + average of the two", "equal weights", DEFAULT,
+            "three-way, not shrunk", "three-way, split, shrunk")
 
 
 def _every_other(held_out, parity):
@@ -77,41 +81,79 @@ def _fit(X_train, seed, context=contextlib.nullcontext(), **params):
         return GAINImputer(random_state=seed, **params).fit(X_train)
 
 
-def _with_weight(imputer, X_test, weight):
-    """``imputer``'s output on ``X_test`` with every feature's weight set to ``weight``."""
+def _fit_recording(X_train, seed):
+    """The default fit, the entries its blend was weighed on, and the blend's seconds."""
+    recorded, fit_blend = {}, GAINImputer._fit_blend
+
+    def record(self, X, train_mask, rows, held_out, imputed):
+        start = time.perf_counter()
+        fit_blend(self, X, train_mask, rows, held_out, imputed)
+        recorded.update(seconds=time.perf_counter() - start, X=X[rows],
+                        mask=train_mask[rows], held_out=held_out, imputed=imputed)
+
+    with mock.patch.object(GAINImputer, "_fit_blend", record):
+        return _fit(X_train, seed), recorded
+
+
+def _held_out_columns(imputer, recorded):
+    """The three imputers' values of the held-out entries, their truth and features."""
+    X_nan = _blend.with_nan(recorded["X"], recorded["mask"])
+    held_out = recorded["held_out"]
+    others = [_blend.checked_output(e, X_nan)[held_out] for e in imputer.blend_estimators_]
+    columns = np.column_stack([recorded["imputed"]] + others)
+    return columns, recorded["X"][held_out], np.nonzero(held_out)[1]
+
+
+def _variant_weights(columns, truth, features, n_features):
+    """(n_features, 3) weights of network, BayesianRidge and ExtraTrees per variant."""
+    def on(chosen):
+        weights = np.zeros((n_features, 3))
+        weights[:, chosen] = _blend.blend_weights(columns[:, chosen], truth, features,
+                                                  n_features)
+        return weights
+
+    def alone(k):
+        return np.tile(np.eye(3)[k], (n_features, 1))
+
+    pair = _blend.blend_weights(np.column_stack([columns[:, 0], columns[:, 1:].mean(axis=1)]),
+                                truth, features, n_features)
+    with mock.patch.object(_blend, "_PRIOR_ENTRIES", 0):
+        unshrunk = _blend.blend_weights(columns, truth, features, n_features)
+    return {
+        "network alone": alone(0), "BayesianRidge alone": alone(1),
+        "ExtraTrees alone": alone(2), "network + BayesianRidge (previous default)": on([0, 1]),
+        "network + ExtraTrees": on([0, 2]),
+        "network + average of the two": np.column_stack([pair[:, 0], pair[:, 1:] / 2,
+                                                         pair[:, 1:] / 2]),
+        "equal weights": np.full((n_features, 3), 1 / 3), "three-way, not shrunk": unshrunk,
+    }
+
+
+def _with_weights(imputer, X_test, weights):
+    """``imputer``'s output on ``X_test`` with its blend weights set to ``weights``."""
     fitted = imputer.blend_weights_
-    imputer.blend_weights_ = np.full_like(fitted, weight)
+    imputer.blend_weights_ = weights
     try:
         return imputer.transform(X_test)
     finally:
         imputer.blend_weights_ = fitted
 
 
-def _oracle(imputer, X_test, truth, hidden, scale):
-    grid = np.linspace(0, 1, 21)
-    errors = [scaled_rmse(truth, _with_weight(imputer, X_test, w), hidden, *scale) for w in grid]
-    return min(errors)
-
-
 def measure_one(X, seed, scale):
     X_missing, hidden = hide(X, "mcar", MISSING_RATE, seed)
     train, test = split_rows(len(X), seed)
     X_train, X_test, truth, hidden = X_missing[train], X_missing[test], X[test], hidden[test]
-    default = _fit(X_train, seed)
-    unshrunk = _fit(X_train, seed, mock.patch.object(_blend, "_PRIOR_ENTRIES", 0))
+    start = time.perf_counter()
+    default, recorded = _fit_recording(X_train, seed)
+    outputs = {DEFAULT: default.transform(X_test)}
+    seconds = time.perf_counter() - start
+    weights = _variant_weights(*_held_out_columns(default, recorded), X.shape[1])
+    outputs.update({k: _with_weights(default, X_test, w) for k, w in weights.items()})
     split = _fit(X_train, seed, _split())
-    outputs = {
-        "network alone": _fit(X_train, seed, blend_estimator=None).transform(X_test),
-        "IterativeImputer alone": _with_weight(default, X_test, 0.0),
-        "equal weights": _with_weight(default, X_test, 0.5),
-        "default (no split, shrunk)": default.transform(X_test),
-        "no split, not shrunk": unshrunk.transform(X_test),
-        "split, shrunk": split.transform(X_test),
-    }
+    outputs["three-way, split, shrunk"] = split.transform(X_test)
     record = {k: scaled_rmse(truth, v, hidden, *scale) for k, v in outputs.items()}
-    record["oracle weight (upper bound)"] = _oracle(default, X_test, truth, hidden, scale)
-    record["mean weight (default)"] = float(default.blend_weights_.mean())
-    record["mean weight (split)"] = float(split.blend_weights_.mean())
+    record.update({"seconds (default)": seconds, "seconds (blend fit)": recorded["seconds"],
+                   "mean weights (default)": default.blend_weights_.mean(axis=0).tolist()})
     return record
 
 
@@ -148,20 +190,26 @@ def report(records, out_dir=None):
     for name in names:
         sel = [r for r in records if r["dataset"] == name]
         rows.append([name] + [f"{mean_std([r[v] for r in sel])[0]:.4f}" for v in VARIANTS]
-                    + [f"{np.mean([r['mean weight (default)'] for r in sel]):.2f} / "
-                       f"{np.mean([r['mean weight (split)'] for r in sel]):.2f}"])
+                    + [" / ".join(f"{w:.2f}" for w in np.mean(
+                        [r["mean weights (default)"] for r in sel], axis=0))]
+                    + [f"{np.mean([r[k] for r in sel]):.1f}"
+                       for k in ("seconds (default)", "seconds (blend fit)")])
     rows.append(["**mean over tables**"] + [
         f"{np.mean([np.mean([r[v] for r in records if r['dataset'] == n]) for n in names]):.4f}"
-        for v in VARIANTS] + [""])
+        for v in VARIANTS] + ["", "", ""])
     lines = [
-        "# GAINImputer's blend: how the weights are chosen",
+        "# GAINImputer's blend: which imputers, and how the weights are chosen",
         "",
         f"Mode: {mode_line(records, False)}. Unseen-row RMSE (20% MCAR, min-max scaled with "
         "the complete data's ranges), mean over seeds. These are the tables the blend was "
-        "designed on; `tabular_confirm3.md` checks it on tables it was not. Last column: the "
-        "network's mean weight, default / split. Produced by `benchmarks/blend_ablation.py`.",
+        "designed on; `tabular_confirm4.md` checks it on tables it was not. All variants but "
+        "the split reweigh one default fit (same network, same imputers). Last columns: the "
+        "default's mean weights (network / BayesianRidge / ExtraTrees), the default's "
+        "seconds (fit + transform of the unseen rows) and, of those, the seconds of fitting "
+        "the two imputers and the weights. Produced by `benchmarks/blend_ablation.py`.",
         "",
-        markdown_table(["table"] + list(VARIANTS) + ["network weight"], rows),
+        markdown_table(["table"] + list(VARIANTS) + ["default weights", "default s",
+                                                     "blend fit s"], rows),
     ]
     markdown = "\n".join(lines)
     write_results("blend_ablation", {"records": records}, markdown, out_dir)

@@ -1,56 +1,80 @@
-"""Blending a network's imputations with a second imputer's, feature by feature.
+"""Blending a network's imputations with other imputers', feature by feature.
 
-On tables of a few hundred rows a small network and a linear iterative
-imputer make different errors, and their average beats both
-(``benchmarks/results/blend_ablation.md`` and ``tabular_confirm3.md``). The
-weight of each feature is chosen on entries held out of training, so where
-the second imputer only adds noise its weight goes to 0.
+On tables of a few hundred rows a small network, a linear iterative imputer
+and a tree-based one make different errors, and a weighted average beats
+each of them (``benchmarks/results/blend_ablation.md`` and
+``tabular_confirm3.md``). The weights of each feature are chosen on entries
+held out of training, so an imputer that only adds noise gets weight 0.
 """
+
+import itertools
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer
 
-# blend_estimator="auto" blends with IterativeImputer(BayesianRidge) on tables
-# of at most this many entries (rows x features) and features: the network
-# is weakest on small tables, and there IterativeImputer's memory (about 9
-# times its input) and cost (n_features**3 per row: one least-squares fit per
-# feature and round) stay small. Bigger tables get the network alone, within
-# the network's memory bound (tests/test_memory.py).
+# blend_estimator="auto" blends with IterativeImputer(BayesianRidge) and
+# IterativeImputer(ExtraTrees) on tables of at most this many entries (rows x
+# features) and features: the network is weakest on small tables, and there
+# IterativeImputer's memory (about 9 times its input) and cost (n_features**3
+# per row for the linear model; 10 trees per feature and round) stay small.
+# Bigger tables get the network alone, within the network's memory bound
+# (tests/test_memory.py).
 _AUTO_MAX_ENTRIES = 100_000
 _AUTO_MAX_FEATURES = 64
+# The forests of the "auto" tree-based imputer: the benchmarks' ExtraTrees peer.
+_AUTO_TREES = 10
 # Weights estimated from few held-out entries are noise, and an equal-weight
 # average is hard to beat then (the "forecast combination puzzle": Smith and
 # Wallis, 2009). Each estimated weight is shrunk as if this many more
-# entries had voted for the prior: 0.5 for the table's weight, the table's
-# weight for each feature's.
+# entries had voted for the prior: equal weights for the table's weights,
+# the table's weights for each feature's.
 _PRIOR_ENTRIES = 100
 
 
 def is_given_imputer(blend_estimator):
-    """Whether ``blend_estimator`` is an imputer the user gave (not "auto" or None)."""
+    """Whether ``blend_estimator`` is an imputer or imputers the user gave
+    (not "auto" or None)."""
     return not isinstance(blend_estimator, (str, type(None)))
 
 
-def resolve_blend_estimator(blend_estimator, shape, random_state):
-    """The unfitted imputer to blend with, or None.
+def resolve_blend_estimators(blend_estimator, shape, random_state):
+    """The unfitted imputers to blend with (an empty list for none).
 
-    ``"auto"``: IterativeImputer with its BayesianRidge default for tables
-    of ``shape`` up to ``_AUTO_MAX_ENTRIES`` entries and
-    ``_AUTO_MAX_FEATURES`` features, None beyond.
+    ``"auto"``: IterativeImputer with its BayesianRidge default and with
+    ExtraTrees, for tables of ``shape`` up to ``_AUTO_MAX_ENTRIES`` entries
+    and ``_AUTO_MAX_FEATURES`` features; none beyond. An imputer or a list
+    of imputers: copies of them.
     """
     if blend_estimator is None:
-        return None
+        return []
     if not is_given_imputer(blend_estimator):
         n_samples, n_features = shape
         if n_samples * n_features > _AUTO_MAX_ENTRIES or n_features > _AUTO_MAX_FEATURES:
-            return None
-        return IterativeImputer(max_iter=10, keep_empty_features=True,
-                                random_state=random_state)
+            return []
+        trees = ExtraTreesRegressor(n_estimators=_AUTO_TREES, random_state=random_state)
+        return [IterativeImputer(max_iter=10, keep_empty_features=True,
+                                 random_state=random_state),
+                IterativeImputer(estimator=trees, max_iter=10, keep_empty_features=True,
+                                 random_state=random_state)]
+    given = list(blend_estimator) if isinstance(blend_estimator, (list, tuple)) else [
+        blend_estimator]
+    if not given:
+        raise ValueError("blend_estimator is an empty list; give at least one imputer, or "
+                         "None to impute with the network alone.")
+    for estimator in given:
+        if not (hasattr(estimator, "fit") and hasattr(estimator, "transform")):
+            raise ValueError(f"blend_estimator must hold imputers with fit and transform; "
+                             f"got {estimator!r}.")
+    return [_copied(estimator) for estimator in given]
+
+
+def _copied(blend_estimator):
     # safe=False: an object with fit and transform but no get_params is copied.
     estimator = clone(blend_estimator, safe=False)
-    # A feature the second imputer drops would shift every column after it.
+    # A feature an imputer drops would shift every column after it.
     if hasattr(estimator, "get_params") and "keep_empty_features" in estimator.get_params():
         estimator.set_params(keep_empty_features=True)
     return estimator
@@ -75,28 +99,81 @@ def checked_output(estimator, X_nan):
     return out
 
 
-def blend_weights(network, other, truth, features, n_features):
-    """Weight of the network per feature, in [0, 1].
+def blend_weights(imputations, truth, features, n_features):
+    """Weight of each imputer per feature: shape (n_features, n_imputers).
 
-    ``network``, ``other`` and ``truth`` are the held-out entries' values and
-    ``features`` their column indices (below ``n_features``). The weight w
-    minimises the squared error of ``w * network + (1 - w) * other``; the
-    table's weight is shrunk towards 0.5, and each feature's towards the
-    table's, by ``_PRIOR_ENTRIES`` pseudo-entries.
+    ``imputations`` (n_entries, n_imputers) holds the imputers' values of
+    the held-out entries, ``truth`` their observed values and ``features``
+    their column indices (below ``n_features``). A feature's weights are
+    non-negative, sum to 1 and minimise the squared error of the weighted
+    average; the table's weights are shrunk towards equal weights, and each
+    feature's towards the table's, by ``_PRIOR_ENTRIES`` pseudo-entries.
+    With two imputers this is the least-squares weight ``w`` of
+    ``w * first + (1 - w) * second``, clipped to [0, 1].
     """
-    diff, target = network - other, truth - other
-    overall = _shrunk(_clipped_ratio(diff @ target, diff @ diff), diff.size, 0.5)
-    num = np.bincount(features, diff * target, minlength=n_features)
-    den = np.bincount(features, diff * diff, minlength=n_features)
+    imputations = np.asarray(imputations, dtype=np.float64)
+    n_entries, n_imputers = imputations.shape
+    equal = np.full(n_imputers, 1.0 / n_imputers)
+    table = _simplex_least_squares(imputations.T @ imputations, imputations.T @ truth, equal)
+    table = _shrunk(table, n_entries, equal)
+    gram, cross = _per_feature_sums(imputations, truth, features, n_features)
     count = np.bincount(features, minlength=n_features)
-    per_feature = [_clipped_ratio(n, d, overall) for n, d in zip(num, den)]
-    return _shrunk(np.asarray(per_feature), count, overall)
+    per_feature = np.array([_simplex_least_squares(g, c, table) for g, c in zip(gram, cross)])
+    return _shrunk(per_feature, count[:, None], table)
 
 
-def _clipped_ratio(num, den, default=1.0):
-    """``num / den`` in [0, 1]; ``default`` when the two imputers agree exactly."""
-    return float(np.clip(num / den, 0.0, 1.0)) if den > 0 else default
+def _per_feature_sums(imputations, truth, features, n_features):
+    """Each feature's Gram matrix of the imputations and their products with ``truth``."""
+    n_imputers = imputations.shape[1]
+    gram = np.empty((n_features, n_imputers, n_imputers))
+    for i, j in itertools.product(range(n_imputers), repeat=2):
+        gram[:, i, j] = np.bincount(features, imputations[:, i] * imputations[:, j],
+                                    minlength=n_features)
+    cross = np.stack([np.bincount(features, column * truth, minlength=n_features)
+                      for column in imputations.T], axis=1)
+    return gram, cross
 
 
-def _shrunk(weight, n_entries, prior):
-    return (n_entries * weight + _PRIOR_ENTRIES * prior) / (n_entries + _PRIOR_ENTRIES)
+def _simplex_least_squares(gram, cross, default):
+    """The w >= 0 with sum 1 that minimises ``w @ gram @ w - 2 * cross @ w``.
+
+    The minimum lies in the relative interior of one face of the simplex:
+    each face's equality-constrained minimum is tried (a handful of imputers
+    give at most 2**n - 1 faces). ``default`` when the imputers agree on
+    every entry, where any weights would do.
+    """
+    diagonal = np.diag(gram)
+    if np.max(diagonal[:, None] + diagonal[None, :] - 2 * gram) <= 0:
+        return default
+    best, best_loss = None, np.inf
+    n_imputers = len(cross)
+    for size in range(1, n_imputers + 1):
+        for face in itertools.combinations(range(n_imputers), size):
+            weights = _face_minimum(gram, cross, face)
+            if weights is None or np.any(weights < 0):
+                continue
+            loss = weights @ gram @ weights - 2 * cross @ weights
+            if loss < best_loss:
+                best, best_loss = weights, loss
+    return best
+
+
+def _face_minimum(gram, cross, face):
+    """Minimiser over the weights that are 0 off ``face`` and sum to 1 (None if none)."""
+    weights = np.zeros(len(cross))
+    if len(face) == 1:
+        weights[face[0]] = 1.0
+        return weights
+    index = list(face)
+    # Lagrange conditions: gram w + mu = cross on the face, sum(w) = 1.
+    system = np.block([[gram[np.ix_(index, index)], np.ones((len(index), 1))],
+                       [np.ones((1, len(index))), np.zeros((1, 1))]])
+    solution = np.linalg.lstsq(system, np.append(cross[index], 1.0), rcond=None)[0]
+    if not np.isclose(solution[:-1].sum(), 1.0):
+        return None
+    weights[index] = solution[:-1]
+    return weights
+
+
+def _shrunk(weights, n_entries, prior):
+    return (n_entries * weights + _PRIOR_ENTRIES * prior) / (n_entries + _PRIOR_ENTRIES)

@@ -15,7 +15,7 @@ from ._blend import (
     blend_weights,
     checked_output,
     is_given_imputer,
-    resolve_blend_estimator,
+    resolve_blend_estimators,
     with_nan,
 )
 from ._networks import GAINMLP, ResidualMLP, xavier_init
@@ -160,26 +160,27 @@ class GAINImputer(BaseAdversarialImputer):
     categorical_features : array-like of int or bool, default=None
         Indices or boolean mask of categorical features. Their imputed values
         are rounded to the nearest value observed in ``fit``.
-    blend_estimator : "auto", imputer or None, default="auto"
-        A second imputer (anything with ``fit`` and ``transform`` that fills
-        NaN and keeps the shape), fitted on the same scaled entries as the
-        network. Each feature's imputation is ``w * network + (1 - w) *
-        other``, with the least-squares weight ``w`` of that feature on the
-        held-out validation entries, shrunk towards the table's weight, and
-        the table's towards 0.5, as if 100 more entries had voted for them: a
-        weight from few entries is noise, and early stopping on the same
-        entries flatters the network a little
-        (``benchmarks/results/blend_ablation.md``). On tables of a few
-        hundred rows the network and a linear imputer make different errors,
-        and the blend beats the network alone
-        (``benchmarks/results/tabular_confirm3.md``). ``"auto"``:
-        :class:`~sklearn.impute.IterativeImputer` (BayesianRidge, 10 rounds)
-        on tables of at most 100,000 entries and 64 features, where its
-        memory (about 9 times the input) and cost stay small; the network
-        alone beyond, and without held-out entries (``validation_fraction=0``)
-        or with :meth:`partial_fit`. None: the network alone. An imputer with
-        ``validation_fraction=0`` or with ``partial_fit`` is a ``ValueError``.
-        :meth:`sample` draws from the network alone.
+    blend_estimator : "auto", imputer, list of imputers or None, default="auto"
+        Imputers (anything with ``fit`` and ``transform`` that fills NaN and
+        keeps the shape) fitted on the same scaled entries as the network.
+        Each feature's imputation is a weighted average of the network's and
+        theirs, with the non-negative weights summing to 1 that minimise the
+        squared error of that feature's held-out validation entries, shrunk
+        towards the table's weights, and the table's towards equal weights,
+        as if 100 more entries had voted for them: weights from few entries
+        are noise, and early stopping on the same entries flatters the
+        network a little (``benchmarks/results/blend_ablation.md``). On
+        tables of a few hundred rows the network, a linear and a tree-based
+        imputer make different errors, and the blend beats each of them
+        (``benchmarks/results/tabular_confirm4.md``). ``"auto"``:
+        :class:`~sklearn.impute.IterativeImputer` with BayesianRidge and with
+        ExtraTrees (10 trees; 10 rounds each) on tables of at most 100,000
+        entries and 64 features, where their memory (about 9 times the
+        input) and cost stay small; the network alone beyond, and without
+        held-out entries (``validation_fraction=0``) or with
+        :meth:`partial_fit`. None: the network alone. Imputers given with
+        ``validation_fraction=0`` or with :meth:`partial_fit` are a
+        ``ValueError``. :meth:`sample` draws from the network alone.
     missing_values : float, default=np.nan
         The placeholder of missing values; all its occurrences are imputed.
     add_indicator : bool, default=False
@@ -235,11 +236,12 @@ class GAINImputer(BaseAdversarialImputer):
         the discriminator are 0 with ``adversarial=False``.
     indicator_ : MissingIndicator or None
         The fitted indicator when ``add_indicator=True``.
-    blend_estimator_ : estimator or None
-        The fitted second imputer (on the [0, 1] scale), or None when the
-        network imputes alone.
-    blend_weights_ : ndarray of shape (n_features_in_,) or None
-        Weight of the network in each feature's imputation (None without a
+    blend_estimators_ : list of estimators
+        The fitted imputers blended with the network (on the [0, 1] scale);
+        empty when the network imputes alone.
+    blend_weights_ : ndarray of shape (n_features_in_, 1 + len(blend_estimators_)) or None
+        Each feature's weights: column 0 the network's, then one column per
+        imputer of ``blend_estimators_``; rows sum to 1 (None without a
         blend).
 
     See Also
@@ -274,8 +276,8 @@ class GAINImputer(BaseAdversarialImputer):
     False
     >>> X_imputed[0, :2]
     array([1., 2.])
-    >>> imputer.blend_weights_.shape  # the network's share of each feature
-    (3,)
+    >>> imputer.blend_weights_.shape  # per feature: network, BayesianRidge, ExtraTrees
+    (3, 3)
     """
 
     _parameter_constraints = {
@@ -290,7 +292,8 @@ class GAINImputer(BaseAdversarialImputer):
         ],
         "precision": [StrOptions({"auto", "float32", "bfloat16"})],
         "categorical_features": ["array-like", None],
-        "blend_estimator": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), None],
+        "blend_estimator": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), list, tuple,
+                            None],
     }
 
     def __init__(
@@ -422,7 +425,7 @@ class GAINImputer(BaseAdversarialImputer):
                 "partial_fit cannot fit blend_estimator, which needs the whole table; use fit, "
                 "or blend_estimator='auto' or None (no blending with partial_fit)."
             )
-        self.blend_estimator_, self.blend_weights_ = None, None
+        self.blend_estimators_, self.blend_weights_ = [], None
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._resolve_network(n_samples)
         # The generator starts from the column means (see _build_networks).
@@ -483,12 +486,12 @@ class GAINImputer(BaseAdversarialImputer):
         )
 
     def _fit_blend(self, X, train_mask, rows, held_out, imputed):
-        """Fit ``blend_estimator`` on the training entries of all rows, and
-        each feature's weight on the entries ``held_out`` of ``rows``, which
+        """Fit the blend's imputers on the training entries of all rows, and
+        each feature's weights on the entries ``held_out`` of ``rows``, which
         the network imputed as ``imputed``."""
-        estimator = resolve_blend_estimator(self.blend_estimator, X.shape,
-                                            self._transform_seed)
-        if estimator is None:
+        estimators = resolve_blend_estimators(self.blend_estimator, X.shape,
+                                              self._transform_seed)
+        if not estimators:
             return
         train_nan = with_nan(X, train_mask)
         with warnings.catch_warnings():
@@ -497,23 +500,28 @@ class GAINImputer(BaseAdversarialImputer):
                 # its tolerance; its imputations are weighed on held-out
                 # entries anyway, so the warning would only alarm the user.
                 warnings.simplefilter("ignore", ConvergenceWarning)
-            estimator.fit(train_nan)
-        other = checked_output(estimator, train_nan[rows])[held_out]
-        self.blend_weights_ = blend_weights(imputed, other, X[rows][held_out],
-                                            np.nonzero(held_out)[1], self.n_features_in_)
-        self.blend_estimator_ = estimator
+            for estimator in estimators:
+                estimator.fit(train_nan)
+        others = [checked_output(estimator, train_nan[rows])[held_out]
+                  for estimator in estimators]
+        self.blend_weights_ = blend_weights(np.column_stack([imputed] + others),
+                                            X[rows][held_out], np.nonzero(held_out)[1],
+                                            self.n_features_in_)
+        self.blend_estimators_ = estimators
 
     def _row_imputer(self, seed):
         impute_network = super()._row_imputer(seed)
-        if getattr(self, "blend_estimator_", None) is None:
+        if not getattr(self, "blend_estimators_", None):
             return impute_network
 
         def impute(X, mask):
-            network = impute_network(X, mask)
-            other = checked_output(self.blend_estimator_, with_nan(X, mask))
-            # The second imputer may extrapolate beyond the fitted range:
+            X_nan = with_nan(X, mask)
+            blended = self.blend_weights_[:, 0] * impute_network(X, mask)
+            for weights, estimator in zip(self.blend_weights_[:, 1:].T, self.blend_estimators_):
+                blended += weights * checked_output(estimator, X_nan)
+            # The other imputers may extrapolate beyond the fitted range:
             # keep the blend in [0, 1], as the network's output is.
-            return np.clip(other + self.blend_weights_ * (network - other), 0.0, 1.0)
+            return np.clip(blended, 0.0, 1.0)
 
         return impute
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.impute import IterativeImputer, KNNImputer
 
 from skgain._blend import (
@@ -10,61 +11,114 @@ from skgain._blend import (
     _PRIOR_ENTRIES,
     blend_weights,
     checked_output,
-    resolve_blend_estimator,
+    resolve_blend_estimators,
     with_nan,
 )
 
 
-def _entries(n, network_error, other_error, seed=0, n_features=2):
-    """Held-out entries of ``n_features`` features, with independent errors."""
+def _entries(n, errors, seed=0, n_features=2):
+    """Held-out entries of ``n_features`` features, one column per imputer,
+    each with independent errors of the given standard deviation."""
     rng = np.random.RandomState(seed)
     truth = rng.rand(n)
-    network = truth + network_error * rng.randn(n)
-    other = truth + other_error * rng.randn(n)
-    return network, other, truth, np.arange(n) % n_features
+    imputations = np.column_stack([truth + error * rng.randn(n) for error in errors])
+    return imputations, truth, np.arange(n) % n_features
 
 
 def test_weight_is_the_least_squares_one_shrunk_by_the_prior():
-    network, other, truth, features = _entries(100_000, 0.1, 0.2)
-    weights = blend_weights(network, other, truth, features, 2)
+    imputations, truth, features = _entries(100_000, (0.1, 0.2))
+    weights = blend_weights(imputations, truth, features, 2)
     # Independent errors of variance a and b: the best weight is b / (a + b)
     # = 0.8; 100,000 entries leave the prior's pull negligible.
-    np.testing.assert_allclose(weights, 0.8, atol=0.01)
+    np.testing.assert_allclose(weights[:, 0], 0.8, atol=0.01)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+
+
+def test_two_imputers_get_the_clipped_closed_form_weight():
+    imputations, truth, features = _entries(300, (0.1, 0.15), seed=3, n_features=1)
+    network, other = imputations.T
+    diff, target = network - other, truth - other
+    ratio = np.clip(diff @ target / (diff @ diff), 0, 1)
+    table = (300 * ratio + _PRIOR_ENTRIES * 0.5) / (300 + _PRIOR_ENTRIES)
+    feature = (300 * ratio + _PRIOR_ENTRIES * table) / (300 + _PRIOR_ENTRIES)
+    assert blend_weights(imputations, truth, features, 1)[0, 0] == pytest.approx(feature)
+
+
+def test_three_imputers_are_weighted_by_their_inverse_variances():
+    imputations, truth, features = _entries(200_000, (0.1, 0.2, 0.2))
+    weights = blend_weights(imputations, truth, features, 2)
+    # Independent errors: weights proportional to 1 / variance, 100 : 25 : 25.
+    np.testing.assert_allclose(weights, [[2 / 3, 1 / 6, 1 / 6]] * 2, atol=0.01)
+
+
+def test_a_useless_imputer_gets_no_weight_and_none_is_negative():
+    # The third imputer repeats the first one's error, twice as large:
+    # unconstrained least squares would take 2 * first - third, the truth,
+    # with weights (2, 0, -1).
+    imputations, truth, features = _entries(100_000, (0.1, 0.1, 0.0))
+    imputations[:, 2] = truth + 2 * (imputations[:, 0] - truth)
+    weights = blend_weights(imputations, truth, features, 2)
+    assert np.all(weights >= 0)
+    np.testing.assert_allclose(weights[:, 2], 0.0, atol=0.002)
+    np.testing.assert_allclose(weights[:, :2], 0.5, atol=0.01)
 
 
 def test_few_entries_pull_the_weight_to_an_equal_split():
-    network, other, truth, features = _entries(20, 0.01, 1.0, n_features=1)
-    weights = blend_weights(network, other, truth, features, 1)
+    imputations, truth, features = _entries(20, (0.01, 1.0), n_features=1)
+    weights = blend_weights(imputations, truth, features, 1)
     # The data alone say 1 (the network is far better). 20 entries against
     # the prior's 100 give the table (20 * 1 + 100 * 0.5) / 120, and the
     # feature, shrunk towards the table's weight, (20 * 1 + 100 * table) / 120.
     table = (20 * 1.0 + _PRIOR_ENTRIES * 0.5) / (20 + _PRIOR_ENTRIES)
     feature = (20 * 1.0 + _PRIOR_ENTRIES * table) / (20 + _PRIOR_ENTRIES)
-    assert weights[0] == pytest.approx(feature, abs=0.005)
-    assert weights[0] < 0.7
+    assert weights[0, 0] == pytest.approx(feature, abs=0.005)
+    assert weights[0, 0] < 0.7
 
 
 def test_a_feature_without_held_out_entries_takes_the_tables_weight():
-    network, other, truth, features = _entries(5000, 0.1, 0.3, n_features=2)
-    weights = blend_weights(network, other, truth, features, 3)
-    assert weights.shape == (3,)
+    imputations, truth, features = _entries(5000, (0.1, 0.3), n_features=2)
+    weights = blend_weights(imputations, truth, features, 3)
+    assert weights.shape == (3, 2)
     table = (5000 * 0.9 + _PRIOR_ENTRIES * 0.5) / (5000 + _PRIOR_ENTRIES)
-    assert weights[2] == pytest.approx(table, abs=0.02)
+    assert weights[2, 0] == pytest.approx(table, abs=0.02)
     assert np.all((weights >= 0) & (weights <= 1))
 
 
-def test_auto_blends_small_tables_only():
-    assert isinstance(resolve_blend_estimator("auto", (400, 10), 0), IterativeImputer)
-    assert resolve_blend_estimator("auto", (_AUTO_MAX_ENTRIES // 10 + 1, 10), 0) is None
-    assert resolve_blend_estimator("auto", (100, 65), 0) is None
-    assert resolve_blend_estimator(None, (100, 5), 0) is None
+def test_imputers_that_agree_everywhere_keep_the_prior():
+    imputations, truth, features = _entries(50, (0.1,), n_features=1)
+    weights = blend_weights(np.repeat(imputations, 3, axis=1), truth, features, 1)
+    np.testing.assert_allclose(weights, [[1 / 3] * 3])
+
+
+def test_auto_blends_small_tables_with_a_linear_and_a_tree_imputer():
+    linear, trees = resolve_blend_estimators("auto", (400, 10), 0)
+    assert isinstance(linear, IterativeImputer) and linear.estimator is None
+    assert isinstance(trees.estimator, ExtraTreesRegressor)
+    assert trees.estimator.random_state == 0 and trees.keep_empty_features
+    assert resolve_blend_estimators("auto", (_AUTO_MAX_ENTRIES // 10 + 1, 10), 0) == []
+    assert resolve_blend_estimators("auto", (100, 65), 0) == []
+    assert resolve_blend_estimators(None, (100, 5), 0) == []
 
 
 def test_a_given_imputer_is_cloned_and_keeps_empty_features():
     given = KNNImputer(n_neighbors=3)
-    resolved = resolve_blend_estimator(given, (10**6, 100), 0)
+    (resolved,) = resolve_blend_estimators(given, (10**6, 100), 0)
     assert resolved is not given and resolved.keep_empty_features
     assert given.keep_empty_features is False
+
+
+def test_a_list_of_imputers_is_cloned_in_order():
+    given = [KNNImputer(n_neighbors=3), IterativeImputer(max_iter=2)]
+    resolved = resolve_blend_estimators(given, (100, 5), 0)
+    assert [type(r) for r in resolved] == [KNNImputer, IterativeImputer]
+    assert all(r is not g for r, g in zip(resolved, given))
+
+
+def test_an_empty_list_or_a_non_imputer_is_an_error():
+    with pytest.raises(ValueError, match="blend_estimator is an empty list"):
+        resolve_blend_estimators([], (100, 5), 0)
+    with pytest.raises(ValueError, match="blend_estimator must hold imputers"):
+        resolve_blend_estimators([KNNImputer(), "mean"], (100, 5), 0)
 
 
 def test_with_nan_marks_the_masked_entries():
@@ -98,7 +152,7 @@ class _Identity(_DropsAColumn):
 def test_only_an_imputer_object_counts_as_given():
     from skgain._blend import is_given_imputer
 
-    assert is_given_imputer(KNNImputer())
+    assert is_given_imputer(KNNImputer()) and is_given_imputer([KNNImputer()])
     assert not is_given_imputer("auto") and not is_given_imputer(None)
 
 
@@ -121,7 +175,8 @@ def test_an_imputer_without_get_params_is_copied_and_blended():
     X[rng.rand(*X.shape) < 0.2] = np.nan
     given = _MeanFill()
     imputer = GAINImputer(max_epochs=2, blend_estimator=given, random_state=0).fit(X)
-    assert isinstance(imputer.blend_estimator_, _MeanFill) and not hasattr(given, "means")
+    (fitted,) = imputer.blend_estimators_
+    assert isinstance(fitted, _MeanFill) and not hasattr(given, "means")
     out = imputer.transform(X)
     assert not np.isnan(out).any()
     np.testing.assert_array_equal(out[~np.isnan(X)], X[~np.isnan(X)])

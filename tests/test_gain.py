@@ -457,26 +457,28 @@ def test_blend_beats_the_network_alone_on_a_small_linear_table():
         assert np.array_equal(out[~hidden], X[~hidden])
         errors[blend] = np.sqrt(np.mean((out[hidden] - X[hidden]) ** 2))
         if blend == "auto":
-            assert imputer.blend_weights_.shape == (8,)
+            assert imputer.blend_weights_.shape == (8, 3)
             assert np.all((imputer.blend_weights_ >= 0) & (imputer.blend_weights_ <= 1))
+            np.testing.assert_allclose(imputer.blend_weights_.sum(axis=1), 1.0)
         else:
-            assert imputer.blend_estimator_ is None and imputer.blend_weights_ is None
+            assert imputer.blend_estimators_ == [] and imputer.blend_weights_ is None
     # Measured: 0.0859 blended against 0.1300 for the network alone.
     assert errors["auto"] < 0.95 * errors[None]
 
 
-def test_blend_weights_mix_the_two_imputations():
+def test_blend_weights_mix_the_imputations():
     X, X_missing, hidden = _low_rank()
     imputer = GAINImputer(max_epochs=5, random_state=0).fit(X_missing)
     scaled = (X_missing - imputer.data_min_) / imputer.data_range_
+    linear, trees = [estimator.transform(scaled) for estimator in imputer.blend_estimators_]
     # The blend is kept in the fitted range, as the network's output is.
-    other = np.clip(imputer.blend_estimator_.transform(scaled), 0, 1)
-    other = other * imputer.data_range_ + imputer.data_min_
-    imputer.blend_weights_ = np.zeros(8)
-    np.testing.assert_allclose(imputer.transform(X_missing), other, rtol=1e-12)
-    imputer.blend_weights_ = np.ones(8)
+    expected = np.clip(0.25 * linear + 0.75 * trees, 0, 1)
+    expected = expected * imputer.data_range_ + imputer.data_min_
+    imputer.blend_weights_ = np.tile([0.0, 0.25, 0.75], (8, 1))
+    np.testing.assert_allclose(imputer.transform(X_missing), expected, rtol=1e-12)
+    imputer.blend_weights_ = np.tile([1.0, 0.0, 0.0], (8, 1))
     blended = imputer.transform(X_missing)
-    imputer.blend_estimator_ = None  # the network alone
+    imputer.blend_estimators_ = []  # the network alone
     np.testing.assert_allclose(blended, imputer.transform(X_missing), rtol=1e-12)
 
 
@@ -486,10 +488,25 @@ def test_a_given_blend_estimator_is_fitted_on_a_clone():
     X, X_missing, hidden = _low_rank(n=120)
     given = KNNImputer(n_neighbors=3)
     imputer = GAINImputer(max_epochs=3, blend_estimator=given, random_state=0).fit(X_missing)
-    assert isinstance(imputer.blend_estimator_, KNNImputer)
-    assert imputer.blend_estimator_ is not given and not hasattr(given, "n_features_in_")
+    (fitted,) = imputer.blend_estimators_
+    assert isinstance(fitted, KNNImputer)
+    assert fitted is not given and not hasattr(given, "n_features_in_")
     out = imputer.transform(X_missing)
     assert np.array_equal(out[~hidden], X[~hidden]) and not np.isnan(out).any()
+
+
+def test_a_list_of_blend_estimators_gets_one_weight_column_each():
+    from sklearn.impute import KNNImputer, SimpleImputer
+
+    X, X_missing, hidden = _low_rank(n=120)
+    given = [KNNImputer(n_neighbors=3), SimpleImputer()]
+    imputer = GAINImputer(max_epochs=3, blend_estimator=given, random_state=0).fit(X_missing)
+    assert [type(e) for e in imputer.blend_estimators_] == [KNNImputer, SimpleImputer]
+    assert imputer.blend_weights_.shape == (8, 3)
+    out = imputer.transform(X_missing)
+    assert np.array_equal(out[~hidden], X[~hidden]) and not np.isnan(out).any()
+    with pytest.raises(ValueError, match="blend_estimator is an empty list"):
+        GAINImputer(max_epochs=2, blend_estimator=[]).fit(X_missing)
 
 
 def test_blend_needs_held_out_entries_and_the_whole_table():
@@ -504,4 +521,4 @@ def test_blend_needs_held_out_entries_and_the_whole_table():
     # "auto" cannot weigh the two without held-out entries, nor stream.
     alone = GAINImputer(max_epochs=2, validation_fraction=0, random_state=0).fit(X_missing)
     streamed = GAINImputer(random_state=0).partial_fit(X_missing)
-    assert alone.blend_estimator_ is None and streamed.blend_estimator_ is None
+    assert alone.blend_estimators_ == [] and streamed.blend_estimators_ == []
