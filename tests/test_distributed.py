@@ -206,6 +206,10 @@ def _ddp_rank(rank, world_size, port, out_dir):
         net = DistributedDataParallel(_ddp_network())
         _ddp_train(net, values[shard], mask[shard], _DDP_ROWS // world_size)
         torch.save(net.module.state_dict(), os.path.join(out_dir, f"rank{rank}.pt"))
+        # No rank tears gloo down while the other still talks to it: that
+        # aborted a rank now and then ("terminate called without an active
+        # exception", SIGABRT) after its work was done.
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
