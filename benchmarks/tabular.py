@@ -28,12 +28,14 @@ processes with --records FILE each (and --threads 1), then merge them with
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import threadpoolctl
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
@@ -63,6 +65,7 @@ GAIN_WIDE = "GAINImputer(hidden_dim=256)"
 ORIGINAL = "GAINImputer(original GAIN settings)"
 MISSFOREST = "MissForest (IterativeImputer(RandomForest))"
 NETWORK_ALONE = "GAINImputer(blend_estimator=None)"
+HYPERIMPUTE = "HyperImpute (optional peer)"
 PEER_AVERAGE = "reference: average of IterativeImputer(BayesianRidge) and (ExtraTrees)"
 # The peers GAINImputer must beat (issue 10); MissForest is reported beside them.
 PEERS = ("KNNImputer", "IterativeImputer(BayesianRidge)", ET)
@@ -107,7 +110,34 @@ def methods(seed, n_samples):
             [IterativeImputer(max_iter=10, random_state=seed),
              IterativeImputer(estimator=ExtraTreesRegressor(**forest), max_iter=10,
                               random_state=seed)]),
+        **({HYPERIMPUTE: HyperImputeImputer(random_state=seed)} if _has_hyperimpute() else {}),
     }
+
+
+def _has_hyperimpute():
+    return importlib.util.find_spec("hyperimpute") is not None
+
+
+class HyperImputeImputer(TransformerMixin, BaseEstimator):
+    """HyperImpute (Jarrett et al., ICML 2022) through its plugin API.
+
+    An optional peer (issue 10), not a dependency: it pulls TensorFlow,
+    CatBoost, LightGBM, XGBoost and Optuna. ``methods`` lists it only where it
+    imports; it ran in a separate virtual environment here.
+    """
+
+    def __init__(self, random_state=0):
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        from hyperimpute.plugins.imputers import Imputers
+
+        self.plugin_ = Imputers().get("hyperimpute", random_state=self.random_state)
+        self.plugin_.fit(pd.DataFrame(X))
+        return self
+
+    def transform(self, X):
+        return np.asarray(self.plugin_.transform(pd.DataFrame(X)), dtype=np.float64)
 
 
 class AverageImputer(TransformerMixin, BaseEstimator):
