@@ -211,7 +211,9 @@ def render(records, settings):
     header = ["variant", "RMSE, 1 pass", "x biharmonic", "RMSE, 8 symmetries",
               "x biharmonic", "fit s", "img/s, 1 pass", "img/s, 8"]
     return "\n".join([
-        "# SpatialGAINImputer ablation (tench, short runs)",
+        "# SpatialGAINImputer ablation (tench, " + (
+            "short runs)" if settings["max_epochs"] <= 3
+            else f"{settings['max_epochs']}-epoch runs)"),
         "",
         f"{settings['n_train']} tench train images, the first {settings['n_val']} val images, "
         f"20% MCAR (seed {settings['seed']}'s masks of `benchmarks/images.py`), at most "
@@ -249,7 +251,11 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--records", default=None, help="record file, extended after each fit")
     parser.add_argument("--merge", default=None, help="comma-separated record files to table")
+    parser.add_argument("--max-epochs", type=int, default=SETTINGS["max_epochs"],
+                        help="epochs per fit (a longer check of what short runs ranked)")
+    parser.add_argument("--name", default="image_ablation", help="results file name")
     args = parser.parse_args(argv)
+    settings = {**SETTINGS, "max_epochs": args.max_epochs}
     if args.merge:
         records = [r for p in args.merge.split(",") for r in json.loads(Path(p).read_text())]
         # One biharmonic reference: every run scores the same images and masks.
@@ -265,11 +271,11 @@ def main(argv=None):
         previous = None
         if args.records and Path(args.records).exists():
             previous = json.loads(Path(args.records).read_text())
-        records = run_variants(variants, args.data_home or default_data_home(), SETTINGS,
+        records = run_variants(variants, args.data_home or default_data_home(), settings,
                                args.records, previous)
-    markdown = render(records, SETTINGS)
-    write_results("image_ablation", {"settings": SETTINGS, "records": records,
-                                     "run_environment": environment()}, markdown, args.out)
+    markdown = render(records, settings)
+    write_results(args.name, {"settings": settings, "records": records,
+                              "run_environment": environment()}, markdown, args.out)
     print(markdown)
 
 
