@@ -44,8 +44,8 @@ def _cpu_has_bfloat16():
 
 def _fused(device):
     """Adam's ``fused=True`` where torch has the kernel: one update kernel
-    for all parameters instead of a dozen per tensor (on one CPU thread 0.3 ms
-    a step against 0.8-1.2 ms, a sixth of a GAINImputer step on letter)."""
+    for all parameters instead of several per tensor, which matters for the
+    small networks of tables (``docs/user_guide/table.rst``, "Speed")."""
     return {"fused": True} if torch.device(device).type in ("cpu", "cuda") else {}
 
 

@@ -2,8 +2,9 @@
 
 On tables of a few hundred rows a small network, a linear iterative imputer
 and a tree-based one make different errors, and a weighted average beats
-each of them (``benchmarks/results/blend_ablation.md`` and
-``tabular_confirm3.md``). The weights of each feature are chosen on entries
+each of them on average over the tables it was designed on
+(``benchmarks/results/blend_ablation.md``; ``tabular_confirm4.md`` checks it
+on others). The weights of each feature are chosen on entries
 held out of training, so an imputer that only adds noise gets weight 0.
 """
 
