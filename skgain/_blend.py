@@ -115,9 +115,10 @@ def blend_weights(imputations, truth, features, n_features):
     imputations = np.asarray(imputations, dtype=np.float64)
     n_entries, n_imputers = imputations.shape
     equal = np.full(n_imputers, 1.0 / n_imputers)
-    table = _simplex_least_squares(imputations.T @ imputations, imputations.T @ truth, equal)
-    table = _shrunk(table, n_entries, equal)
     gram, cross = _per_feature_sums(imputations, truth, features, n_features)
+    # The table's sums are the features' sums added up.
+    table = _shrunk(_simplex_least_squares(gram.sum(axis=0), cross.sum(axis=0), equal),
+                    n_entries, equal)
     count = np.bincount(features, minlength=n_features)
     per_feature = np.array([_simplex_least_squares(g, c, table) for g, c in zip(gram, cross)])
     return _shrunk(per_feature, count[:, None], table)
