@@ -21,11 +21,14 @@ import torch
 from sklearn.base import clone
 
 from skgain import GAINImputer
-from skgain._gain import _width_for_rows
+from skgain._gain import _AUTO_EPOCH_RANGE, _AUTO_ROW_PASSES, _width_for_rows
 
 from ._common import default_data_home, markdown_table, write_results
 from ._table_data import hide, load_table
 from .tabular import ET, MISSING_RATE, measure_one, methods, split_rows
+
+PREVIOUS_DEFAULT = ("n_blocks=4, batch_size=256, learning_rate=3e-3, max_epochs x1 "
+                    "(the default before)")
 
 # One change from the defaults per row; "original GAIN" changes everything.
 VARIANTS = {
@@ -54,6 +57,29 @@ VARIANTS = {
         "n_blocks": 2, "batch_size": 512, "epochs_factor": 2},
     "n_blocks=2, batch_size=512, max_epochs x3": {
         "n_blocks": 2, "batch_size": 512, "epochs_factor": 3},
+    # Letter's time (issue 10): fewer blocks for more epochs at no more seconds
+    # (benchmarks/results/gain_ablation_large.md). The default before it, for
+    # tables of 10,000 rows or more:
+    PREVIOUS_DEFAULT: {"n_blocks": 4, "batch_size": 256, "learning_rate": 3e-3,
+                       "epochs_factor": 1},
+    "n_blocks=3, batch_size=256, learning_rate=3e-3, max_epochs x1.2": {
+        "n_blocks": 3, "batch_size": 256, "learning_rate": 3e-3, "epochs_factor": 1.2},
+    "n_blocks=2, batch_size=256, learning_rate=3e-3, max_epochs x1.6": {
+        "n_blocks": 2, "batch_size": 256, "learning_rate": 3e-3, "epochs_factor": 1.6},
+    "n_blocks=2, batch_size=512, learning_rate=4e-3, max_epochs x2": {
+        "n_blocks": 2, "batch_size": 512, "learning_rate": 4e-3, "epochs_factor": 2},
+    "n_blocks=2, batch_size=512, learning_rate=4e-3, max_epochs x1.6": {
+        "n_blocks": 2, "batch_size": 512, "learning_rate": 4e-3, "epochs_factor": 1.6},
+    "n_blocks=2, batch_size=1024, learning_rate=6e-3, max_epochs x2": {
+        "n_blocks": 2, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 2},
+    "n_blocks=2, batch_size=1024, learning_rate=6e-3, max_epochs x2.5": {
+        "n_blocks": 2, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 2.5},
+    "n_blocks=2, batch_size=1024, learning_rate=6e-3, max_epochs x1.75": {
+        "n_blocks": 2, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 1.75},
+    "n_blocks=2, batch_size=2048, learning_rate=8.5e-3, max_epochs x2.5": {
+        "n_blocks": 2, "batch_size": 2048, "learning_rate": 8.5e-3, "epochs_factor": 2.5},
+    "n_blocks=1, batch_size=1024, learning_rate=6e-3, max_epochs x3": {
+        "n_blocks": 1, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 3},
     # The width 192 as a cap on the rows' default width (which small tables keep).
     "n_blocks=2, width at most 192, max_epochs x2": {
         "n_blocks": 2, "width_cap": 192, "epochs_factor": 2},
@@ -66,8 +92,11 @@ def build(variant, seed, n_samples):
     if cap is not None:
         settings["hidden_dim"] = min(_width_for_rows(n_samples), cap)
     factor = settings.pop("epochs_factor", None)
-    if factor is not None:  # a multiple of the epochs "auto" gives on these rows
-        epochs = GAINImputer()._resolve_schedule(n_samples)[0]
+    if factor is not None:
+        # A multiple of the epochs that show 1 million rows (at least 100):
+        # "auto" below 10,000 rows, and 100 on letter, where "auto" now gives
+        # the large-table settings' 175.
+        epochs = int(np.clip(-(-_AUTO_ROW_PASSES // n_samples), *_AUTO_EPOCH_RANGE))
         settings["max_epochs"] = int(round(factor * epochs))
     # The ablation studies the network: no blend with a second imputer.
     return GAINImputer(blend_estimator=None, random_state=seed, **settings)
@@ -138,6 +167,7 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--datasets", default="spam,letter")
     parser.add_argument("--variants", default=None,
                         help="variant names separated by ';' (names hold commas)")
@@ -154,7 +184,8 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = list(VARIANTS) if args.variants is None else args.variants.split(";")
-    records = measure(args.datasets.split(","), variants, range(args.seeds),
+    records = measure(args.datasets.split(","), variants,
+                      range(args.first_seed, args.first_seed + args.seeds),
                       args.data_home or default_data_home())
     markdown = render(records)
     write_results("gain_ablation", {"records": records}, markdown, args.out)

@@ -212,6 +212,12 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         """``(max_epochs, n_iter_no_change)`` for training on ``n_samples``."""
         return self.max_epochs, self.n_iter_no_change
 
+    def _resolve_batches(self, n_samples):
+        """Set ``batch_size_`` and ``learning_rate_`` for ``n_samples`` training
+        samples (None: unknown, with ``partial_fit``): the parameters as
+        given; GAINImputer resolves its ``"auto"`` choices here."""
+        self.batch_size_, self.learning_rate_ = self.batch_size, self.learning_rate
+
     def _make_scheduler(self, optimizer, total_steps):
         """The generator's learning-rate scheduler (``lr_schedule``), stepped
         after every batch; None for a constant rate or too few steps (a
@@ -221,7 +227,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         # The warm-up needs at least two steps to define its slope.
         warmup = max(_WARMUP_FRACTION, _MIN_WARMUP_STEPS / total_steps)
         return torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=self.learning_rate, total_steps=total_steps, pct_start=warmup
+            optimizer, max_lr=self.learning_rate_, total_steps=total_steps, pct_start=warmup
         )
 
     def _ready_for_inference(self):
@@ -242,6 +248,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         self._check_settings()
         # fit starts over: no streaming state from earlier partial_fit calls.
         self._stream, self._given_range = None, False
+        self._resolve_batches(X.shape[0])
         train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng,
                                          self._max_validation_entries)
         device = self.device_
@@ -252,7 +259,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
             None if net is None else net.to(device) for net in self._build_networks(gen_init)
         )
         n_samples = X.shape[0]
-        batch_size = min(self.batch_size, n_samples)
+        batch_size = min(self.batch_size_, n_samples)
         n_batches = -(-n_samples // batch_size)
         self.max_epochs_, patience = self._resolve_schedule(n_samples)
         optimizers = self._make_optimizers(n_batches * self.max_epochs_)
@@ -303,7 +310,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
     def _make_optimizers(self, total_steps):
         """Adam for each network, and the generator's learning-rate scheduler."""
         G, D = self._generator_net, self._discriminator_net
-        adam = dict(lr=self.learning_rate, betas=(0.9, 0.999), **_fused(self.device_))
+        adam = dict(lr=self.learning_rate_, betas=(0.9, 0.999), **_fused(self.device_))
         opt_g = torch.optim.Adam(G.parameters(), **adam)
         opt_d = None if D is None else torch.optim.Adam(D.parameters(), **adam)
         return opt_g, opt_d, self._make_scheduler(opt_g, total_steps)
@@ -336,7 +343,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         if not np.all(np.isfinite(means)):
             raise FloatingPointError(
                 f"{type(self).__name__} training diverged at epoch {epoch + 1} (a loss is "
-                f"NaN or infinite); lower learning_rate (now {self.learning_rate})."
+                f"NaN or infinite); lower learning_rate (now {self.learning_rate_})."
             )
         return means
 
@@ -397,7 +404,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
     def _block_multiple(self):
         # Blocks of whole batches: the noise of block-wise imputation is
         # drawn exactly as in one pass over all rows.
-        return self.batch_size
+        return self.batch_size_
 
     def _row_imputer(self, seed):
         generator = torch_generator(seed, self.device_)
@@ -413,7 +420,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         generator = torch_generator(seed, self.device_)
         parts = [
             self._generate(X[block], mask[block], generator, output)[select[block]]
-            for block in batch_slices(X.shape[0], block_rows(X.shape, self.batch_size))
+            for block in batch_slices(X.shape[0], block_rows(X.shape, self.batch_size_))
         ]
         return np.concatenate(parts)
 
@@ -433,7 +440,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         G.eval()
         generator = torch_generator(seed, self.device_)
         out = np.empty(X.shape, dtype=np.float64)
-        for batch in batch_slices(X.shape[0], self.batch_size):
+        for batch in batch_slices(X.shape[0], self.batch_size_):
             x = self._to_layout(X[batch]).to(self.device_)
             m = self._to_layout(mask[batch]).to(self.device_)
             g = output(G, x, m, generator)

@@ -33,6 +33,18 @@ _MAX_PERIODIC_FEATURES = 1024
 # compute for every table), within this range of epochs.
 _AUTO_ROW_PASSES = 1_000_000
 _AUTO_EPOCH_RANGE = (100, 1000)
+# From this many training rows on, where the epochs above stop at their
+# floor of 100, the "auto" settings train a shallower generator on larger
+# batches for more epochs: it costs about half as much per row and on letter
+# was more accurate in fewer seconds than 4 blocks at 256 rows for 100 epochs
+# (benchmarks/results/gain_ablation_large.md).
+_LARGE_TABLE_ROWS = 10_000
+_SMALL_TABLE = {"n_blocks": 4, "batch_size": 256, "max_epochs": None}
+_LARGE_TABLE = {"n_blocks": 2, "batch_size": 1024, "max_epochs": 175}
+# learning_rate="auto": this rate for batches of up to _BASE_BATCH rows,
+# growing with the square root of larger batches.
+_BASE_LEARNING_RATE = 3e-3
+_BASE_BATCH = 256
 # Rows imputed per epoch to measure the validation RMSE.
 _MAX_VALIDATION_ROWS = 4096
 # Training has saturated when more than this share of the held-out
@@ -109,8 +121,12 @@ class GAINImputer(BaseAdversarialImputer):
         (a wider net overfits small tables), and 256 with ``partial_fit``,
         which does not know the table's size; for ``"mlp"``, n_features (the
         original GAIN). Resolved in ``hidden_dim_``.
-    n_blocks : int, default=4
-        Residual blocks of the ``"resmlp"`` generator.
+    n_blocks : int or "auto", default="auto"
+        Residual blocks of the ``"resmlp"`` generator. ``"auto"``: 4, or 2
+        from 10,000 training rows on, where the shallower generator, on
+        larger batches for more epochs, was more accurate in fewer seconds
+        (``benchmarks/results/gain_ablation_large.md``); 4 with
+        :meth:`partial_fit`. Resolved in ``n_blocks_``.
     n_frequencies : int or "auto", default="auto"
         Periodic features (``sin`` and ``cos`` of learned frequencies times
         the value) the ``"resmlp"`` generator gets for each observed value,
@@ -120,22 +136,28 @@ class GAINImputer(BaseAdversarialImputer):
         where the first layer (``n_features * (2 + 2 * n_frequencies) *
         hidden_dim`` weights) would dominate the cost. Resolved in
         ``n_frequencies_``.
-    learning_rate : float, default=3e-3
+    learning_rate : float or "auto", default="auto"
         Adam step size (betas 0.9, 0.999) of both networks; with
         ``lr_schedule="one-cycle"`` the peak of the generator's schedule.
+        ``"auto"``: 3e-3 for batches of up to 256 rows, growing with the
+        square root of larger batches (6e-3 for 1024 rows). Resolved in
+        ``learning_rate_``.
     lr_schedule : {"one-cycle", "constant"}, default="one-cycle"
         ``"one-cycle"``: the generator's learning rate rises for the first
         10% of the steps of ``max_epochs`` epochs and anneals to nearly zero
         (Smith and Topin, 2019). ``"constant"``: the original GAIN.
-    batch_size : int, default=256
+    batch_size : int or "auto", default="auto"
         Rows per training step, and per step of ``transform``: memory use is
-        bounded by the batch size, not by n_samples.
+        bounded by the batch size, not by n_samples. ``"auto"``: 256, or
+        1024 from 10,000 training rows on (fewer, larger steps cost less
+        per row); 256 with :meth:`partial_fit`. Resolved in ``batch_size_``.
     max_epochs : int or "auto", default="auto"
         Number of passes over the shuffled rows (early stopping may end
         training sooner). ``"auto"``: as many epochs as it takes to show the
-        generator 1 million rows, between 100 and 1000 epochs (100 for 20,000
-        rows, 218 for 4,601): training costs about the same on every table
-        from 1,000 to 10,000 rows. Resolved in ``max_epochs_``.
+        generator 1 million rows, between 100 and 1000 epochs (218 for 4,601
+        rows): training costs about the same on every table from 1,000 to
+        10,000 rows; 175 from 10,000 training rows on, for the cheaper
+        generator ``"auto"`` picks there. Resolved in ``max_epochs_``.
     validation_fraction : float, default=0.1
         Fraction of the observed entries, at most 5000 of them, held out of
         training to measure a validation RMSE after every epoch, for early
@@ -216,6 +238,12 @@ class GAINImputer(BaseAdversarialImputer):
         The torch device used.
     hidden_dim_ : int
         Width of the hidden layers used.
+    n_blocks_ : int
+        Residual blocks of the generator (unused with ``architecture="mlp"``).
+    batch_size_ : int
+        Rows per training and imputation step.
+    learning_rate_ : float
+        Adam step size used.
     n_frequencies_ : int
         Periodic features per value used (0 for ``architecture="mlp"``).
     max_epochs_ : int
@@ -286,7 +314,10 @@ class GAINImputer(BaseAdversarialImputer):
         **BaseAdversarialImputer._parameter_constraints,
         "architecture": [StrOptions({"resmlp", "mlp"})],
         "hidden_dim": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "n_blocks": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_blocks": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither"),
+                          StrOptions({"auto"})],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_frequencies": [Interval(numbers.Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_iter_no_change": [
@@ -309,11 +340,11 @@ class GAINImputer(BaseAdversarialImputer):
         drop_rate=0.3,
         architecture="resmlp",
         hidden_dim=None,
-        n_blocks=4,
+        n_blocks="auto",
         n_frequencies="auto",
-        learning_rate=3e-3,
+        learning_rate="auto",
         lr_schedule="one-cycle",
-        batch_size=256,
+        batch_size="auto",
         max_epochs="auto",
         validation_fraction=0.1,
         n_iter_no_change="auto",
@@ -357,8 +388,11 @@ class GAINImputer(BaseAdversarialImputer):
 
     # ------------------------------------------------------------ networks
     def _resolve_network(self, n_samples):
-        """Resolve ``hidden_dim`` and ``n_frequencies`` into fitted attributes."""
+        """Resolve ``hidden_dim``, ``n_blocks`` and ``n_frequencies`` into fitted attributes."""
         n_features = self.n_features_in_
+        self.n_blocks_ = self.n_blocks
+        if self.n_blocks == "auto":
+            self.n_blocks_ = _table_settings(n_samples)["n_blocks"]
         if self.architecture == "mlp":
             self.hidden_dim_, self.n_frequencies_ = self.hidden_dim or n_features, 0
             return
@@ -371,7 +405,7 @@ class GAINImputer(BaseAdversarialImputer):
     def _build_networks(self, generator):
         n_features = self.n_features_in_
         if self.architecture == "resmlp":
-            G = ResidualMLP(n_features, self.hidden_dim_, self.n_blocks, self.n_frequencies_)
+            G = ResidualMLP(n_features, self.hidden_dim_, self.n_blocks_, self.n_frequencies_)
             G = xavier_init(G, generator)
             if G.periodic is not None:
                 G.periodic.reset_parameters(generator)
@@ -394,10 +428,20 @@ class GAINImputer(BaseAdversarialImputer):
         return out.clamp(0.0, 1.0) if self.architecture == "resmlp" else out
 
     # ------------------------------------------------------------ schedule
+    def _resolve_batches(self, n_samples):
+        self.batch_size_ = self.batch_size
+        if self.batch_size == "auto":
+            self.batch_size_ = _table_settings(n_samples)["batch_size"]
+        self.learning_rate_ = self.learning_rate
+        if self.learning_rate == "auto":
+            growth = max(1.0, self.batch_size_ / _BASE_BATCH) ** 0.5
+            self.learning_rate_ = _BASE_LEARNING_RATE * growth
+
     def _resolve_schedule(self, n_samples):
         epochs = self.max_epochs
         if epochs == "auto":
-            epochs = int(np.clip(-(-_AUTO_ROW_PASSES // n_samples), *_AUTO_EPOCH_RANGE))
+            epochs = _table_settings(n_samples)["max_epochs"] or int(
+                np.clip(-(-_AUTO_ROW_PASSES // n_samples), *_AUTO_EPOCH_RANGE))
         patience = self.n_iter_no_change
         if patience == "auto":
             patience = max(1, epochs // 4)
@@ -483,7 +527,7 @@ class GAINImputer(BaseAdversarialImputer):
                 f"GAINImputer training saturated: {at_bounds:.0%} of its held-out imputations "
                 f"sit at a column's minimum or maximum and their RMSE ({network_rmse:.4g}) is "
                 f"worse than the column means' ({mean_rmse:.4g}); lower learning_rate (now "
-                f"{self.learning_rate})."
+                f"{self.learning_rate_})."
             )
         warnings.warn(
             f"GAINImputer's validation RMSE ({network_rmse:.4g}) is worse than imputing the column "
@@ -572,6 +616,13 @@ class GAINImputer(BaseAdversarialImputer):
             nearest = np.abs(completed[rows, j, None] - values[None, :]).argmin(axis=1)
             completed[rows, j] = values[nearest]
         return completed
+
+
+def _table_settings(n_samples):
+    """The ``"auto"`` n_blocks, batch_size and max_epochs (None: by rows) for
+    ``n_samples`` training rows (None: unknown, with ``partial_fit``)."""
+    large = n_samples is not None and n_samples >= _LARGE_TABLE_ROWS
+    return _LARGE_TABLE if large else _SMALL_TABLE
 
 
 def _width_for_rows(n_samples):

@@ -149,6 +149,7 @@ class PartialFitMixin:
         rng = check_random_state(self.random_state)
         self._transform_seed = draw_seed(rng)
         self._check_settings()
+        self._resolve_batches(None)
         self._start_partial_fit(X, mask)
         self._generator_net, self._discriminator_net = (
             None if net is None else net.to(self.device_)
@@ -251,7 +252,7 @@ class PartialFitMixin:
         rate = self._hint_rate_at(self.n_iter_)
         order = torch.randperm(n_samples, generator=gen_order).to(device)
         losses = self._run_epoch(self._training_data(X, mask), order,
-                                 min(self.batch_size, n_samples), (opt_g, opt_d, None), rate,
+                                 min(self.batch_size_, n_samples), (opt_g, opt_d, None), rate,
                                  gen_train, self.n_iter_)
         record = dict(zip(_HISTORY_KEYS, (*losses, np.nan, rate)))
         for key, value in record.items():

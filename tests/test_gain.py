@@ -284,11 +284,50 @@ def test_saturated_training_is_an_error_naming_learning_rate(settings):
 def test_auto_schedule_gives_every_table_the_same_compute():
     est = GAINImputer(max_epochs="auto")
     # 1 million rows seen: 218 epochs of 4,601 rows; within [100, 1000].
-    assert est._resolve_schedule(20_000) == (100, 25)
     assert est._resolve_schedule(4601) == (218, 54)
     assert est._resolve_schedule(178) == (1000, 250)
-    assert est._resolve_schedule(10**6) == (100, 25)
+    assert est._resolve_schedule(9_999) == (101, 25)
+    # From 10,000 rows on, the cheaper large-table generator: 175 epochs.
+    assert est._resolve_schedule(10_000) == (175, 43)
+    assert est._resolve_schedule(10**6) == (175, 43)
     assert GAINImputer(max_epochs=7, n_iter_no_change=3)._resolve_schedule(50) == (7, 3)
+
+
+def _auto_settings(imputer):
+    return (imputer.n_blocks_, imputer.batch_size_, imputer.learning_rate_,
+            len(imputer.generator_.blocks))
+
+
+def test_auto_settings_switch_to_a_cheaper_generator_on_large_tables(monkeypatch):
+    from ._spies import record_learning_rates
+
+    rates = record_learning_rates(monkeypatch, GAINImputer)
+    X = np.random.RandomState(0).rand(10_000, 2)
+    X[::7, 0] = np.nan
+    large = GAINImputer(max_epochs=1, hidden_dim=8, validation_fraction=0,
+                        random_state=0).fit(X)
+    assert _auto_settings(large) == (2, 1024, pytest.approx(6e-3), 2)
+    assert len(rates) == 10 and max(rates) == pytest.approx(6e-3, rel=0.05)
+    small = GAINImputer(max_epochs=1, hidden_dim=8, validation_fraction=0,
+                        random_state=0).fit(X[:9_999])
+    assert _auto_settings(small) == (4, 256, 3e-3, 4)
+    # partial_fit does not know the table's size: the small-table settings.
+    streamed = GAINImputer(hidden_dim=8, random_state=0).partial_fit(X)
+    assert _auto_settings(streamed) == (4, 256, 3e-3, 4)
+
+
+@pytest.mark.parametrize("settings, expected", [
+    (dict(n_blocks=3, batch_size=512, learning_rate=1e-3), (3, 512, 1e-3, 3)),
+    # "auto" learning rate: sqrt growth above 256 rows, 3e-3 below.
+    (dict(batch_size=512), (2, 512, pytest.approx(3e-3 * 2 ** 0.5), 2)),
+    (dict(batch_size=64), (2, 64, 3e-3, 2)),
+])
+def test_given_settings_are_kept_on_large_tables(settings, expected):
+    X = np.random.RandomState(0).rand(10_000, 2)
+    X[::7, 0] = np.nan
+    est = GAINImputer(max_epochs=1, hidden_dim=8, validation_fraction=0, random_state=0,
+                      **settings).fit(X)
+    assert _auto_settings(est) == expected
 
 
 @pytest.mark.parametrize("schedule, last_rate", [("one-cycle", 1e-6), ("constant", 3e-3)])
