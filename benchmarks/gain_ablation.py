@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from sklearn.base import clone
 
 from skgain import GAINImputer
@@ -25,7 +26,7 @@ from skgain._gain import _AUTO_EPOCH_RANGE, _AUTO_ROW_PASSES, _width_for_rows
 
 from ._common import default_data_home, markdown_table, write_results
 from ._table_data import hide, load_table
-from .tabular import ET, MISSING_RATE, measure_one, methods, split_rows
+from .tabular import ET, MISSING_RATE, AverageImputer, measure_one, methods, split_rows
 
 PREVIOUS_DEFAULT = ("n_blocks=4, batch_size=256, learning_rate=3e-3, max_epochs x1 "
                     "(the default before)")
@@ -80,14 +81,54 @@ VARIANTS = {
         "n_blocks": 2, "batch_size": 2048, "learning_rate": 8.5e-3, "epochs_factor": 2.5},
     "n_blocks=1, batch_size=1024, learning_rate=6e-3, max_epochs x3": {
         "n_blocks": 1, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 3},
+    # Issue 10's ideas not tried before (gain_ablation_ideas.md): an ensemble
+    # of generators averaged, at the same and at twice the compute; the
+    # integer-valued columns as categories (rounded to observed values); and
+    # dropout in the residual blocks.
+    "ensemble of 2 generators, half the epochs each": {"ensemble": 2, "auto_epochs_factor": 0.5},
+    "ensemble of 2 generators": {"ensemble": 2},
+    "categorical_features: the integer-valued columns": {"categorical": "integer"},
+    "dropout 0.1 in the residual blocks": {"dropout": True},
     # The width 192 as a cap on the rows' default width (which small tables keep).
     "n_blocks=2, width at most 192, max_epochs x2": {
         "n_blocks": 2, "width_cap": 192, "epochs_factor": 2},
 }
 
 
-def build(variant, seed, n_samples):
+class _DropoutGAIN(GAINImputer):
+    """GAINImputer with dropout after the first layer of each residual block
+    (a measurement only: not a parameter of the package)."""
+
+    dropout_rate = 0.1
+
+    def _build_networks(self, generator):
+        G, D = super()._build_networks(generator)
+        for block in G.blocks:
+            block.inner = nn.Sequential(block.inner, nn.Dropout(self.dropout_rate))
+        return G, D
+
+
+def _integer_columns(X):
+    observed = np.where(np.isnan(X), 0.0, X)
+    return np.flatnonzero(np.all(observed == np.round(observed), axis=0))
+
+
+def build(variant, seed, n_samples, X_train=None):
+    """The variant's imputer for ``n_samples`` training rows (``X_train``: those
+    rows, for variants that read the data)."""
     settings = dict(VARIANTS[variant])
+    n_members = settings.pop("ensemble", None)
+    if n_members:
+        factor = settings.pop("auto_epochs_factor", 1)
+        epochs = GAINImputer()._resolve_schedule(n_samples)[0]
+        members = [GAINImputer(blend_estimator=None, random_state=seed + 100 * k,
+                               max_epochs=max(1, int(round(factor * epochs))), **settings)
+                   for k in range(n_members)]
+        return AverageImputer(members)
+    if settings.pop("categorical", None) == "integer":
+        settings["categorical_features"] = _integer_columns(X_train)
+    if settings.pop("dropout", False):  # at _DropoutGAIN.dropout_rate
+        return _DropoutGAIN(blend_estimator=None, random_state=seed, **settings)
     cap = settings.pop("width_cap", None)
     if cap is not None:
         settings["hidden_dim"] = min(_width_for_rows(n_samples), cap)
@@ -111,7 +152,8 @@ def measure(datasets, variants, seeds, data_home):
             X_missing, hidden = hide(X, "mcar", MISSING_RATE, seed)
             rows = split_rows(len(X), seed)
             candidates = {ET: methods(seed, len(rows[0]))[ET]}
-            candidates.update({v: build(v, seed, len(rows[0])) for v in variants})
+            candidates.update({v: build(v, seed, len(rows[0]), X_missing[rows[0]])
+                               for v in variants})
             for variant, imputer in candidates.items():
                 record = measure_one(clone(imputer), X, X_missing, hidden, rows, scale)
                 record.update(dataset=name, seed=seed, variant=variant,
