@@ -8,6 +8,12 @@ diabetes (442 x 10, unscaled), statsmodels' fair (6366 x 9) and randhie
 (20190 x 10). statsmodels' ccard (72 x 5), statecrime (51 x 7), danish_data
 (55 x 5) and scotland (32 x 8) were first used to confirm the three-way blend
 (``tabular_confirm5.md``), chosen before any result on them was seen.
+matplotlib's sample price tables goog (1047 x 6: Google's daily prices and
+volume) and stocks (71 x 10: monthly prices of eight stocks and two indices,
+the months where all are quoted) and statsmodels' fertility (192 x 52: the
+countries' fertility rates by year, the countries with every year) were
+first used with the large-table settings (``tabular_confirm6.md``), their
+preparation (numeric columns, complete rows) fixed before any result.
 """
 
 import numpy as np
@@ -43,7 +49,32 @@ def load_table(name, data_home=None):
 
         frame = getattr(sm.datasets, name).load_pandas().data
         return frame.select_dtypes("number").to_numpy(dtype=float)
+    if name in ("goog", "stocks", "fertility"):
+        return _complete_rows(_sample_frame(name))
     raise ValueError(f"Unknown table {name!r}.")
+
+
+def _sample_frame(name):
+    """A data frame of matplotlib's sample prices or statsmodels' fertility."""
+    import pandas as pd
+
+    if name == "fertility":
+        import statsmodels.api as sm
+
+        return sm.datasets.fertility.load_pandas().data
+    from matplotlib import cbook
+
+    if name == "goog":
+        return pd.DataFrame(cbook.get_sample_data("goog.npz")["price_data"])
+    with cbook.get_sample_data("Stocks.csv") as file:
+        return pd.read_csv(file, comment="#")
+
+
+def _complete_rows(frame):
+    """The numeric columns (those with any value), on the rows where all are present."""
+    numbers = frame.select_dtypes("number")
+    numbers = numbers.loc[:, numbers.notna().any()]
+    return numbers.dropna().to_numpy(dtype=float)
 
 
 def _intercepts_for_rate(scores, rate):

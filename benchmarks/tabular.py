@@ -23,6 +23,8 @@ modechoice --seeds 3 --threads 1 --tuned-on breast_cancer,wine,diabetes,iris,mac
 modechoice --name tabular_designed_on                     # the tables the blend was designed on
     python -m benchmarks.tabular --datasets randhie --seeds 3 --threads 1 --tuned-on none \
         --name tabular_large_confirm    # the large-table settings on a table not tuned on
+    python -m benchmarks.tabular --datasets goog,fertility,stocks --seeds 3 --threads 1 \
+        --tuned-on none --name tabular_confirm6    # three tables first used after them
 
 Tables given to --datasets run one after the other; to use two cores, run two
 processes with --records FILE each (and --threads 1), then merge them with

@@ -356,3 +356,31 @@ def test_gpu_profile_stage_counts_a_training_step_on_the_cpu(data_home, tmp_path
     assert result["kernel_launches_per_step"] == 0 and result["aten_ops_per_step"] > 100
     markdown = gpu._render_stage("profile", {**result, "seconds": 1.0})
     assert "ms per step" in markdown and "25 steps" in markdown
+
+
+def test_sample_tables_are_complete_numeric_rows():
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("statsmodels")
+    from benchmarks._table_data import load_table
+
+    shapes = {"goog": (1047, 6), "stocks": (71, 10), "fertility": (192, 52)}
+    for name, shape in shapes.items():
+        X = load_table(name)
+        assert X.shape == shape and np.isfinite(X).all(), name
+
+
+def test_gain_ablation_ideas_build_the_measured_imputers():
+    from benchmarks.gain_ablation import build
+    from benchmarks.tabular import AverageImputer
+
+    X = np.arange(40.0).reshape(20, 2) / 4
+    ensemble = build("ensemble of 2 generators, half the epochs each", 3, 4601)
+    assert isinstance(ensemble, AverageImputer)
+    assert [m.random_state for m in ensemble.imputers] == [3, 103]
+    assert [m.max_epochs for m in ensemble.imputers] == [109, 109]  # half of 218
+    X[:, 1] = np.round(X[:, 1])  # column 0 keeps halves: 0, 0.5, 1, ...
+    categorical = build("categorical_features: the integer-valued columns", 0, 20, X)
+    assert list(categorical.categorical_features) == [1]
+    dropout = build("dropout 0.1 in the residual blocks", 0, 20)
+    G = dropout.set_params(max_epochs=1).fit(X).generator_
+    assert any(isinstance(m, torch.nn.Dropout) for m in G.modules())
