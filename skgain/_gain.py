@@ -196,7 +196,10 @@ class GAINImputer(BaseAdversarialImputer):
         imputer make different errors: on six tables it was not designed on
         the blend beat the network alone on all six and the best of KNN,
         BayesianRidge and ExtraTrees on four
-        (``benchmarks/results/tabular_confirm4.md``). ``"auto"``:
+        (``benchmarks/results/tabular_confirm4.md``); on three more, the
+        network alone on all three and the best peer on none
+        (``tabular_confirm6.md``: a linear model alone is better on smooth
+        tables). ``"auto"``:
         :class:`~sklearn.impute.IterativeImputer` with BayesianRidge and with
         ExtraTrees (10 trees; 10 rounds each) on tables of at most 100,000
         entries and 64 features, where their memory (about 9 times the
