@@ -243,6 +243,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         Range of the observed values used for scaling (1 for constants).
     device_ : str
         The torch device used.
+    batch_size_, learning_rate_ : int, float
+        ``batch_size`` and ``learning_rate`` as used (the same values here;
+        GAINImputer resolves ``"auto"`` ones).
     generator_ : torch.nn.Module
         The trained generator, in eval mode, on ``device_``.
     discriminator_ : torch.nn.Module or None
@@ -852,7 +855,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         """The generator's input for scaled rows ``X``: the initial fill alone."""
         generator = torch_generator(self._transform_seed, self.device_)
         out = np.empty_like(X, dtype=np.float64)
-        for batch in batch_slices(X.shape[0], self.batch_size):
+        for batch in batch_slices(X.shape[0], self.batch_size_):
             x = self._to_layout(X[batch]).to(self.device_)
             m = self._to_layout(mask[batch]).to(self.device_)
             out[batch] = self._from_layout(self._generator_input(x, m, generator))
