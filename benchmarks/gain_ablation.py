@@ -31,6 +31,14 @@ from .tabular import ET, MISSING_RATE, AverageImputer, measure_one, methods, spl
 PREVIOUS_DEFAULT = ("n_blocks=4, batch_size=256, learning_rate=3e-3, max_epochs x1 "
                     "(the default before)")
 
+# Letter's time (issue 10): fewer blocks on larger batches for more epochs,
+# every setting the large-table default changed pinned: (n_blocks,
+# batch_size, learning_rate, epochs factor) as written in the variant's name.
+_LARGE_TABLE_GRID = [(3, 256, "3e-3", "1.2"), (2, 256, "3e-3", "1.6"), (2, 512, "4e-3", "2"),
+                     (2, 512, "4e-3", "1.6"), (2, 1024, "6e-3", "2"), (2, 1024, "6e-3", "2.5"),
+                     (2, 1024, "6e-3", "1.75"), (2, 2048, "8.5e-3", "2.5"),
+                     (1, 1024, "6e-3", "3")]
+
 # One change from the defaults per row; "original GAIN" changes everything.
 VARIANTS = {
     "default": {},
@@ -58,29 +66,9 @@ VARIANTS = {
         "n_blocks": 2, "batch_size": 512, "epochs_factor": 2},
     "n_blocks=2, batch_size=512, max_epochs x3": {
         "n_blocks": 2, "batch_size": 512, "epochs_factor": 3},
-    # Letter's time (issue 10): fewer blocks for more epochs at no more seconds
-    # (benchmarks/results/gain_ablation_large.md). The default before it, for
-    # tables of 10,000 rows or more:
+    # The default before gain_ablation_large.md, for tables of 10,000 rows or more:
     PREVIOUS_DEFAULT: {"n_blocks": 4, "batch_size": 256, "learning_rate": 3e-3,
                        "epochs_factor": 1},
-    "n_blocks=3, batch_size=256, learning_rate=3e-3, max_epochs x1.2": {
-        "n_blocks": 3, "batch_size": 256, "learning_rate": 3e-3, "epochs_factor": 1.2},
-    "n_blocks=2, batch_size=256, learning_rate=3e-3, max_epochs x1.6": {
-        "n_blocks": 2, "batch_size": 256, "learning_rate": 3e-3, "epochs_factor": 1.6},
-    "n_blocks=2, batch_size=512, learning_rate=4e-3, max_epochs x2": {
-        "n_blocks": 2, "batch_size": 512, "learning_rate": 4e-3, "epochs_factor": 2},
-    "n_blocks=2, batch_size=512, learning_rate=4e-3, max_epochs x1.6": {
-        "n_blocks": 2, "batch_size": 512, "learning_rate": 4e-3, "epochs_factor": 1.6},
-    "n_blocks=2, batch_size=1024, learning_rate=6e-3, max_epochs x2": {
-        "n_blocks": 2, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 2},
-    "n_blocks=2, batch_size=1024, learning_rate=6e-3, max_epochs x2.5": {
-        "n_blocks": 2, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 2.5},
-    "n_blocks=2, batch_size=1024, learning_rate=6e-3, max_epochs x1.75": {
-        "n_blocks": 2, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 1.75},
-    "n_blocks=2, batch_size=2048, learning_rate=8.5e-3, max_epochs x2.5": {
-        "n_blocks": 2, "batch_size": 2048, "learning_rate": 8.5e-3, "epochs_factor": 2.5},
-    "n_blocks=1, batch_size=1024, learning_rate=6e-3, max_epochs x3": {
-        "n_blocks": 1, "batch_size": 1024, "learning_rate": 6e-3, "epochs_factor": 3},
     # Issue 10's ideas not tried before (gain_ablation_ideas.md): an ensemble
     # of generators averaged, at the same and at twice the compute; the
     # integer-valued columns as categories (rounded to observed values); and
@@ -93,6 +81,11 @@ VARIANTS = {
     "n_blocks=2, width at most 192, max_epochs x2": {
         "n_blocks": 2, "width_cap": 192, "epochs_factor": 2},
 }
+
+VARIANTS.update({
+    f"n_blocks={n}, batch_size={b}, learning_rate={lr}, max_epochs x{f}": {
+        "n_blocks": n, "batch_size": b, "learning_rate": float(lr), "epochs_factor": float(f)}
+    for n, b, lr, f in _LARGE_TABLE_GRID})
 
 
 class _DropoutGAIN(GAINImputer):
