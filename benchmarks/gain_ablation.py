@@ -22,7 +22,7 @@ from torch import nn
 from sklearn.base import clone
 
 from skgain import GAINImputer
-from skgain._gain import _AUTO_EPOCH_RANGE, _AUTO_ROW_PASSES, _width_for_rows
+from skgain._gain import _row_budget_epochs, _width_for_rows
 
 from ._common import default_data_home, markdown_table, write_results
 from ._table_data import hide, load_table
@@ -130,7 +130,7 @@ def build(variant, seed, n_samples, X_train=None):
         # A multiple of the epochs that show 1 million rows (at least 100):
         # "auto" below 10,000 rows, and 100 on letter, where "auto" now gives
         # the large-table settings' 175.
-        epochs = int(np.clip(-(-_AUTO_ROW_PASSES // n_samples), *_AUTO_EPOCH_RANGE))
+        epochs = _row_budget_epochs(n_samples)
         settings["max_epochs"] = int(round(factor * epochs))
     # The ablation studies the network: no blend with a second imputer.
     return GAINImputer(blend_estimator=None, random_state=seed, **settings)

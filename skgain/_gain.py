@@ -443,8 +443,7 @@ class GAINImputer(BaseAdversarialImputer):
     def _resolve_schedule(self, n_samples):
         epochs = self.max_epochs
         if epochs == "auto":
-            epochs = _table_settings(n_samples)["max_epochs"] or int(
-                np.clip(-(-_AUTO_ROW_PASSES // n_samples), *_AUTO_EPOCH_RANGE))
+            epochs = _table_settings(n_samples)["max_epochs"] or _row_budget_epochs(n_samples)
         patience = self.n_iter_no_change
         if patience == "auto":
             patience = max(1, epochs // 4)
@@ -626,6 +625,11 @@ def _table_settings(n_samples):
     ``n_samples`` training rows (None: unknown, with ``partial_fit``)."""
     large = n_samples is not None and n_samples >= _LARGE_TABLE_ROWS
     return _LARGE_TABLE if large else _SMALL_TABLE
+
+
+def _row_budget_epochs(n_samples):
+    """Epochs that show the generator _AUTO_ROW_PASSES rows, within _AUTO_EPOCH_RANGE."""
+    return int(np.clip(-(-_AUTO_ROW_PASSES // n_samples), *_AUTO_EPOCH_RANGE))
 
 
 def _width_for_rows(n_samples):
