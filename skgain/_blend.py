@@ -33,6 +33,11 @@ _AUTO_TREES = 10
 # entries had voted for the prior: equal weights for the table's weights,
 # the table's weights for each feature's.
 _PRIOR_ENTRIES = 100
+# Huber's loss for the weights: errors beyond this many robust standard
+# deviations count linearly (1.345 gives 95% efficiency under normal errors),
+# fitted by this many rounds of reweighted least squares.
+_HUBER_K = 1.345
+_HUBER_ITERATIONS = 10
 
 
 def is_given_imputer(blend_estimator):
@@ -106,13 +111,46 @@ def blend_weights(imputations, truth, features, n_features):
     ``imputations`` (n_entries, n_imputers) holds the imputers' values of
     the held-out entries, ``truth`` their observed values and ``features``
     their column indices (below ``n_features``). A feature's weights are
-    non-negative, sum to 1 and minimise the squared error of the weighted
-    average; the table's weights are shrunk towards equal weights, and each
-    feature's towards the table's, by ``_PRIOR_ENTRIES`` pseudo-entries.
-    With two imputers this is the least-squares weight ``w`` of
-    ``w * first + (1 - w) * second``, clipped to [0, 1].
+    non-negative, sum to 1 and minimise the Huber loss of the weighted
+    average's errors (see :func:`_huber_entry_weights`); the table's weights
+    are shrunk towards equal weights, and each feature's towards the
+    table's, by ``_PRIOR_ENTRIES`` pseudo-entries.
     """
     imputations = np.asarray(imputations, dtype=np.float64)
+    truth = np.asarray(truth, dtype=np.float64)
+    entry_weights = np.ones(len(truth))
+    for _ in range(_HUBER_ITERATIONS):
+        root = np.sqrt(entry_weights)
+        weights = _least_squares_weights(imputations * root[:, None], truth * root,
+                                         features, n_features)
+        errors = truth - np.einsum("ij,ij->i", imputations, weights[features])
+        entry_weights = _huber_entry_weights(errors)
+    return weights
+
+
+def _huber_entry_weights(errors):
+    """Iteratively reweighted least squares weights of Huber's loss.
+
+    Entries whose error exceeds ``_HUBER_K`` robust standard deviations
+    (1.4826 times the median absolute error) count in proportion to the
+    inverse of their error: their loss grows linearly, not quadratically.
+    The squared error of a few hundred held-out entries can be dominated by
+    a handful of them, so least-squares weights follow whichever imputer
+    happened to miss those few; Huber's loss weighs the bulk
+    (``benchmarks/results/blend_ablation.md``). All weights are 1 when
+    more than half the errors are 0.
+    """
+    scale = _HUBER_K * 1.4826 * np.median(np.abs(errors))
+    if scale <= 0:
+        return np.ones(len(errors))
+    return np.minimum(1.0, scale / np.maximum(np.abs(errors), 1e-300))
+
+
+def _least_squares_weights(imputations, truth, features, n_features):
+    """:func:`blend_weights` with squared errors: each feature's simplex
+    least-squares weights, shrunk as described there. With two imputers this
+    is the least-squares weight ``w`` of ``w * first + (1 - w) * second``,
+    clipped to [0, 1]."""
     n_entries, n_imputers = imputations.shape
     equal = np.full(n_imputers, 1.0 / n_imputers)
     gram, cross = _per_feature_sums(imputations, truth, features, n_features)

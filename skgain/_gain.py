@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
@@ -512,6 +513,7 @@ class GAINImputer(BaseAdversarialImputer):
         imputed = self._generate(X[rows], train_mask[rows], self._transform_seed)
         self._check_against_means(X[rows], train_mask[rows], held_out, imputed[held_out])
         self._fit_blend(X, train_mask, rows, held_out, imputed[held_out])
+        self._refit_blend(X, train_mask.astype(bool) | val_mask)
 
     def _check_against_means(self, X, train_mask, held_out, imputed):
         """A learning rate far too large saturates the generator at a column's
@@ -546,6 +548,23 @@ class GAINImputer(BaseAdversarialImputer):
         if not estimators:
             return
         train_nan = with_nan(X, train_mask)
+        self._fit_quietly(estimators, train_nan)
+        others = [checked_output(estimator, train_nan[rows])[held_out]
+                  for estimator in estimators]
+        self.blend_weights_ = blend_weights(np.column_stack([imputed] + others),
+                                            X[rows][held_out], np.nonzero(held_out)[1],
+                                            self.n_features_in_)
+        self.blend_estimators_ = estimators
+
+    def _refit_blend(self, X, observed):
+        """Refit the blend's imputers on every observed entry, the held-out ones too."""
+        if not getattr(self, "blend_estimators_", None):
+            return
+        estimators = [clone(estimator, safe=False) for estimator in self.blend_estimators_]
+        self._fit_quietly(estimators, with_nan(X, observed))
+        self.blend_estimators_ = estimators
+
+    def _fit_quietly(self, estimators, X_nan):
         with warnings.catch_warnings():
             if not is_given_imputer(self.blend_estimator):
                 # IterativeImputer warns when its 10 rounds did not settle to
@@ -553,13 +572,7 @@ class GAINImputer(BaseAdversarialImputer):
                 # entries anyway, so the warning would only alarm the user.
                 warnings.simplefilter("ignore", ConvergenceWarning)
             for estimator in estimators:
-                estimator.fit(train_nan)
-        others = [checked_output(estimator, train_nan[rows])[held_out]
-                  for estimator in estimators]
-        self.blend_weights_ = blend_weights(np.column_stack([imputed] + others),
-                                            X[rows][held_out], np.nonzero(held_out)[1],
-                                            self.n_features_in_)
-        self.blend_estimators_ = estimators
+                estimator.fit(X_nan)
 
     def _row_imputer(self, seed):
         impute_network = super()._row_imputer(seed)

@@ -338,7 +338,9 @@ def test_blend_ablation_reweighing_reproduces_a_real_two_way_fit():
         two_way = GAINImputer(random_state=0, blend_estimator=IterativeImputer(max_iter=10))
         out = two_way.fit(X_missing[train]).transform(X_missing[test])
     error = blend_ablation.scaled_rmse(X[test], out, hidden[test], *scale)
-    assert error == pytest.approx(record["network + BayesianRidge (previous default)"], rel=1e-9)
+    assert error == pytest.approx(record["network + BayesianRidge (two-way default before)"],
+                                  rel=1e-9)
+    assert all(0 < record[v + blend_ablation.FIT] < 1 for v in blend_ablation.VARIANTS)
 
 
 def test_gpu_profile_stage_counts_a_training_step_on_the_cpu(data_home, tmp_path):

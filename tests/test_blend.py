@@ -8,7 +8,10 @@ from sklearn.impute import IterativeImputer, KNNImputer
 
 from skgain._blend import (
     _AUTO_MAX_ENTRIES,
+    _HUBER_K,
     _PRIOR_ENTRIES,
+    _huber_entry_weights,
+    _least_squares_weights,
     blend_weights,
     checked_output,
     resolve_blend_estimators,
@@ -41,7 +44,26 @@ def test_two_imputers_get_the_clipped_closed_form_weight():
     ratio = np.clip(diff @ target / (diff @ diff), 0, 1)
     table = (300 * ratio + _PRIOR_ENTRIES * 0.5) / (300 + _PRIOR_ENTRIES)
     feature = (300 * ratio + _PRIOR_ENTRIES * table) / (300 + _PRIOR_ENTRIES)
-    assert blend_weights(imputations, truth, features, 1)[0, 0] == pytest.approx(feature)
+    weight = _least_squares_weights(imputations, truth, features, 1)[0, 0]
+    assert weight == pytest.approx(feature)
+
+
+def test_a_few_large_errors_do_not_decide_the_weights():
+    # The first imputer is better on 294 of 300 entries but misses 6 by a
+    # lot: least squares then prefer the second; Huber's loss the first.
+    imputations, truth, features = _entries(300, (0.05, 0.1), seed=1, n_features=1)
+    imputations[:6, 0] = truth[:6] + 1.0
+    least_squares = _least_squares_weights(imputations, truth, features, 1)[0, 0]
+    huber = blend_weights(imputations, truth, features, 1)[0, 0]
+    assert least_squares < 0.4 and huber > 0.6
+
+
+def test_huber_weights_count_large_errors_by_their_inverse():
+    errors = np.array([0.1] * 4 + [-0.1] * 5 + [1.0])
+    scale = _HUBER_K * 1.4826 * 0.1  # the median absolute error is 0.1
+    np.testing.assert_allclose(_huber_entry_weights(errors), [1.0] * 9 + [scale / 1.0])
+    # More than half the errors 0: no scale to judge by, plain least squares.
+    np.testing.assert_array_equal(_huber_entry_weights(np.array([0.0, 0.0, 0.5])), 1.0)
 
 
 def test_three_imputers_are_weighted_by_their_inverse_variances():

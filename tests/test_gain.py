@@ -534,6 +534,34 @@ def test_a_given_blend_estimator_is_fitted_on_a_clone():
     assert np.array_equal(out[~hidden], X[~hidden]) and not np.isnan(out).any()
 
 
+class _CountingMeanFill:
+    """An imputer that records how many NaN each of its fits saw (copies share the list)."""
+
+    nan_counts = []
+
+    def fit(self, X):
+        self.nan_counts.append(int(np.isnan(X).sum()))
+        self.means = np.nanmean(X, axis=0)
+        return self
+
+    def transform(self, X):
+        return np.where(np.isnan(X), self.means, X)
+
+
+def test_blend_estimators_are_refitted_on_every_observed_entry():
+    X, X_missing, hidden = _low_rank(n=120)
+    _CountingMeanFill.nan_counts = []
+    imputer = GAINImputer(max_epochs=2, blend_estimator=_CountingMeanFill(),
+                          validation_fraction=0.1, random_state=0).fit(X_missing)
+    n_missing = int(hidden.sum())
+    n_held_out = int(round(0.1 * (X.size - n_missing)))
+    # Weighed with the held-out entries hidden, then refitted with them.
+    assert _CountingMeanFill.nan_counts == [n_missing + n_held_out, n_missing]
+    (fitted,) = imputer.blend_estimators_
+    np.testing.assert_allclose(fitted.means, np.nanmean(
+        (X_missing - imputer.data_min_) / imputer.data_range_, axis=0))
+
+
 def test_a_list_of_blend_estimators_gets_one_weight_column_each():
     from sklearn.impute import KNNImputer, SimpleImputer
 
