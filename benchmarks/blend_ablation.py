@@ -9,6 +9,7 @@ and the held-out validation entries; the variants reweigh them:
 * each of the three alone;
 * the network blended with one of them (BayesianRidge was the default
   before the three-way blend), or with their average as one imputer;
+* the two imputers blended without the network: what the network adds;
 * fixed equal weights (1/3 each);
 * the default: three-way weights fitted on the held-out validation entries
   (those early stopping chose the epoch on) with Huber's loss, shrunk
@@ -52,12 +53,13 @@ from .tabular import MISSING_RATE, blas_threads, mode_line, split_rows
 DESIGNED_ON = ("breast_cancer", "diabetes", "iris", "macrodata", "modechoice", "star98", "wine")
 DEFAULT = "default: three-way, Huber, shrunk, refitted"
 FIT = " (fit rows)"
+NO_NETWORK = "BayesianRidge + ExtraTrees (no network)"
 LEAST_SQUARES = "least-squares weights"
 NOT_REFITTED = "imputers not refitted"
 PREVIOUS = "previous default: least squares, not refitted"
 VARIANTS = ("network alone", "BayesianRidge alone", "ExtraTrees alone",
             "network + BayesianRidge (two-way default before)", "network + ExtraTrees",
-            "network + average of the two", "equal weights", DEFAULT,
+            "network + average of the two", NO_NETWORK, "equal weights", DEFAULT,
             LEAST_SQUARES, NOT_REFITTED, PREVIOUS,
             "three-way, not shrunk", "three-way, split, shrunk")
 
@@ -151,7 +153,7 @@ def _variant_weights(columns, truth, features, n_features):
         "network alone": alone(0), "BayesianRidge alone": alone(1),
         "ExtraTrees alone": alone(2),
         "network + BayesianRidge (two-way default before)": on([0, 1]),
-        "network + ExtraTrees": on([0, 2]),
+        "network + ExtraTrees": on([0, 2]), NO_NETWORK: on([1, 2]),
         "network + average of the two": np.column_stack([pair[:, 0], pair[:, 1:] / 2,
                                                          pair[:, 1:] / 2]),
         "equal weights": np.full((n_features, 3), 1 / 3), "three-way, not shrunk": unshrunk,
