@@ -187,18 +187,21 @@ class GAINImputer(BaseAdversarialImputer):
         Imputers (anything with ``fit`` and ``transform`` that fills NaN and
         keeps the shape) fitted on the same scaled entries as the network.
         Each feature's imputation is a weighted average of the network's and
-        theirs, with the non-negative weights summing to 1 that minimise the
-        squared error of that feature's held-out validation entries, shrunk
-        towards the table's weights, and the table's towards equal weights,
-        as if 100 more entries had voted for them: weights from few entries
-        are noise, and early stopping on the same entries flatters the
-        network a little (``benchmarks/results/blend_ablation.md``). On
+        theirs, with the non-negative weights summing to 1 that minimise
+        Huber's loss on that feature's held-out validation entries (a few
+        large misses do not decide them), shrunk towards the table's
+        weights, and the table's towards equal weights, as if 100 more
+        entries had voted for them: weights from few entries are noise, and
+        early stopping on the same entries flatters the network a little.
+        Once the weights are chosen, the imputers are refitted on every
+        observed entry, the held-out ones included
+        (``benchmarks/results/blend_ablation.md``). On
         tables of a few hundred rows the network, a linear and a tree-based
         imputer make different errors: on six tables it was not designed on
         the blend beat the network alone on all six and the best of KNN,
-        BayesianRidge and ExtraTrees on four
+        BayesianRidge and ExtraTrees on five
         (``benchmarks/results/tabular_confirm4.md``); on three more, the
-        network alone on all three and the best peer on none
+        network alone on all three and the best peer on one
         (``tabular_confirm6.md``: a linear model alone is better on smooth
         tables). ``"auto"``:
         :class:`~sklearn.impute.IterativeImputer` with BayesianRidge and with
@@ -271,8 +274,9 @@ class GAINImputer(BaseAdversarialImputer):
     indicator_ : MissingIndicator or None
         The fitted indicator when ``add_indicator=True``.
     blend_estimators_ : list of estimators
-        The fitted imputers blended with the network (on the [0, 1] scale);
-        empty when the network imputes alone.
+        The fitted imputers blended with the network (on the [0, 1] scale,
+        refitted on every observed entry of ``fit``); empty when the network
+        imputes alone.
     blend_weights_ : ndarray of shape (n_features_in_, 1 + len(blend_estimators_)) or None
         Each feature's weights: column 0 the network's, then one column per
         imputer of ``blend_estimators_``; rows sum to 1 (None without a
