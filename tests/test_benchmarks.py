@@ -309,8 +309,9 @@ def test_growth_exponent_recovers_a_power_law():
     assert scale.growth_exponent([10], [1.0]) is None
 
 
-def test_blend_ablation_reweighing_reproduces_a_real_two_way_fit():
+def test_blend_ablation_reweighing_reproduces_real_fits():
     import warnings
+    from contextlib import nullcontext
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
@@ -341,6 +342,22 @@ def test_blend_ablation_reweighing_reproduces_a_real_two_way_fit():
     assert error == pytest.approx(record["network + BayesianRidge (two-way default before)"],
                                   rel=1e-9)
     assert all(0 < record[v + blend_ablation.FIT] < 1 for v in blend_ablation.VARIANTS)
+    # The rows without the refit (and with least-squares weights) are what a
+    # fit without them gives.
+    from unittest import mock
+
+    from skgain import _blend
+
+    previous = {blend_ablation.NOT_REFITTED: {},
+                blend_ablation.PREVIOUS: {"blend_weights": _blend._least_squares_weights}}
+    for variant, patches in previous.items():
+        with mock.patch.object(GAINImputer, "_refit_blend", lambda self, X, observed: None), \
+                mock.patch.multiple("skgain._gain", **patches) if patches else nullcontext(), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            out = GAINImputer(random_state=0).fit(X_missing[train]).transform(X_missing[test])
+        error = blend_ablation.scaled_rmse(X[test], out, hidden[test], *scale)
+        assert error == pytest.approx(record[variant], rel=1e-9)
 
 
 def test_gpu_profile_stage_counts_a_training_step_on_the_cpu(data_home, tmp_path):
