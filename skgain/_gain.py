@@ -31,9 +31,13 @@ _ROWS_PER_UNIT = 8
 _AUTO_FREQUENCIES = 8
 _MAX_PERIODIC_FEATURES = 1024
 # max_epochs="auto": epochs for this many rows seen in training (the same
-# compute for every table), within this range of epochs.
+# compute for tables of 3,334 to 9,999 rows), within this range of epochs.
+# The one-cycle rate anneals over max_epochs: at up to 1000 epochs, early
+# stopping (patience a quarter of them) ended most small tables' runs before
+# the rate came down, and 300 epochs were more accurate in less time
+# (benchmarks/results/tabular_designed_on.md).
 _AUTO_ROW_PASSES = 1_000_000
-_AUTO_EPOCH_RANGE = (100, 1000)
+_AUTO_EPOCH_RANGE = (100, 300)
 # From this many training rows on, where the epochs above stop at their
 # floor of 100, the "auto" settings train a shallower generator on larger
 # batches for more epochs: it costs about half as much per row and on letter
@@ -155,10 +159,11 @@ class GAINImputer(BaseAdversarialImputer):
     max_epochs : int or "auto", default="auto"
         Number of passes over the shuffled rows (early stopping may end
         training sooner). ``"auto"``: as many epochs as it takes to show the
-        generator 1 million rows, between 100 and 1000 epochs (218 for 4,601
-        rows): training costs about the same on every table from 1,000 to
-        10,000 rows; 175 from 10,000 training rows on, for the cheaper
-        generator ``"auto"`` picks there. Resolved in ``max_epochs_``.
+        generator 1 million rows, between 100 and 300 epochs (218 for 4,601
+        rows): training costs about the same on every table from 3,334 to
+        10,000 rows, and below that 300 epochs let the one-cycle rate anneal
+        before early stopping; 175 from 10,000 training rows on, for the
+        cheaper generator ``"auto"`` picks there. Resolved in ``max_epochs_``.
     validation_fraction : float, default=0.1
         Fraction of the observed entries, at most 5000 of them, held out of
         training to measure a validation RMSE after every epoch, for early

@@ -283,9 +283,10 @@ def test_saturated_training_is_an_error_naming_learning_rate(settings):
 
 def test_auto_schedule_gives_every_table_the_same_compute():
     est = GAINImputer(max_epochs="auto")
-    # 1 million rows seen: 218 epochs of 4,601 rows; within [100, 1000].
+    # 1 million rows seen: 218 epochs of 4,601 rows; within [100, 300].
     assert est._resolve_schedule(4601) == (218, 54)
-    assert est._resolve_schedule(178) == (1000, 250)
+    assert est._resolve_schedule(3334) == (300, 75)
+    assert est._resolve_schedule(178) == (300, 75)
     assert est._resolve_schedule(9_999) == (101, 25)
     # From 10,000 rows on, the cheaper large-table generator: 175 epochs.
     assert est._resolve_schedule(10_000) == (175, 43)
