@@ -30,7 +30,7 @@ The committed tabular_designed_on and tabular_confirm4 to 6 ran with
 ``--methods`` naming SimpleImputer(mean), KNNImputer, both IterativeImputers,
 MissForest, GAINImputer, its previous default (up to 1000 epochs), the
 network alone, SoftImputeFISTA and the reference average (their files list
-the rows); the other GAINImputer variants take hours on digits.
+the rows); the other GAINImputer variants were not part of these runs.
 
 Tables given to --datasets run one after the other; to use two cores, run two
 processes with --records FILE each (and --threads 1), then merge them with
