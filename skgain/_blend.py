@@ -7,8 +7,9 @@ each of them on average over the tables it was designed on
 and ``tabular_confirm4.md`` check it on others). The weights of each
 feature are chosen on entries held out of training, with Huber's loss, so
 an imputer that only adds noise gets weight 0 and a few large misses do not
-decide them. The same files show the two imputers blended without the
-network doing as well on unseen rows of these small tables.
+decide them. The same files show what the network adds: little on the
+design tables, where the two imputers blended without it come within
+0.0006, more on the others.
 """
 
 import itertools
