@@ -34,8 +34,9 @@ _MAX_PERIODIC_FEATURES = 1024
 # compute for tables of 3,334 to 9,999 rows), within this range of epochs.
 # The one-cycle rate anneals over max_epochs: at up to 1000 epochs, early
 # stopping (patience a quarter of them) ended most small tables' runs before
-# the rate came down, and 300 epochs were more accurate in less time
-# (benchmarks/results/tabular_designed_on.md).
+# the rate came down. 300 epochs were more accurate in less time on the
+# tables they were chosen on (benchmarks/results/tabular_designed_on.md) and
+# about as accurate in a third less time on others (tabular_confirm4-6.md).
 _AUTO_ROW_PASSES = 1_000_000
 _AUTO_EPOCH_RANGE = (100, 300)
 # From this many training rows on, where the epochs above stop at their
