@@ -54,6 +54,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 from skgain import GAINImputer, SoftImputeFISTA
+from skgain._gain import _row_budget_epochs
 
 from ._common import (
     default_data_home,
@@ -81,6 +82,7 @@ PREVIOUS_LARGE = "GAINImputer(previous default: 4 blocks; 256 rows; 3e-3; 100 ep
 # The default before the epochs were capped at 300 (up to 1000 epochs, the
 # ones that show the generator 1 million rows), on tables below 3,334 rows.
 PREVIOUS_EPOCHS = "GAINImputer(previous default: up to 1000 epochs)"
+PREVIOUS_EPOCH_RANGE = (100, 1000)
 HYPERIMPUTE = "HyperImpute (optional peer)"
 PEER_AVERAGE = "reference: average of IterativeImputer(BayesianRidge) and (ExtraTrees)"
 # The peers GAINImputer must beat (issue 10); MissForest is reported beside them.
@@ -115,7 +117,7 @@ def methods(seed, n_samples):
         PREVIOUS_LARGE: GAINImputer(n_blocks=4, batch_size=256, learning_rate=3e-3,
                                     max_epochs=100, random_state=seed),
         PREVIOUS_EPOCHS: GAINImputer(
-            max_epochs=int(np.clip(-(-1_000_000 // n_samples), 100, 1000)), random_state=seed),
+            max_epochs=_row_budget_epochs(n_samples, PREVIOUS_EPOCH_RANGE), random_state=seed),
         "GAINImputer(adversarial=True)": GAINImputer(adversarial=True, random_state=seed),
         ORIGINAL: GAINImputer(
             adversarial=True, architecture="mlp", drop_rate=0, hint_mechanism="code", alpha=100,

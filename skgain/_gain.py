@@ -650,9 +650,9 @@ def _table_settings(n_samples):
     return _LARGE_TABLE if large else _SMALL_TABLE
 
 
-def _row_budget_epochs(n_samples):
-    """Epochs that show the generator _AUTO_ROW_PASSES rows, within _AUTO_EPOCH_RANGE."""
-    return int(np.clip(-(-_AUTO_ROW_PASSES // n_samples), *_AUTO_EPOCH_RANGE))
+def _row_budget_epochs(n_samples, epoch_range=_AUTO_EPOCH_RANGE):
+    """Epochs that show the generator _AUTO_ROW_PASSES rows, within ``epoch_range``."""
+    return int(np.clip(-(-_AUTO_ROW_PASSES // n_samples), *epoch_range))
 
 
 def _width_for_rows(n_samples):

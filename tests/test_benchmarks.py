@@ -403,3 +403,14 @@ def test_gain_ablation_ideas_build_the_measured_imputers():
     dropout = build("dropout 0.1 in the residual blocks", 0, 20)
     G = dropout.set_params(max_epochs=1).fit(X).generator_
     assert any(isinstance(m, torch.nn.Dropout) for m in G.modules())
+
+
+def test_tabular_previous_epochs_row_is_the_uncapped_budget():
+    from benchmarks import tabular
+    from skgain import GAINImputer
+
+    # 178 training rows: up to 1000 epochs before the cap, 300 now; from
+    # 3,334 rows on the two agree.
+    assert tabular.methods(0, 178)[tabular.PREVIOUS_EPOCHS].max_epochs == 1000
+    assert tabular.methods(0, 4601)[tabular.PREVIOUS_EPOCHS].max_epochs == 218
+    assert GAINImputer()._resolve_schedule(178)[0] == 300
