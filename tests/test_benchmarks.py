@@ -258,6 +258,9 @@ def test_gpu_check_reports_failing_tests_by_name_and_failed_stages():
         "tables": {"error": "RuntimeError: boom", "seconds": 1.0}}}
     markdown = gpu.render(payload)
     assert "`FAILED tests/x.py::t`" in markdown
+    assert "Total:" not in markdown  # a run before the total was recorded
+    assert "Total: **12 s** for the stages run (tests, tables)" in gpu.render(
+        dict(payload, total_seconds=12.3))
     assert "Failed: `RuntimeError: boom`" in markdown
     assert "- a note" in markdown
     with pytest.raises(ValueError, match="Unknown stage"):
