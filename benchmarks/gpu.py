@@ -290,8 +290,9 @@ def render(payload):
              f"{env.get('torch_threads')} torch threads); torch {env.get('torch')}, "
              f"scikit-learn {env.get('sklearn', '?')}; measured {env.get('date')}. "
              "One seed; the GPU was not shared, the CPU peers ran on the same machine.", ""]
+    kept = payload.get("kept_stages", [])
     if "total_seconds" in payload:
-        asked = ", ".join(payload["stages"])
+        asked = ", ".join(stage for stage in payload["stages"] if stage not in kept)
         lines += [f"Total: **{payload['total_seconds']:.0f} s** for the stages run ({asked}). "
                   "The check (`python -m benchmarks gpu`: tests, speed, images and paper) is "
                   "meant to take under 5 minutes on one GPU.", ""]
@@ -306,6 +307,9 @@ def render(payload):
             lines += [f"Failed: `{result['error']}`", ""]
         else:
             lines += [_render_stage(stage, result), ""]
+        if stage in kept:
+            lines += ["(From an earlier run, kept when this file was rendered: see the notes.)",
+                      ""]
     return "\n".join(lines)
 
 
@@ -440,6 +444,8 @@ def main(argv=None):
         payload = json.loads(Path(args.render).read_text())
         if args.keep_stages_from:
             earlier = json.loads(Path(args.keep_stages_from).read_text())["stages"]
+            payload["kept_stages"] = payload.get("kept_stages", []) + [
+                stage for stage in STAGES if stage not in payload["stages"] and stage in earlier]
             payload["stages"] = {stage: payload["stages"].get(stage, earlier.get(stage))
                                  for stage in STAGES
                                  if stage in payload["stages"] or stage in earlier}

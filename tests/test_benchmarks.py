@@ -247,6 +247,9 @@ def test_gpu_render_keeps_the_stages_an_earlier_run_measured(tmp_path):
     assert payload["stages"]["tests"]["seconds"] == 2.0  # the later run's own stage wins
     assert payload["stages"]["paper"] == {"error": "old"}
     assert "speed" not in payload["stages"] and payload["notes"] == ["kept"]
+    assert payload["kept_stages"] == ["paper"]
+    paper = (tmp_path / "out" / "gpu.md").read_text().split("## paper")[1]
+    assert "From an earlier run" in paper
 
 
 def test_gpu_check_reports_failing_tests_by_name_and_failed_stages():
