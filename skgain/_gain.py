@@ -107,6 +107,13 @@ class GAINImputer(BaseAdversarialImputer):
     noise_scale : float, default=0.01
         Missing entries enter the generator as noise drawn from
         U(0, noise_scale) (on the [0, 1] scale), as in the authors' code.
+        ``transform`` draws it in batches from a stream seeded by
+        ``random_state``, so the same call gives the same output, but a
+        row's imputation depends slightly on its place among the rows
+        transformed with it (on iris, 20% missing, 20 epochs in float32:
+        by up to 0.0018 cm, the rows transformed alone against among all
+        150). ``noise_scale=0`` makes every row's imputation independent of
+        the others (its accuracy has not been benchmarked).
     drop_rate : float, default=0.3
         Fraction of the observed entries hidden from the generator at each
         training step; the reconstruction loss is computed on them. This

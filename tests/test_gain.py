@@ -470,6 +470,20 @@ def test_noise_scale_acts_without_a_discriminator_and_does_not_warn():
     assert not np.allclose(noisy[hidden], quiet[hidden])
 
 
+def test_a_rows_imputation_depends_on_its_batch_only_through_the_noise():
+    _, X_missing, _ = _correlated(n=60)
+    for noise_scale in (0.01, 0.0):
+        est = GAINImputer(noise_scale=noise_scale, max_epochs=5, blend_estimator=None,
+                          random_state=0).fit(X_missing)
+        together = est.transform(X_missing)[40:50]
+        alone = est.transform(X_missing[40:50])
+        np.testing.assert_array_equal(together, est.transform(X_missing)[40:50])
+        if noise_scale:  # the documented dependence: a different noise draw
+            assert 0 < np.max(np.abs(together - alone)) < noise_scale
+        else:
+            np.testing.assert_array_equal(together, alone)
+
+
 def test_trained_networks_are_public_after_fit():
     _, X_missing, _ = _correlated(n=40)
     with pytest.raises(NotFittedError):
