@@ -420,3 +420,25 @@ def test_tabular_previous_epochs_row_is_the_uncapped_budget():
     assert tabular.methods(0, 178)[tabular.PREVIOUS_EPOCHS].max_epochs == 1000
     assert tabular.methods(0, 4601)[tabular.PREVIOUS_EPOCHS].max_epochs == 218
     assert GAINImputer()._resolve_schedule(178)[0] == 300
+
+
+def test_tabular_verdicts_pair_seeds_and_count_clear_losses():
+    from benchmarks import tabular
+
+    def record(method, seed, fit, unseen):
+        return {"dataset": "t", "pattern": "mcar", "seed": seed, "method": method,
+                "shape": [10, 2], "rmse_fit": fit, "rmse_unseen": unseen, "seconds": 1.0,
+                "cpu_seconds": 1.0}
+
+    # GAIN is behind ExtraTrees by exactly 0.01 on every seed's fitted rows
+    # (a clear loss however small), and ahead by 0.05 +- 0.1 on unseen rows.
+    records = [record(tabular.ET, s, 0.20 + 0.01 * s, 0.30) for s in range(4)]
+    records += [record(tabular.GAIN, s, 0.21 + 0.01 * s, 0.30 - u)
+                for s, u in enumerate((0.15, -0.05, 0.15, -0.05))]
+    diff, error = tabular.paired_difference(records, "t/mcar", tabular.GAIN, tabular.ET,
+                                            "rmse_unseen")
+    assert diff == pytest.approx(-0.05) and error == pytest.approx(np.sqrt(0.04 / 3) / 2)
+    lines = tabular.verdicts(tabular.summarise(records), tuned_on=(), records=records)
+    assert "fit_transform +0.0100 ± 0.0000 (behind)" in lines[0]
+    assert "unseen -0.0500 ± 0.0577 (within 2 SE)" in lines[0]
+    assert "on at least one column: 1 of 1" in lines[-1]
