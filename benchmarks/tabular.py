@@ -365,10 +365,17 @@ def verdicts(summary, tuned_on=TUNED_ON, records=None):
         if records is not None:
             lines.append(f"- Tables not tuned on where GAINImputer is behind that peer by more "
                          f"than 2 standard errors on at least one column: "
-                         f"{sum(clearly_behind[k] for k in untuned)} of {len(untuned)} (with 3 "
-                         "to 5 seeds the standard errors are rough: 'within 2 SE' says the seeds "
-                         "do not settle it, not that the two are level).")
+                         f"{sum(clearly_behind[k] for k in untuned)} of {len(untuned)} (with "
+                         f"{_seed_counts(summary, untuned)} seeds the standard errors are rough: "
+                         "'within 2 SE' says the seeds do not settle it, not that the two are "
+                         "level).")
     return lines
+
+
+def _seed_counts(summary, keys):
+    """'5' or '3 to 10': how many seeds GAINImputer's rows of ``keys`` average."""
+    counts = sorted({summary[k][GAIN]["n_seeds"] for k in keys})
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
 
 
 def _blend_lines(key, s):

@@ -441,4 +441,4 @@ def test_tabular_verdicts_pair_seeds_and_count_clear_losses():
     lines = tabular.verdicts(tabular.summarise(records), tuned_on=(), records=records)
     assert "fit_transform +0.0100 ± 0.0000 (behind)" in lines[0]
     assert "unseen -0.0500 ± 0.0577 (within 2 SE)" in lines[0]
-    assert "on at least one column: 1 of 1" in lines[-1]
+    assert "on at least one column: 1 of 1 (with 4 seeds" in lines[-1]
