@@ -212,9 +212,9 @@ class GAINImputer(BaseAdversarialImputer):
         tables of a few hundred rows the network, a linear and a tree-based
         imputer make different errors: on six tables it was not designed on
         the blend beat the network alone on all six and the best of KNN,
-        BayesianRidge and ExtraTrees on four
-        (``benchmarks/results/tabular_confirm4.md``); on three more, the
-        network alone on all three and the best peer on one
+        BayesianRidge and ExtraTrees on five
+        (``benchmarks/results/tabular_confirm4.md``, 5 seeds); on three more,
+        the network alone on all three and the best peer on two
         (``tabular_confirm6.md``: a linear model alone is better on smooth
         tables). ``"auto"``:
         :class:`~sklearn.impute.IterativeImputer` with BayesianRidge and with
