@@ -442,3 +442,25 @@ def test_tabular_verdicts_pair_seeds_and_count_clear_losses():
     assert "fit_transform +0.0100 ± 0.0000 (behind)" in lines[0]
     assert "unseen -0.0500 ± 0.0577 (within 2 SE)" in lines[0]
     assert "on at least one column: 1 of 1 (with 4 seeds" in lines[-1]
+
+
+def test_refined_ablation_variant_feeds_the_first_generators_imputations():
+    from benchmarks import gain_ablation
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    X[rng.rand(60, 4) < 0.2] = np.nan
+    variant = "refined: a second generator on the first's imputations, half + half the epochs"
+    est = gain_ablation.build(variant, 0, 60).set_params(max_epochs=2)
+    est.first_epochs = 2
+    assert np.isfinite(est.fit_transform(X)).all()
+    values = torch.rand(5, 4)
+    mask = (torch.rand(5, 4) > 0.5).float()
+    seen_by_second = est._generator_input(values, mask, torch.Generator().manual_seed(0))
+    # Missing entries: the first generator's output (from its noise-filled
+    # input), not noise below noise_scale; observed entries unchanged.
+    first_input = est.first_._generator_input(values, mask, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        first_output = est.first_.generator_(first_input, mask)
+    torch.testing.assert_close(seen_by_second, mask * values + (1 - mask) * first_output)
+    assert est.first_.n_iter_ <= 2
