@@ -19,7 +19,13 @@ and the held-out validation entries; the variants reweigh them:
   Huber's; the imputers kept as the weights were fitted (without the
   held-out entries) instead of refitted; both, the default before them;
 * every other held-out entry kept from early stopping and the weights
-  fitted on those alone (split), shrunk: a second fit.
+  fitted on those alone (split), shrunk: a second fit;
+* SoftImputeFISTA (low-rank completion) as a third imputer beside the two
+  (four-way), fitted and refitted as they are;
+* the default's three, weighed on every observed entry instead of the
+  held-out tenth: each entry imputed by a network and two imputers fitted
+  without its fold (5 folds, so five more fits of each; the default's
+  network and refitted imputers then impute with those weights).
 
 Fitted weights use Huber's loss unless a row says least squares; the
 imputers are the refitted ones unless a row says not refitted.
@@ -41,9 +47,10 @@ from unittest import mock
 import numpy as np
 import threadpoolctl
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from skgain import GAINImputer
+from skgain import GAINImputer, SoftImputeFISTA
 from skgain import _blend
 
 from ._common import default_data_home, markdown_table, scaled_rmse, write_results
@@ -57,11 +64,14 @@ NO_NETWORK = "BayesianRidge + ExtraTrees (no network)"
 LEAST_SQUARES = "least-squares weights"
 NOT_REFITTED = "imputers not refitted"
 PREVIOUS = "previous default: least squares, not refitted"
+FOUR_WAY = "four-way: + SoftImputeFISTA"
+K_FOLD = "weights from 5 folds of every observed entry"
+N_FOLDS = 5
 VARIANTS = ("network alone", "BayesianRidge alone", "ExtraTrees alone",
             "network + BayesianRidge (two-way default before)", "network + ExtraTrees",
             "network + average of the two", NO_NETWORK, "equal weights", DEFAULT,
             LEAST_SQUARES, NOT_REFITTED, PREVIOUS,
-            "three-way, not shrunk", "three-way, split, shrunk")
+            "three-way, not shrunk", "three-way, split, shrunk", FOUR_WAY, K_FOLD)
 
 
 def _every_other(held_out, parity):
@@ -110,9 +120,11 @@ def _fit_recording(X_train, seed):
         fit_blend(self, X, train_mask, rows, held_out, imputed)
         recorded.update(seconds=time.perf_counter() - start, X=X[rows],
                         mask=train_mask[rows], held_out=held_out, imputed=imputed,
-                        weighed=copy.deepcopy(self.blend_estimators_))
+                        weighed=copy.deepcopy(self.blend_estimators_), X_all=X,
+                        mask_all=train_mask, rows=rows)
 
     def timed_refit(self, X, observed):
+        recorded["observed"] = observed
         start = time.perf_counter()
         refit_blend(self, X, observed)
         recorded["seconds"] += time.perf_counter() - start
@@ -182,16 +194,64 @@ def measure_one(X, seed, scale):
     default, recorded = _fit_recording(X_missing[train], seed)
     default.transform(X_missing[test])
     seconds = time.perf_counter() - start
-    weights = _variant_weights(*_held_out_columns(recorded), X.shape[1])
+    columns = _held_out_columns(recorded)
+    weights = _variant_weights(*columns, X.shape[1])
+    four_way = _four_way(recorded, default, columns)
+    fold_weights = _fold_weights(X_missing[train], seed, default)
     split = _fit(X_missing[train], seed, _split())
     record = {"seconds (default)": seconds, "seconds (blend fit)": recorded["seconds"],
               "mean weights (default)": default.blend_weights_.mean(axis=0).tolist()}
     for rows, suffix in ((test, ""), (train, FIT)):
         outputs = _variant_outputs(default, recorded["weighed"], weights, X_missing[rows])
         outputs["three-way, split, shrunk"] = split.transform(X_missing[rows])
+        outputs[FOUR_WAY] = _with_weights(default, X_missing[rows], *four_way)
+        outputs[K_FOLD] = _with_weights(default, X_missing[rows], fold_weights)
         record.update({k + suffix: scaled_rmse(X[rows], v, hidden[rows], *scale)
                        for k, v in outputs.items()})
     return record
+
+
+def _four_way(recorded, default, columns):
+    """Weights and imputers of the blend with SoftImputeFISTA as a third imputer."""
+    imputations, truth, features = columns
+    # As GAINImputer fits its blend: on every training row, imputing the
+    # rows that hold held-out entries, then refitted on every observed entry.
+    soft = SoftImputeFISTA(random_state=default._transform_seed)
+    X_nan = _blend.with_nan(recorded["X_all"], recorded["mask_all"])
+    column = _blend.checked_output(soft.fit(X_nan), X_nan[recorded["rows"]])
+    weights = _blend.blend_weights(
+        np.column_stack([imputations, column[recorded["held_out"]]]), truth, features,
+        recorded["X"].shape[1])
+    refitted = clone(soft).fit(_blend.with_nan(recorded["X_all"], recorded["observed"]))
+    return weights, list(default.blend_estimators_) + [refitted]
+
+
+def _fold_weights(X_train, seed, default):
+    """The default's three weighed on out-of-fold imputations of every observed entry.
+
+    Each fold's entries are hidden, a network (no blend) and the two
+    imputers are fitted on the rest and impute them; values are scaled as
+    the default scales them.
+    """
+    observed = np.argwhere(~np.isnan(X_train))
+    fold = np.random.default_rng(seed).integers(0, N_FOLDS, len(observed))
+    columns = np.empty((len(observed), 3))
+    for k in range(N_FOLDS):
+        rows, cols = observed[fold == k].T
+        X_k = X_train.copy()
+        X_k[rows, cols] = np.nan
+        imputers = [_fit(X_k, seed, blend_estimator=None)] + _blend.resolve_blend_estimators(
+            "auto", X_k.shape, default._transform_seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            outputs = [imputer.transform(X_k) if i == 0 else imputer.fit(X_k).transform(X_k)
+                       for i, imputer in enumerate(imputers)]
+        columns[fold == k] = np.column_stack([out[rows, cols] for out in outputs])
+    span = np.where(default.data_range_ > 0, default.data_range_, 1.0)
+    features = observed[:, 1]
+    scaled = (columns - default.data_min_[features, None]) / span[features, None]
+    truth = (X_train[observed[:, 0], features] - default.data_min_[features]) / span[features]
+    return _blend.blend_weights(scaled, truth, features, X_train.shape[1])
 
 
 def _variant_outputs(default, weighed, weights, X_rows):
@@ -268,7 +328,9 @@ def report(records, out_dir=None, name="blend_ablation"):
         + ("These are the tables the blend was designed on; `blend_ablation_confirm.md` "
            "checks it on tables it was not. " if designed else
            "The blend was not designed on these tables (`blend_ablation.md` holds those). ")
-        + "All variants but the split reweigh one default fit (same network, same imputers). "
+        + "All variants but the split reweigh one default fit (same network, same imputers; "
+        "the four-way adds SoftImputeFISTA to them, and the 5-fold weights come from five "
+        "more fits of each). "
         "Last columns: the default's mean weights (network / BayesianRidge / ExtraTrees), the "
         "default's seconds (fit + transform of the unseen rows) and, of those, the seconds of "
         "fitting and refitting the two imputers and fitting the weights. Produced by "

@@ -364,6 +364,23 @@ def test_blend_ablation_reweighing_reproduces_real_fits():
             out = GAINImputer(random_state=0).fit(X_missing[train]).transform(X_missing[test])
         error = blend_ablation.scaled_rmse(X[test], out, hidden[test], *scale)
         assert error == pytest.approx(record[variant], rel=1e-9)
+    # The four-way row is a fit whose "auto" blend also holds SoftImputeFISTA.
+    from skgain import SoftImputeFISTA
+
+    resolve = _blend.resolve_blend_estimators
+
+    def with_soft_impute(blend_estimator, shape, random_state):
+        return resolve(blend_estimator, shape, random_state) + [
+            SoftImputeFISTA(random_state=random_state)]
+
+    with mock.patch("skgain._gain.resolve_blend_estimators", with_soft_impute), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        four_way = GAINImputer(random_state=0).fit(X_missing[train])
+    assert four_way.blend_weights_.shape == (4, 4)
+    error = blend_ablation.scaled_rmse(X[test], four_way.transform(X_missing[test]),
+                                       hidden[test], *scale)
+    assert error == pytest.approx(record[blend_ablation.FOUR_WAY], rel=1e-9)
 
 
 def test_gpu_profile_stage_counts_a_training_step_on_the_cpu(data_home, tmp_path):
