@@ -22,7 +22,7 @@ By default the command runs the check, ``CHECK_STAGES`` (tests, speed,
 images and paper), sized to finish in under 5 minutes on one H100: the speed
 cases are timed once each (the GPU is not shared, so repeats buy little) and
 the images stage trains 2 epochs (the defaults' own up to 15 epochs take
-about 12 minutes there). ``tables`` (whose CPU peers alone take minutes) and
+about 10 minutes there). ``tables`` (whose CPU peers alone take minutes) and
 ``profile`` run when named in ``--stages``. The total time of the run is
 written with the results.
 
@@ -61,7 +61,7 @@ SETTINGS = {
                         "epochs": 1, "repeats": 1}},
     # speed None: speed.py's full settings.
     # image_epochs 2: the images stage's training, capped so that the check
-    # fits in 5 minutes (51 s an epoch on an H100, gpu.md).
+    # fits in 5 minutes (about 40 s an epoch on an H100, gpu.md).
     "full": {"tables": ("spam", "letter"), "n_train": 963, "n_val": 387,
              "image_epochs": 2, "paper_epochs": 15, "speed": None},
 }
@@ -429,7 +429,7 @@ def main(argv=None):
                         help=f"comma-separated, from {','.join(STAGES)}")
     parser.add_argument("--allow-cpu", action="store_true")
     parser.add_argument("--image-epochs", type=int, default=None,
-                        help="cap the images stage's epochs (default: the defaults' own)")
+                        help="the images stage's epochs (default: 2, or 1 with --quick)")
     parser.add_argument("--image-params", default="{}", metavar="JSON",
                         help="other SpatialGAINImputer parameters the images stage changes")
     parser.add_argument("--keep-stages-from", default=None, metavar="JSON",
