@@ -240,12 +240,12 @@ def _fold_weights(X_train, seed, default):
         rows, cols = observed[fold == k].T
         X_k = X_train.copy()
         X_k[rows, cols] = np.nan
-        imputers = [_fit(X_k, seed, blend_estimator=None)] + _blend.resolve_blend_estimators(
-            "auto", X_k.shape, default._transform_seed)
+        network = _fit(X_k, seed, blend_estimator=None)
+        imputers = _blend.resolve_blend_estimators("auto", X_k.shape, default._transform_seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            outputs = [imputer.transform(X_k) if i == 0 else imputer.fit(X_k).transform(X_k)
-                       for i, imputer in enumerate(imputers)]
+            outputs = [network.transform(X_k)] + [imputer.fit(X_k).transform(X_k)
+                                                  for imputer in imputers]
         columns[fold == k] = np.column_stack([out[rows, cols] for out in outputs])
     span = np.where(default.data_range_ > 0, default.data_range_, 1.0)
     features = observed[:, 1]
