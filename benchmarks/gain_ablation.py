@@ -128,9 +128,13 @@ class _RefinedGAIN(GAINImputer):
         return mask * values + (1 - mask) * guess
 
 
+def _auto_epochs_times(factor, n_samples):
+    """``factor`` times the epochs ``max_epochs="auto"`` gives ``n_samples`` rows (at least 1)."""
+    return max(1, int(round(factor * GAINImputer()._resolve_schedule(n_samples)[0])))
+
+
 def _refined(seed, n_samples, factors):
-    epochs = GAINImputer()._resolve_schedule(n_samples)[0]
-    first, second = (max(1, int(round(f * epochs))) for f in factors)
+    first, second = (_auto_epochs_times(f, n_samples) for f in factors)
     refined = type("_Refined", (_RefinedGAIN,), {"first_epochs": first})
     return refined(blend_estimator=None, random_state=seed, max_epochs=second)
 
@@ -146,10 +150,9 @@ def build(variant, seed, n_samples, X_train=None):
     settings = dict(VARIANTS[variant])
     n_members = settings.pop("ensemble", None)
     if n_members:
-        factor = settings.pop("auto_epochs_factor", 1)
-        epochs = GAINImputer()._resolve_schedule(n_samples)[0]
+        epochs = _auto_epochs_times(settings.pop("auto_epochs_factor", 1), n_samples)
         members = [GAINImputer(blend_estimator=None, random_state=seed + 100 * k,
-                               max_epochs=max(1, int(round(factor * epochs))), **settings)
+                               max_epochs=epochs, **settings)
                    for k in range(n_members)]
         return AverageImputer(members)
     if "refine" in settings:
