@@ -208,7 +208,7 @@ def run_variants(variants, data_home, settings, records_path=None, records=None)
     return records
 
 
-def render(records, settings):
+def render(records, settings, note=None):
     bih = next(r for r in records if r["variant"] == "inpaint_biharmonic")
     runs = [r for r in records if r["variant"] != "inpaint_biharmonic"]
     loads = [r["load_average_1min"] for r in runs] or [float("nan")]
@@ -231,8 +231,10 @@ def render(records, settings):
         f"{settings['max_epochs']} epochs, seed {settings['seed']}, torch threads "
         f"{sorted({r['torch_threads'] for r in runs})}, device {', '.join(devices)}; "
         "1-minute load average "
-        f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores (another benchmark "
-        "shared the machine: compare seconds within this table only). RMSE over the hidden "
+        f"{min(loads):.1f}-{max(loads):.1f} "
+        + ("on the GPU machine's CPU (the GPU was not shared" if devices != ["cpu"]
+           else f"on {os.cpu_count()} cores (another benchmark shared the machine")
+        + ": compare seconds within this table only). RMSE over the hidden "
         "val pixels (intensity / 255). Produced by `benchmarks/image_ablation.py`. These "
         "tables were used to choose the default: they are tuning data.",
         "",
@@ -256,7 +258,7 @@ def render(records, settings):
         "(`image_ablation_15.md`) early stopping ended it at epoch 11 (best 6) and it lost: "
         "0.0393 against the default's 0.0390 in one pass, 0.0384 against 0.0378 with the 8 "
         "symmetries.",
-    ])
+    ] + ([] if note is None else ["", note]))
 
 
 def main(argv=None):
@@ -271,6 +273,7 @@ def main(argv=None):
     parser.add_argument("--max-epochs", type=int, default=SETTINGS["max_epochs"],
                         help="epochs per fit (a longer check of what short runs ranked)")
     parser.add_argument("--name", default="image_ablation", help="results file name")
+    parser.add_argument("--note", default=None, help="a paragraph added below the table")
     args = parser.parse_args(argv)
     settings = {**SETTINGS, "max_epochs": args.max_epochs}
     if args.merge:
@@ -290,7 +293,7 @@ def main(argv=None):
             previous = json.loads(Path(args.records).read_text())
         records = run_variants(variants, args.data_home or default_data_home(), settings,
                                args.records, previous)
-    markdown = render(records, settings)
+    markdown = render(records, settings, args.note)
     write_results(args.name, {"settings": settings, "records": records,
                               "run_environment": environment()}, markdown, args.out)
     print(markdown)
