@@ -225,7 +225,7 @@ def measure(datasets, variants, seeds, data_home):
     return records
 
 
-def render(records):
+def render(records, note=None):
     datasets = list(dict.fromkeys(r["dataset"] for r in records))
     header = ["variant"] + sum([[f"{d} fit_transform", f"{d} unseen", f"{d} s"]
                                 for d in datasets], [])
@@ -252,7 +252,7 @@ def render(records):
         "`benchmarks/gain_ablation.py`.",
         "",
         markdown_table(header, rows),
-    ])
+    ] + ([] if note is None else ["", note]))
 
 
 def run(quick=False, data_home=None, out_dir=None):
@@ -277,12 +277,14 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--merge", default=None,
                         help="comma-separated gain_ablation.json files to merge into one table")
+    parser.add_argument("--name", default="gain_ablation", help="results file name")
+    parser.add_argument("--note", default=None, help="a paragraph added below the table")
     args = parser.parse_args(argv)
     if args.merge:
         records = sum((json.loads(Path(p).read_text())["records"]
                        for p in args.merge.split(",")), [])
-        write_results("gain_ablation", {"records": records}, render(records), args.out)
-        print(render(records))
+        write_results(args.name, {"records": records}, render(records, args.note), args.out)
+        print(render(records, args.note))
         return
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -290,8 +292,8 @@ def main(argv=None):
     records = measure(args.datasets.split(","), variants,
                       range(args.first_seed, args.first_seed + args.seeds),
                       args.data_home or default_data_home())
-    markdown = render(records)
-    write_results("gain_ablation", {"records": records}, markdown, args.out)
+    markdown = render(records, args.note)
+    write_results(args.name, {"records": records}, markdown, args.out)
     print(markdown)
 
 

@@ -481,3 +481,24 @@ def test_refined_ablation_variant_feeds_the_first_generators_imputations():
         first_output = est.first_.generator_(first_input, mask)
     torch.testing.assert_close(seen_by_second, mask * values + (1 - mask) * first_output)
     assert est.first_.n_iter_ <= 2
+
+
+def test_linear_skip_ablation_variant_starts_as_the_default_network():
+    from benchmarks import gain_ablation
+    from skgain import GAINImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    X[rng.rand(60, 4) < 0.2] = np.nan
+    skip = gain_ablation.build("linear skip from the inputs to the output", 0, 60)
+    G = skip.set_params(max_epochs=2).fit(X).generator_
+    assert isinstance(G, gain_ablation._LinearSkip)
+    assert G.linear.weight.abs().sum() > 0  # the linear path trains
+    # Untrained, the generator is the default network plus a zero map: same output.
+    default = GAINImputer(blend_estimator=None, max_epochs=2, random_state=0).fit(X)
+    skip._observed_means = default._observed_means = np.full(4, 0.5)
+    built, _ = skip._build_networks(torch.Generator().manual_seed(0))
+    plain, _ = default._build_networks(torch.Generator().manual_seed(0))
+    values, mask = torch.rand(5, 4), (torch.rand(5, 4) > 0.5).float()
+    with torch.no_grad():
+        torch.testing.assert_close(built(values, mask), plain(values, mask))
