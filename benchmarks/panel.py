@@ -169,7 +169,9 @@ def to_markdown(summary, rows, mode, env, settings):
         markdown_table(header, lines),
         "",
         f"Mode: **{mode}**, measured {env['date']} on CPU {hardware}; GPU: "
-        f"{env['cuda'] or 'none'}; torch {env['torch']}, scikit-learn {env.get('sklearn', '?')}.",
+        f"{env['cuda'] or 'none'}; torch {env['torch']}, scikit-learn {env.get('sklearn', '?')}"
+        + (f"; 1-minute load average {env['load_average_1min']:.1f} at the end of the run."
+           if "load_average_1min" in env else "."),
         "",
         f"Panels of {settings['n_units']} units x {settings['n_periods']} periods from "
         "`skgain.datasets.make_panel` (Y[i,t] = rho Y[i,t-1] + delta[i] + gamma[t] + eps[i,t], "
