@@ -502,3 +502,23 @@ def test_linear_skip_ablation_variant_starts_as_the_default_network():
     values, mask = torch.rand(5, 4), (torch.rand(5, 4) > 0.5).float()
     with torch.no_grad():
         torch.testing.assert_close(built(values, mask), plain(values, mask))
+
+
+def test_weight_average_ablation_variant_imputes_with_the_averaged_weights():
+    from benchmarks.image_ablation import WeightAverageImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(12, 1, 16, 16)
+    X[rng.rand(*X.shape) < 0.2] = np.nan
+    est = WeightAverageImputer(max_epochs=1, patch_size=8, batch_size=4,
+                               test_time_augmentation=False, random_state=0)
+    est.ema_decay = 0.9
+    est.fit(X)
+    G = est.generator_
+    averaged = [a.to(p.device) for a, p in zip(est._averaged, G.parameters())]
+    # One epoch, validated on the averaged weights: early stopping kept them.
+    assert est.best_epoch_ == est.n_iter_ == 1
+    for p, a in zip(G.parameters(), averaged):
+        torch.testing.assert_close(p.detach(), a)
+    # The raw weights the optimiser trained differ from their average.
+    assert any(not torch.equal(r, a) for r, a in zip(est._raw, averaged))
