@@ -194,6 +194,8 @@ VARIANTS = {
     "constant, weights averaged (EMA 0.999)": (WeightAverageImputer, CONSTANT),
     "constant, weights averaged (EMA 0.998)": (
         type("WeightAverage998", (WeightAverageImputer,), {"ema_decay": 0.998}), CONSTANT),
+    "constant, weights averaged (EMA 0.9995)": (
+        type("WeightAverage9995", (WeightAverageImputer,), {"ema_decay": 0.9995}), CONSTANT),
     # Capacity at a GPU's scale (issue 12's question whether 0.8x is within
     # reach): batches of 64 images take a quarter of the default's steps, and
     # a GPU's step costs about the same at 4x the width (it is bound by the
