@@ -310,7 +310,12 @@ def render(records, settings, note=None):
         "missing it completes (drop_rate 0.1 and 0.05: 28% and 24% of the pixels missing "
         "instead of 36%), did not help either: 0.0422 and 0.0424 in one pass against the "
         "default's 0.0424 measured again beside them, 0.0412 and 0.0413 with the 8 symmetries "
-        "against 0.0407.",
+        "against 0.0407. Averaging the generator's weights over the steps (an exponential "
+        "moving average, decay 0.999 or 0.998) reached after 3 epochs what the last weights "
+        "reach after 15 (0.0394 and 0.0395 in one pass against 0.0424; 0.0390 and 0.0389 with "
+        "the 8 symmetries against 0.0407), but over 15 epochs (`image_ablation_15.md`) it "
+        "stalled there and lost: 0.0394 in one pass and 0.0385 with the 8 symmetries (decay "
+        "0.999; 0.9995 gave 0.0395 and 0.0385) against the default's 0.0390 and 0.0378.",
     ] + ([] if note is None else ["", note]))
 
 
