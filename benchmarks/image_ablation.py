@@ -164,6 +164,15 @@ class WeightAverageImputer(SpatialGAINImputer):
                 p.copy_(w)
 
 
+class BFloat16Imputer(SpatialGAINImputer):
+    """An idea the package does not ship for images: the training steps under
+    bfloat16 autocast (GAINImputer's ``precision="auto"`` on hardware with
+    native bfloat16 units; weights, optimiser and imputation stay float32)."""
+
+    def _training_precision(self):
+        return torch.autocast(torch.device(self.device_).type, dtype=torch.bfloat16)
+
+
 CONSTANT = {"lr_schedule": "constant"}
 # name -> (class, parameters); "constant" is the default before this work.
 VARIANTS = {
@@ -196,6 +205,8 @@ VARIANTS = {
         type("WeightAverage998", (WeightAverageImputer,), {"ema_decay": 0.998}), CONSTANT),
     "constant, weights averaged (EMA 0.9995)": (
         type("WeightAverage9995", (WeightAverageImputer,), {"ema_decay": 0.9995}), CONSTANT),
+    # Mixed precision (issue 12's idea), on this CPU's bfloat16 units.
+    "constant, training in bfloat16 (autocast)": (BFloat16Imputer, CONSTANT),
     # Capacity at a GPU's scale (issue 12's question whether 0.8x is within
     # reach): batches of 64 images take a quarter of the default's steps, and
     # a GPU's step costs about the same at 4x the width (it is bound by the
