@@ -172,6 +172,12 @@ class BFloat16Imputer(SpatialGAINImputer):
     def _training_precision(self):
         return torch.autocast(torch.device(self.device_).type, dtype=torch.bfloat16)
 
+    def _generator_input(self, values, mask, generator):
+        # The biharmonic fill's conjugate gradients need float32: in bfloat16
+        # the fill is wrong and the network learns to correct the wrong fill.
+        with torch.autocast(torch.device(self.device_).type, enabled=False):
+            return super()._generator_input(values.float(), mask.float(), generator)
+
 
 CONSTANT = {"lr_schedule": "constant"}
 # name -> (class, parameters); "constant" is the default before this work.
