@@ -211,6 +211,9 @@ VARIANTS = {
         type("WeightAverage998", (WeightAverageImputer,), {"ema_decay": 0.998}), CONSTANT),
     "constant, weights averaged (EMA 0.9995)": (
         type("WeightAverage9995", (WeightAverageImputer,), {"ema_decay": 0.9995}), CONSTANT),
+    # The constant rate itself, over the full 15 epochs.
+    "constant, learning_rate=5e-4": (SpatialGAINImputer, {**CONSTANT, "learning_rate": 5e-4}),
+    "constant, learning_rate=2e-3": (SpatialGAINImputer, {**CONSTANT, "learning_rate": 2e-3}),
     # Mixed precision (issue 12's idea), on this CPU's bfloat16 units.
     "constant, training in bfloat16 (autocast)": (BFloat16Imputer, CONSTANT),
     # Capacity at a GPU's scale (issue 12's question whether 0.8x is within
