@@ -2,7 +2,8 @@
 
 Same protocol as ``benchmarks/tabular.py`` (20% MCAR, fit_transform on 80% of
 the rows, transform the unseen 20%), with IterativeImputer(ExtraTrees) in the
-same run for reference. These are the tables the defaults were tuned on.
+same run for reference, and IterativeImputer(BayesianRidge) (from the linear-fill
+variant on). These are the tables the defaults were tuned on.
 
     python -m benchmarks.gain_ablation                 # seed 0, every variant
     python -m benchmarks.gain_ablation --seeds 2 --variants "default;adversarial=True"
@@ -20,14 +21,18 @@ import numpy as np
 import torch
 from torch import nn
 from sklearn.base import clone
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer
 
 from skgain import GAINImputer
+from skgain._blend import with_nan
 from skgain._gain import _row_budget_epochs, _width_for_rows
 
 from ._common import default_data_home, markdown_table, write_results
 from ._table_data import hide, load_table
 from .tabular import ET, MISSING_RATE, AverageImputer, measure_one, methods, split_rows
 
+BAYESIAN_RIDGE = "IterativeImputer(BayesianRidge)"
 PREVIOUS_DEFAULT = ("n_blocks=4, batch_size=256, learning_rate=3e-3, max_epochs x1 "
                     "(the default before)")
 
@@ -86,6 +91,8 @@ VARIANTS = {
         "refine": (1.0, 0.5)},
     # A linear path from the inputs to the output, for small near-linear tables.
     "linear skip from the inputs to the output": {"linear_skip": True},
+    # The network refines a linear imputer's fill instead of noise.
+    "on IterativeImputer(BayesianRidge)'s fill": {"linear_fill": True},
     # The width 192 as a cap on the rows' default width (which small tables keep).
     "n_blocks=2, width at most 192, max_epochs x2": {
         "n_blocks": 2, "width_cap": 192, "epochs_factor": 2},
@@ -155,6 +162,27 @@ class _RefinedGAIN(GAINImputer):
         return mask * values + (1 - mask) * guess
 
 
+class _OnLinearFillGAIN(GAINImputer):
+    """GAINImputer whose generator sees, at the entries it must impute,
+    IterativeImputer(BayesianRidge)'s imputations instead of noise: the
+    network refines a linear imputer's fill, as SpatialGAINImputer refines
+    the biharmonic one (a measurement only: not a parameter of the package).
+    The linear imputer is fitted on the scaled training rows; at each step it
+    fills the entries hidden from the generator from the others."""
+
+    def _fit_scaled(self, X, mask, rng):
+        self.linear_ = IterativeImputer(max_iter=10, random_state=self.random_state)
+        self.linear_.set_params(keep_empty_features=True).fit(with_nan(X, mask))
+        return super()._fit_scaled(X, mask, rng)
+
+    def _generator_input(self, values, mask, generator):
+        start = super()._generator_input(values, mask, generator)
+        dense = values.detach().cpu().numpy().astype(np.float64)
+        guess = self.linear_.transform(with_nan(dense, mask.detach().cpu().numpy()))
+        guess = torch.as_tensor(guess, dtype=values.dtype, device=values.device)
+        return mask * start + (1 - mask) * guess
+
+
 def _auto_epochs_times(factor, n_samples):
     """``factor`` times the epochs ``max_epochs="auto"`` gives ``n_samples`` rows (at least 1)."""
     return max(1, int(round(factor * GAINImputer()._resolve_schedule(n_samples)[0])))
@@ -186,6 +214,8 @@ def build(variant, seed, n_samples, X_train=None):
         return _refined(seed, n_samples, settings.pop("refine"))
     if settings.pop("categorical", None) == "integer":
         settings["categorical_features"] = _integer_columns(X_train)
+    if settings.pop("linear_fill", False):
+        return _OnLinearFillGAIN(blend_estimator=None, random_state=seed, **settings)
     if settings.pop("linear_skip", False):
         return _LinearSkipGAIN(blend_estimator=None, random_state=seed, **settings)
     if settings.pop("dropout", False):  # at _DropoutGAIN.dropout_rate
@@ -212,7 +242,8 @@ def measure(datasets, variants, seeds, data_home):
         for seed in seeds:
             X_missing, hidden = hide(X, "mcar", MISSING_RATE, seed)
             rows = split_rows(len(X), seed)
-            candidates = {ET: methods(seed, len(rows[0]))[ET]}
+            peers = methods(seed, len(rows[0]))
+            candidates = {name: peers[name] for name in (ET, BAYESIAN_RIDGE)}
             candidates.update({v: build(v, seed, len(rows[0]), X_missing[rows[0]])
                                for v in variants})
             for variant, imputer in candidates.items():
