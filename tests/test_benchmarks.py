@@ -522,3 +522,20 @@ def test_weight_average_ablation_variant_imputes_with_the_averaged_weights():
         torch.testing.assert_close(p.detach(), a)
     # The raw weights the optimiser trained differ from their average.
     assert any(not torch.equal(r, a) for r, a in zip(est._raw, averaged))
+
+
+def test_linear_fill_ablation_variant_feeds_the_linear_imputers_fill():
+    from benchmarks import gain_ablation
+    from skgain._blend import with_nan
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    X[rng.rand(60, 4) < 0.2] = np.nan
+    est = gain_ablation.build("on IterativeImputer(BayesianRidge)'s fill", 0, 60)
+    assert np.isfinite(est.set_params(max_epochs=2).fit_transform(X)).all()
+    values = torch.rand(5, 4, dtype=torch.float64)
+    mask = (torch.rand(5, 4) > 0.5).double()
+    seen = est._generator_input(values, mask, torch.Generator().manual_seed(0))
+    linear = est.linear_.transform(with_nan(values.numpy(), mask.numpy()))
+    # Missing entries: the linear imputer's values from the observed ones.
+    torch.testing.assert_close(seen, mask * values + (1 - mask) * torch.as_tensor(linear))
