@@ -171,8 +171,8 @@ class _OnLinearFillGAIN(GAINImputer):
     fills the entries hidden from the generator from the others."""
 
     def _fit_scaled(self, X, mask, rng):
-        self.linear_ = IterativeImputer(max_iter=10, random_state=self.random_state)
-        self.linear_.set_params(keep_empty_features=True).fit(with_nan(X, mask))
+        self.linear_ = IterativeImputer(max_iter=10, keep_empty_features=True,
+                                        random_state=self.random_state).fit(with_nan(X, mask))
         return super()._fit_scaled(X, mask, rng)
 
     def _generator_input(self, values, mask, generator):
