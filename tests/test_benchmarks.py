@@ -539,3 +539,27 @@ def test_linear_fill_ablation_variant_feeds_the_linear_imputers_fill():
     linear = est.linear_.transform(with_nan(values.numpy(), mask.numpy()))
     # Missing entries: the linear imputer's values from the observed ones.
     torch.testing.assert_close(seen, mask * values + (1 - mask) * torch.as_tensor(linear))
+
+
+def test_ridge_fill_ablation_variant_predicts_each_column_from_the_others():
+    from benchmarks import gain_ablation
+
+    rng = np.random.RandomState(0)
+    base = rng.rand(80, 1)
+    X = np.hstack([base, 2 * base, rng.rand(80, 1)])  # column 1 = 2 x column 0
+    X[rng.rand(80, 3) < 0.2] = np.nan
+    est = gain_ablation.build("on a one-step ridge fill", 0, 80).set_params(max_epochs=2)
+    assert np.isfinite(est.fit_transform(X)).all()
+    weights = est._fill_weights.numpy()
+    assert np.all(np.diag(weights) == 0)  # no column predicts itself
+    # Scaled to [0, 1], column 1 equals column 0: each predicts the other
+    # (less than 1: a fifth of each is mean-filled), the unrelated column little.
+    assert weights[0, 1] > 0.5 and weights[1, 0] > 0.5
+    assert np.all(np.abs(weights[2, :2]) < 0.2) and np.all(np.abs(weights[:2, 2]) < 0.2)
+    values = torch.rand(4, 3)
+    mask = torch.tensor([[1.0, 0.0, 1.0]] * 4)
+    seen = est._generator_input(values, mask, torch.Generator().manual_seed(0))
+    means = est._fill_means
+    expected = means[1] + ((values - means) * mask) @ est._fill_weights[:, 1]
+    torch.testing.assert_close(seen[:, 1], expected)
+    torch.testing.assert_close(seen[:, [0, 2]], values[:, [0, 2]])
