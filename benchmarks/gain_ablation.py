@@ -195,6 +195,8 @@ class _OnRidgeFillGAIN(GAINImputer):
 
     def _fit_scaled(self, X, mask, rng):
         observed = mask.astype(bool)
+        # Not skgain._base.observed_means: its float64 block sums differ in the
+        # last digits, and this is the sum the committed records were run with.
         means = np.where(observed, X, 0).sum(0) / np.maximum(observed.sum(0), 1)
         centred = np.where(observed, X - means, 0.0)
         n_features = X.shape[1]
@@ -214,6 +216,10 @@ class _OnRidgeFillGAIN(GAINImputer):
         weights = self._fill_weights.to(values.device, values.dtype)
         guess = means + (mask * (values - means)) @ weights
         return mask * start + (1 - mask) * guess
+
+
+_FLAGGED_CLASSES = {"ridge_fill": _OnRidgeFillGAIN, "linear_fill": _OnLinearFillGAIN,
+                    "linear_skip": _LinearSkipGAIN, "dropout": _DropoutGAIN}
 
 
 def _auto_epochs_times(factor, n_samples):
@@ -247,14 +253,9 @@ def build(variant, seed, n_samples, X_train=None):
         return _refined(seed, n_samples, settings.pop("refine"))
     if settings.pop("categorical", None) == "integer":
         settings["categorical_features"] = _integer_columns(X_train)
-    if settings.pop("ridge_fill", False):
-        return _OnRidgeFillGAIN(blend_estimator=None, random_state=seed, **settings)
-    if settings.pop("linear_fill", False):
-        return _OnLinearFillGAIN(blend_estimator=None, random_state=seed, **settings)
-    if settings.pop("linear_skip", False):
-        return _LinearSkipGAIN(blend_estimator=None, random_state=seed, **settings)
-    if settings.pop("dropout", False):  # at _DropoutGAIN.dropout_rate
-        return _DropoutGAIN(blend_estimator=None, random_state=seed, **settings)
+    # A variant's flag picks a GAINImputer subclass (dropout at _DropoutGAIN.dropout_rate).
+    flagged = [cls for flag, cls in _FLAGGED_CLASSES.items() if settings.pop(flag, False)]
+    imputer_class = flagged[0] if flagged else GAINImputer
     cap = settings.pop("width_cap", None)
     if cap is not None:
         settings["hidden_dim"] = min(_width_for_rows(n_samples), cap)
@@ -266,7 +267,7 @@ def build(variant, seed, n_samples, X_train=None):
         epochs = _row_budget_epochs(n_samples)
         settings["max_epochs"] = int(round(factor * epochs))
     # The ablation studies the network: no blend with a second imputer.
-    return GAINImputer(blend_estimator=None, random_state=seed, **settings)
+    return imputer_class(blend_estimator=None, random_state=seed, **settings)
 
 
 def measure(datasets, variants, seeds, data_home):
