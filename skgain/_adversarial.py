@@ -354,14 +354,22 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         GAIN's loss on observed entries; with ``drop_rate`` it is on the
         hidden ones only (a denoising objective).
         """
-        m_in = self._hide_from_generator(m, gen)
-        target = m if m_in is m else m - m_in
         w = torch.ones_like(m) if v is None else v.expand_as(m)
-        g = G(self._generator_input(x, m_in, gen), m_in)
-        mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
+        mse, m_in, g = self._reconstruction_loss(G, x, m, w, gen)
         if self.adversarial:
             return self._adversarial_update(D, opt_g, opt_d, x, m_in, g, w, mse, rate, gen)
         return self._reconstruction_update(opt_g, mse)
+
+    def _reconstruction_loss(self, G, x, m, w, gen):
+        """``(mse, m_in, g)``: the weighted reconstruction loss of ``G``'s
+        output ``g`` from the input mask ``m_in`` (``m`` with a fraction
+        ``drop_rate`` hidden), on the hidden entries (or, without hiding, on
+        the observed ones)."""
+        m_in = self._hide_from_generator(m, gen)
+        target = m if m_in is m else m - m_in
+        g = G(self._generator_input(x, m_in, gen), m_in)
+        mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
+        return mse, m_in, g
 
     @staticmethod
     def _reconstruction_update(opt_g, mse):

@@ -24,6 +24,7 @@ from ._image_input import (
     scaling_groups,
 )
 from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
+from ._test_time import adapted_copy, from_view, symmetries, to_view
 
 # Inner channels used when ``channels=None``: the paper's for its two nets, and
 # a light three-level U-Net that still trains on a CPU on 160x160 images.
@@ -163,6 +164,20 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         spatial symmetry) and without a validation split. The decision and
         the two held-out RMSEs are stored in ``test_time_augmentation_`` and
         ``held_out_rmse_``.
+    test_time_steps : int, default=0
+        Test-time training: before completing each image, ``transform``
+        trains a copy of the generator for this many Adam steps on that
+        image's own observed pixels (the training objective: a fraction
+        ``drop_rate`` of them hidden and rebuilt, on the whole image, through
+        the views ``transform`` averages over), completes the image with the
+        copy and discards it; the fitted model never changes. On tench, 40
+        steps lowered the RMSE by 4% at about 100 times the transform time
+        of one pass (``benchmarks/results/image_test_time.md``). 0 (the
+        default) completes every image with the fitted generator. Needs
+        ``drop_rate > 0``.
+    test_time_learning_rate : float, default=3e-3
+        Adam's step size in test-time training (``test_time_steps``); on
+        tench 3e-3 beat 1e-3 and 1e-2.
     mean_blend : bool or "auto", default="auto"
         Return ``w * network + (1 - w) * mean`` at missing entries, where
         ``mean`` is the mean of the observed values of each cell in ``fit``
@@ -328,6 +343,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         "hint_decay": [Interval(numbers.Real, 0, 1, closed="right")],
         "scaling": [StrOptions({"auto", "feature", "channel"})],
         "test_time_augmentation": [StrOptions({"auto"}), "boolean"],
+        "test_time_steps": [Interval(numbers.Integral, 0, None, closed="left")],
+        "test_time_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "mean_blend": [StrOptions({"auto"}), "boolean"],
         "patch_size": [Interval(numbers.Integral, 2, None, closed="left"), None],
         # Batch normalisation needs two samples per training batch.
@@ -350,6 +367,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         noise_scale=0.01,
         scaling="auto",
         test_time_augmentation="auto",
+        test_time_steps=0,
+        test_time_learning_rate=3e-3,
         mean_blend="auto",
         patch_size=32,
         learning_rate=1e-3,
@@ -379,6 +398,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.noise_scale = noise_scale
         self.scaling = scaling
         self.test_time_augmentation = test_time_augmentation
+        self.test_time_steps = test_time_steps
+        self.test_time_learning_rate = test_time_learning_rate
         self.mean_blend = mean_blend
         self.patch_size = patch_size
         self.learning_rate = learning_rate
@@ -617,6 +638,12 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.scaling_ = self.scaling
         if self.scaling == "auto":
             self.scaling_ = "channel" if is_image else "feature"
+        if self.test_time_steps and self.drop_rate == 0:
+            raise ValueError(
+                f"test_time_steps={self.test_time_steps} needs drop_rate > 0: test-time "
+                "training rebuilds observed pixels hidden from the generator, and drop_rate=0 "
+                "hides none."
+            )
         self.initial_fill_ = self.initial_fill
         if self.initial_fill == "auto":
             # Neighbouring cells of a squared table are unrelated columns: the
@@ -873,6 +900,35 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         means = self._to_layout(self._column_means[None]).to(out.device)
         return means + self.network_weight_ * (out - means)
 
+    def _row_imputer(self, seed):
+        if not self.test_time_steps:
+            return super()._row_imputer(seed)
+        generator = torch_generator(seed, self.device_)
+
+        def impute(X, mask):
+            return self._generate(X, mask, generator, output=self._adapted_output)
+
+        return impute
+
+    def _adapted_output(self, G, values, mask, generator):
+        """:meth:`_fitted_output` of each image by a copy of ``G`` trained on
+        that image's observed pixels (``test_time_steps``)."""
+        views = [(0, False)]
+        if self.test_time_augmentation_:
+            views = symmetries(values.shape[-2] == values.shape[-1])
+
+        def objective(net, x, m):
+            return self._reconstruction_loss(net, x, m, 1.0, generator)[0]
+
+        outputs = []
+        for image in range(values.shape[0]):
+            x, m = values[image:image + 1], mask[image:image + 1]
+            net = adapted_copy(G, x, m, objective, self.test_time_steps,
+                               self.test_time_learning_rate, views)
+            outputs.append(self._fitted_output(_for_inference(net, self.device_), x, m,
+                                               generator))
+        return torch.cat(outputs)
+
     def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
         height, width = x.shape[-2:]
         size = self.patch_size
@@ -936,15 +992,8 @@ def symmetry_average(G, filled, mask):
     commute with the symmetries.
     """
     total = torch.zeros_like(filled)
-    square = filled.shape[-2] == filled.shape[-1]
-    all_turns = range(4) if square else (0, 2)
-    for turns in all_turns:
-        for flip in (False, True):
-            def view(t, turns=turns, flip=flip):
-                t = torch.rot90(t, turns, dims=(-2, -1))
-                return t.flip(-1) if flip else t
-
-            out = G(view(filled), view(mask))
-            out = out.flip(-1) if flip else out
-            total += torch.rot90(out, -turns, dims=(-2, -1))
-    return total / (2 * len(all_turns))
+    views = symmetries(filled.shape[-2] == filled.shape[-1])
+    for turns, flip in views:
+        out = G(to_view(filled, turns, flip), to_view(mask, turns, flip))
+        total += from_view(out, turns, flip)
+    return total / len(views)

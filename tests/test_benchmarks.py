@@ -563,3 +563,31 @@ def test_ridge_fill_ablation_variant_predicts_each_column_from_the_others():
     expected = means[1] + ((values - means) * mask) @ est._fill_weights[:, 1]
     torch.testing.assert_close(seen[:, 1], expected)
     torch.testing.assert_close(seen[:, [0, 2]], values[:, [0, 2]])
+
+
+def test_image_test_time_benchmark_scores_each_setting_on_both_sets(
+        data_home, monkeypatch, tmp_path):
+    from benchmarks import image_test_time as bench
+
+    monkeypatch.setattr(bench, "CONFIGS", [(0, False, 3e-3), (3, True, 3e-3)])
+    settings = {**bench.SETTINGS, "n_train": 4, "n_val": 2, "max_epochs": 1, "photo_seeds": 1}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model = tmp_path / "model.pkl"
+        records = bench.run(["val"], data_home, settings, model)
+        # The second part reuses the saved fit instead of fitting again.
+        records += bench.run(["photos"], data_home, settings, model)
+    finally:
+        torch.set_num_threads(threads)
+    assert [r["data"] for r in records] == ["fit"] + ["tench val"] * 3 + ["photos"] * 3
+    assert records[0]["epochs"] == 1
+    sizes = {r["data"]: len(r["rmse_per_image"]) for r in records[1:]}
+    assert sizes == {"tench val": 2, "photos": len(bench.HELD_OUT_PHOTOS)}
+    adapted = [r for r in records if r.get("test_time_steps") == 3]
+    assert [r["symmetries"] for r in adapted] == [True, True]
+    for r in records[1:]:
+        assert 0 < r["pooled_rmse"] < 0.5
+        assert min(r["rmse_per_image"]) <= r["pooled_rmse"] <= max(r["rmse_per_image"])
+    markdown = bench.render(records, settings)
+    assert "3 steps, 8 symmetries, rate 0.003" in markdown and "never tuned on" in markdown
