@@ -5,9 +5,10 @@ being completed has its own textures and edges, seen in its observed pixels.
 Before completing it, a copy of the generator takes a few optimiser steps of
 its training objective on that image alone: a fraction of the observed pixels
 hidden from its input and rebuilt. The copy completes the image and is
-discarded, so the fitted model never changes. On tench images this lowered the
-RMSE by 4% (``benchmarks/results/image_test_time.md``); a transductive epoch
-over all the images to complete, on training crops, did not.
+discarded, so the fitted model never changes. With 40 steps and the 8
+symmetries it lowered the RMSE on tench val from 0.869x inpaint_biharmonic's to
+0.854x, and on photos never tuned on from 0.729x to 0.694x
+(``benchmarks/results/image_test_time.md``).
 """
 
 import copy
