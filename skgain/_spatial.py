@@ -591,8 +591,11 @@ class SpatialGAINImputer(BaseAdversarialImputer):
 
     def _identical_draws_reason(self):
         if self.initial_fill_ != "noise":
+            same = ("every draw is the same" if not self.test_time_steps else
+                    "the draws differ only by test-time training's random hiding, not as "
+                    "plausible alternatives")
             return (f"with initial_fill={self.initial_fill_!r} the generator's input holds no "
-                    "noise, so every draw is the same; fit with initial_fill='noise' and "
+                    f"noise, so {same}; fit with initial_fill='noise' and "
                     "adversarial=True for multiple imputation.")
         return super()._identical_draws_reason()
 

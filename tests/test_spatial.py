@@ -295,6 +295,11 @@ def test_noise_fill_draws_differ_and_normconv_draws_agree():
     with pytest.warns(UserWarning, match="every draw is the same"):
         smooth = SpatialGAINImputer(**FAST).fit(X).sample(X, n_draws=2, random_state=0)
     np.testing.assert_array_equal(smooth[0], smooth[1])
+    # Test-time training's random hiding makes them differ, and the warning says why.
+    adapted = SpatialGAINImputer(test_time_steps=2, **FAST).fit(X)
+    with pytest.warns(UserWarning, match="differ only by test-time training's random hiding"):
+        draws = adapted.sample(X[:3], n_draws=2, random_state=0)
+    assert not np.array_equal(draws[0], draws[1])
 
 
 def test_adversarial_only_parameters_warn_without_a_discriminator():
