@@ -647,12 +647,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.scaling_ = self.scaling
         if self.scaling == "auto":
             self.scaling_ = "channel" if is_image else "feature"
-        if self.test_time_steps and self.drop_rate == 0:
-            raise ValueError(
-                f"test_time_steps={self.test_time_steps} needs drop_rate > 0: test-time "
-                "training rebuilds observed pixels hidden from the generator, and drop_rate=0 "
-                "hides none."
-            )
+        self._check_test_time()
         self.initial_fill_ = self.initial_fill
         if self.initial_fill == "auto":
             # Neighbouring cells of a squared table are unrelated columns: the
@@ -912,7 +907,20 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         means = self._to_layout(self._column_means[None]).to(out.device)
         return means + self.network_weight_ * (out - means)
 
+    def _check_test_time(self):
+        """Errors for test-time training settings that cannot train (also at
+        ``transform``: its parameters may be set after ``fit``)."""
+        steps = self.test_time_steps
+        if not isinstance(steps, numbers.Integral) or steps < 0:
+            raise ValueError(f"test_time_steps must be a non-negative integer; got {steps!r}.")
+        if steps and self.drop_rate == 0:
+            raise ValueError(
+                f"test_time_steps={steps} needs drop_rate > 0: test-time training rebuilds "
+                "observed pixels hidden from the generator, and drop_rate=0 hides none."
+            )
+
     def _row_imputer(self, seed):
+        self._check_test_time()
         if not self.test_time_steps:
             return super()._row_imputer(seed)
         generator = torch_generator(seed, self.device_)

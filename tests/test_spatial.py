@@ -664,6 +664,12 @@ def test_test_time_training_needs_hidden_pixels():
     imputer = SpatialGAINImputer(adversarial=True, drop_rate=0, test_time_steps=5, **FAST)
     with pytest.raises(ValueError, match="test_time_steps=5 needs drop_rate > 0"):
         imputer.fit(X)
+    # Set after fit, transform checks them too instead of silently not training.
+    imputer.set_params(test_time_steps=0).fit(X)
+    with pytest.raises(ValueError, match="test_time_steps=5 needs drop_rate > 0"):
+        imputer.set_params(test_time_steps=5).transform(X)
+    with pytest.raises(ValueError, match="test_time_steps must be a non-negative integer"):
+        imputer.set_params(test_time_steps=-1).transform(X)
 
 
 @pytest.mark.parametrize("params", [{"test_time_steps": -1}, {"test_time_steps": 1.5},
