@@ -97,6 +97,13 @@ VARIANTS = {
     # The width 192 as a cap on the rows' default width (which small tables keep).
     "n_blocks=2, width at most 192, max_epochs x2": {
         "n_blocks": 2, "width_cap": 192, "epochs_factor": 2},
+    # The blend of small tables (blend_estimator="auto") and the bounds of its
+    # output: the observed range of each column (the default), a quarter of
+    # that range beyond it on either side, or none.
+    "blend (the default on small tables), clipped to the observed range": {"blend": True},
+    "blend, clipped a quarter range beyond the observed range": {
+        "blend": True, "margin_quarter": True},
+    "blend, not clipped": {"blend": True, "unclipped": True},
 }
 
 VARIANTS.update({
@@ -218,8 +225,22 @@ class _OnRidgeFillGAIN(GAINImputer):
         return mask * start + (1 - mask) * guess
 
 
+class _UnclippedBlendGAIN(GAINImputer):
+    """GAINImputer whose blend is not clipped to the observed range of each
+    column ([0, 1] after scaling) but to ``margin`` ranges beyond it (inf:
+    not at all): a linear imputer may rightly extrapolate a hidden extreme."""
+
+    margin = np.inf
+
+    def _bounded_blend(self, blended):
+        return np.clip(blended, -self.margin, 1.0 + self.margin)
+
+
 _FLAGGED_CLASSES = {"ridge_fill": _OnRidgeFillGAIN, "linear_fill": _OnLinearFillGAIN,
-                    "linear_skip": _LinearSkipGAIN, "dropout": _DropoutGAIN}
+                    "linear_skip": _LinearSkipGAIN, "dropout": _DropoutGAIN,
+                    "unclipped": _UnclippedBlendGAIN,
+                    "margin_quarter": type("_QuarterMarginBlendGAIN", (_UnclippedBlendGAIN,),
+                                           {"margin": 0.25})}
 
 
 def _auto_epochs_times(factor, n_samples):
@@ -266,8 +287,10 @@ def build(variant, seed, n_samples, X_train=None):
         # the large-table settings' 175.
         epochs = _row_budget_epochs(n_samples)
         settings["max_epochs"] = int(round(factor * epochs))
-    # The ablation studies the network: no blend with a second imputer.
-    return imputer_class(blend_estimator=None, random_state=seed, **settings)
+    # The ablation studies the network: no blend with a second imputer, unless
+    # the variant is about the blend.
+    blend = "auto" if settings.pop("blend", False) else None
+    return imputer_class(blend_estimator=blend, random_state=seed, **settings)
 
 
 def measure(datasets, variants, seeds, data_home):

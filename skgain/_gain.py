@@ -601,11 +601,15 @@ class GAINImputer(BaseAdversarialImputer):
             blended = self.blend_weights_[:, 0] * impute_network(X, mask)
             for weights, estimator in zip(self.blend_weights_[:, 1:].T, self.blend_estimators_):
                 blended += weights * checked_output(estimator, X_nan)
-            # The other imputers may extrapolate beyond the fitted range:
-            # keep the blend in [0, 1], as the network's output is.
-            return np.clip(blended, 0.0, 1.0)
+            return self._bounded_blend(blended)
 
         return impute
+
+    def _bounded_blend(self, blended):
+        """The blend of scaled imputations, kept within the bounds it may reach."""
+        # The other imputers may extrapolate beyond the fitted range:
+        # keep the blend in [0, 1], as the network's output is.
+        return np.clip(blended, 0.0, 1.0)
 
     def _fit_scaler(self, X, missing):
         super()._fit_scaler(X, missing)
