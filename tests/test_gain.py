@@ -527,8 +527,8 @@ def test_blend_weights_mix_the_imputations():
     imputer = GAINImputer(max_epochs=5, random_state=0).fit(X_missing)
     scaled = (X_missing - imputer.data_min_) / imputer.data_range_
     linear, trees = [estimator.transform(scaled) for estimator in imputer.blend_estimators_]
-    # The blend is kept in the fitted range, as the network's output is.
-    expected = np.clip(0.25 * linear + 0.75 * trees, 0, 1)
+    # The blend is kept within a quarter of the fitted range beyond it.
+    expected = np.clip(0.25 * linear + 0.75 * trees, -0.25, 1.25)
     expected = expected * imputer.data_range_ + imputer.data_min_
     imputer.blend_weights_ = np.tile([0.0, 0.25, 0.75], (8, 1))
     np.testing.assert_allclose(imputer.transform(X_missing), expected, rtol=1e-12)
@@ -536,6 +536,27 @@ def test_blend_weights_mix_the_imputations():
     blended = imputer.transform(X_missing)
     imputer.blend_estimators_ = []  # the network alone
     np.testing.assert_allclose(blended, imputer.transform(X_missing), rtol=1e-12)
+
+
+def test_blend_extrapolates_a_hidden_extreme_within_a_quarter_range():
+    rng = np.random.RandomState(0)
+    x = rng.rand(150)
+    X = np.column_stack([x, 2 * x + 0.01 * rng.randn(150), rng.rand(150)])
+    X_missing = np.where(rng.rand(150, 3) < 0.1, np.nan, X)
+    top = np.argsort(x)[-8:]  # the largest values of the second column are never observed
+    X_missing[top, 0], X_missing[top, 1] = X[top, 0], np.nan
+    imputer = GAINImputer(max_epochs=5, random_state=0).fit(X_missing)
+    imputer.blend_weights_ = np.tile([0.0, 1.0, 0.0], (3, 1))  # the linear imputer's values
+    out = imputer.transform(X_missing)
+    observed_max = np.nanmax(X_missing[:, 1])
+    span = observed_max - np.nanmin(X_missing[:, 1])
+    # The linear relation goes on past the observed maximum, and the blend with it
+    # (clipped at the fitted range, all eight stopped at the maximum).
+    assert np.all(out[top, 1] > observed_max)
+    assert np.sqrt(np.mean((out[top, 1] - X[top, 1]) ** 2)) < 0.02
+    # A wild extrapolation stops a quarter of the observed range beyond it.
+    far = imputer.transform(np.array([[10.0, np.nan, 0.5]]))[0, 1]
+    np.testing.assert_allclose(far, observed_max + 0.25 * span, rtol=1e-9)
 
 
 def test_a_given_blend_estimator_is_fitted_on_a_clone():
