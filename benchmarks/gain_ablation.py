@@ -29,6 +29,7 @@ from skgain._blend import with_nan
 from skgain._gain import _row_budget_epochs, _width_for_rows
 
 from ._common import default_data_home, markdown_table, write_results
+from .blend_ablation import DESIGNED_ON
 from ._table_data import hide, load_table
 from .tabular import ET, MISSING_RATE, AverageImputer, measure_one, methods, split_rows
 
@@ -316,8 +317,6 @@ def measure(datasets, variants, seeds, data_home):
 
 def _tuning_label(table):
     """What the defaults learnt from ``table``, for the heading."""
-    from .blend_ablation import DESIGNED_ON
-
     if table in ("spam", "letter"):
         return ""  # the tables the network's defaults were tuned on
     if table in DESIGNED_ON:

@@ -428,6 +428,23 @@ def test_gain_ablation_ideas_build_the_measured_imputers():
     assert any(isinstance(m, torch.nn.Dropout) for m in G.modules())
 
 
+def test_gain_ablation_blend_variants_bound_the_blend_as_named():
+    from benchmarks.gain_ablation import build
+
+    blended = np.array([[-1.0, 0.5, 1.7]])
+    bounds = {}
+    for variant in ("blend, clipped to the observed range (the default before)",
+                    "blend, clipped a quarter range beyond the observed range (the default)",
+                    "blend, not clipped"):
+        imputer = build(variant, 0, 20)
+        assert imputer.blend_estimator == "auto"
+        bounds[variant.split(",")[1].strip()[:12]] = imputer._bounded_blend(blended).tolist()
+    assert bounds == {"clipped to t": [[0.0, 0.5, 1.0]], "clipped a qu": [[-0.25, 0.5, 1.25]],
+                      "not clipped": [[-1.0, 0.5, 1.7]]}
+    # The network ablations keep the network alone.
+    assert build("default", 0, 20).blend_estimator is None
+
+
 def test_tabular_previous_epochs_row_is_the_uncapped_budget():
     from benchmarks import tabular
     from skgain import GAINImputer
