@@ -169,8 +169,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         inpaint_biharmonic's RMSE.
     test_time_steps : int, default=0
         Test-time training: before completing each image, ``transform``
-        trains a copy of the generator for this many Adam steps on that
-        image's own observed pixels (the training objective: a fraction
+        (and ``fit_transform``, ``score``, ``sample``) trains a copy of
+        the generator for this many Adam steps on that image's own observed
+        pixels (the training objective: a fraction
         ``drop_rate`` of them hidden and rebuilt, on the whole image, through
         the views ``transform`` averages over in turn), completes the image
         with the copy and discards it; the fitted model never changes. 40
@@ -179,7 +180,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         8 photos never tuned on from 0.729x to 0.694x, at 0.65 images per
         second on one core against 11 (``benchmarks/results/image_test_time.md``).
         0 (the default) completes every image with the fitted generator.
-        Needs ``drop_rate > 0``. ``sample`` trains a copy per image and draw.
+        Needs ``drop_rate > 0``; read when imputing, so it may be set after
+        ``fit``. ``sample`` trains a copy per image and draw.
     test_time_learning_rate : float, default=3e-3
         Adam's step size in test-time training (``test_time_steps``),
         chosen on 16 tench images; 1e-3 was close behind on 100 tench images
