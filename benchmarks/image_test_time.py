@@ -83,20 +83,27 @@ def per_image_rmse(truth, imputed, hidden):
     return [rmse(truth[i], imputed[i], hidden[i]) for i in range(len(truth))]
 
 
+def _scored(batches, complete):
+    """Per-image RMSEs of ``complete(images with holes)`` over every batch, and
+    its images per second."""
+    errors, seconds, n_images = [], 0.0, 0
+    for truth, missing, hidden in batches:
+        start = time.perf_counter()
+        out = complete(missing)
+        seconds += time.perf_counter() - start
+        errors += per_image_rmse(truth, out, hidden)
+        n_images += len(truth)
+    return errors, n_images / seconds
+
+
 def measure(name, imputer, batches, steps, augment, learning_rate):
     """RMSE of every image, and images per second, of one setting."""
     imputer.set_params(test_time_steps=steps, test_time_learning_rate=learning_rate)
     imputer.test_time_augmentation_ = augment  # a fitted decision, overridden
-    errors, seconds, n_images = [], 0.0, 0
-    for truth, missing, hidden in batches:
-        start = time.perf_counter()
-        out = imputer.transform(missing)
-        seconds += time.perf_counter() - start
-        errors += per_image_rmse(truth, out, hidden)
-        n_images += len(truth)
+    errors, img_s = _scored(batches, imputer.transform)
     return {"data": name, "method": "SpatialGAINImputer", "test_time_steps": steps,
             "symmetries": augment, "learning_rate": learning_rate, "rmse_per_image": errors,
-            "pooled_rmse": pooled(batches, errors), "img_s": n_images / seconds,
+            "pooled_rmse": pooled(batches, errors), "img_s": img_s,
             "torch_threads": torch.get_num_threads(), "load_average_1min": os.getloadavg()[0]}
 
 
@@ -108,15 +115,9 @@ def pooled(batches, errors):
 
 
 def biharmonic_record(name, batches):
-    errors, seconds, n_images = [], 0.0, 0
-    for truth, missing, hidden in batches:
-        start = time.perf_counter()
-        out = biharmonic(missing)
-        seconds += time.perf_counter() - start
-        errors += per_image_rmse(truth, out, hidden)
-        n_images += len(truth)
+    errors, img_s = _scored(batches, biharmonic)
     return {"data": name, "method": "inpaint_biharmonic", "rmse_per_image": errors,
-            "pooled_rmse": pooled(batches, errors), "img_s": n_images / seconds}
+            "pooled_rmse": pooled(batches, errors), "img_s": img_s}
 
 
 def run(parts, data_home, settings, model_path=None, records_path=None):
