@@ -49,12 +49,24 @@ class Timer:
         self.seconds = time.perf_counter() - self._start
 
 
+def cpu_model():
+    """The CPU's model name (Linux), else what ``platform`` knows: sessions
+    land on machines with different CPUs, and timings compare only within one."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment():
     """What the numbers were measured on."""
     info = {
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,

@@ -395,7 +395,6 @@ def run(quick=False, data_home=None, out_dir=None, stages=CHECK_STAGES, allow_cp
     device = _device(allow_cpu)
     data_home = default_data_home() if data_home is None else data_home
     env = environment()
-    env["cpu"] = _cpu_model()
     payload = {"environment": env, "mode": "quick" if quick else "full", "stages": {},
                "image_params": image_params}
     run_start = time.perf_counter()
@@ -412,12 +411,6 @@ def run(quick=False, data_home=None, out_dir=None, stages=CHECK_STAGES, allow_cp
         write_results(NAME, payload, render(payload), out_dir)
         print(f"gpu: stage {stage} done in {result['seconds']:.0f} s", flush=True)
     return {"experiment": NAME, **payload}
-
-
-def _cpu_model():
-    from .speed import cpu_model
-
-    return cpu_model()
 
 
 def main(argv=None):

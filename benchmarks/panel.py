@@ -31,7 +31,6 @@ import skgain
 from skgain.datasets import make_panel, make_panel_mask
 
 from ._common import RESULTS_DIR, environment, markdown_table, mean_std, write_results
-from .speed import cpu_model
 
 NAME = "panel"
 
@@ -316,7 +315,7 @@ def run(quick=False, data_home=None, out_dir=None):
             example = (Y, missing, completed, rho)
     progress.close()
     summary = summarise(rows)
-    env = {**environment(), "cpu": cpu_model()}
+    env = environment()
     # The environment goes in the payload so that the JSON names the CPU model.
     payload = {"environment": env, "mode": mode, "settings": settings,
                "treated_fraction": TREATED_FRACTION, "missing_periods": MISSING_PERIODS,

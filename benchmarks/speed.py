@@ -13,7 +13,6 @@ Run with ``python -m benchmarks speed [--quick]``.
 
 import inspect
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -211,17 +210,6 @@ def _load_average():
         return None
 
 
-def cpu_model():
-    """The CPU's model name (Linux), else what ``platform`` knows."""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def cases(settings, devices):
     """Every (estimator, data, device) to time, as dicts with a factory and the data."""
     classes = skgain_imputers()
@@ -410,7 +398,7 @@ def run(quick=False, data_home=None, out_dir=None):
             print(f"speed: {row['estimator']} on {row['data']} failed: {row['error']}",
                   file=sys.stderr)
         rows.append(row)
-    env = {**environment(), "cpu": cpu_model(), "code": code}
+    env = {**environment(), "code": code}
     if load_before is not None:
         env["load_average"] = [load_before, _load_average()]
     # Passed in the payload so that the JSON names the CPU model too.

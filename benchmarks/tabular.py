@@ -57,6 +57,7 @@ from skgain import GAINImputer, SoftImputeFISTA
 from skgain._gain import _row_budget_epochs
 
 from ._common import (
+    cpu_model,
     default_data_home,
     markdown_table,
     mean_std,
@@ -238,7 +239,8 @@ def measure(datasets, patterns, seeds, quick, data_home, only=None, records_path
                     record = measure_one(imputer, X, X_missing, hidden, rows,
                                          (data_min, data_range))
                     record.update(dataset=name, pattern=pattern, seed=seed, method=method,
-                                  shape=list(X.shape), torch_threads=torch.get_num_threads(),
+                                  shape=list(X.shape), cpu=cpu_model(),
+                                  torch_threads=torch.get_num_threads(),
                                   blas_threads=blas_threads(),
                                   load_average_1min=os.getloadavg()[0])
                     records.append(record)
@@ -398,10 +400,11 @@ def mode_line(records, quick):
     blas = sorted({r.get("blas_threads", "not recorded") for r in records}, key=str)
     loads = [r["load_average_1min"] for r in records]
     seeds = sorted({r["seed"] for r in records})
+    cpus = sorted({r.get("cpu", "CPU not recorded") for r in records})
     return (f"{'quick (' + str(QUICK_ROWS) + '-row subsets)' if quick else 'full (all rows)'}; "
             f"seeds {seeds}; torch threads {threads}, numpy BLAS threads {blas}; "
             f"1-minute load average during the fits {min(loads):.1f}-{max(loads):.1f} on "
-            f"{os.cpu_count()} cores")
+            f"{os.cpu_count()} cores ({'; '.join(cpus)})")
 
 
 def report(records, quick, name="tabular", out_dir=None, tuned_on=TUNED_ON):

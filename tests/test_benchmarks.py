@@ -200,6 +200,15 @@ def test_tabular_protocol_scores_fit_and_unseen_rows():
     assert summary["t/mcar"][tabular.GAIN]["x_et"] == pytest.approx(0.5)
 
 
+def test_tabular_mode_line_names_each_cpu_the_records_came_from():
+    from benchmarks import tabular
+
+    base = {"torch_threads": 1, "load_average_1min": 1.0, "seed": 0}
+    line = tabular.mode_line([{**base, "cpu": "CPU B"}, {**base, "cpu": "CPU A"}, base],
+                             quick=False)
+    assert "(CPU A; CPU B; CPU not recorded)" in line
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machine without CUDA")
 def test_gpu_check_refuses_to_run_without_cuda(tmp_path):
     from benchmarks import gpu
