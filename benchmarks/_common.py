@@ -53,9 +53,10 @@ def cpu_model():
     """The CPU's model name (Linux), else what ``platform`` knows: sessions
     land on machines with different CPUs, and timings compare only within one."""
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or platform.machine()
