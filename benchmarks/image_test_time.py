@@ -60,7 +60,9 @@ def fitted_model(path, data_home, settings):
     imputer.fit(train_missing)
     fit = {"fit_s": time.perf_counter() - start, "epochs": imputer.n_iter_,
            "best_epoch": imputer.best_epoch_,
-           "test_time_augmentation_": imputer.test_time_augmentation_}
+           "test_time_augmentation_": imputer.test_time_augmentation_,
+           "inference_precision_": getattr(imputer, "inference_precision_", "float32"),
+           "held_out_rmse_": dict(imputer.held_out_rmse_)}
     if path is not None:
         Path(path).write_bytes(pickle.dumps(imputer))
     return imputer, fit
@@ -99,7 +101,8 @@ def _scored(batches, complete):
 def measure(name, imputer, batches, steps, augment, learning_rate):
     """RMSE of every image, and images per second, of one setting."""
     imputer.set_params(test_time_steps=steps, test_time_learning_rate=learning_rate)
-    imputer.test_time_augmentation_ = augment  # a fitted decision, overridden
+    imputer.test_time_augmentation_ = augment  # fitted decisions, overridden
+    imputer.inference_precision_ = "float32"  # as when these settings were measured
     errors, img_s = _scored(batches, imputer.transform)
     return {"data": name, "method": "SpatialGAINImputer", "test_time_steps": steps,
             "symmetries": augment, "learning_rate": learning_rate, "rmse_per_image": errors,

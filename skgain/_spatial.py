@@ -1,5 +1,6 @@
 """SpatialGAINImputer: GAIN with convolutional networks, for images and tables."""
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -7,7 +8,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._adversarial import BaseAdversarialImputer
+from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import batch_slices, missing_mask, observed_means, rmse, torch_generator
 from ._fills import (
     _FILL_SIGMA,
@@ -24,7 +25,7 @@ from ._image_input import (
     scaling_groups,
 )
 from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
-from ._test_time import adapted_copy, from_view, symmetries, to_view
+from ._test_time import adapted_copy, augmentation_views, from_view, to_view
 
 # Inner channels used when ``channels=None``: the paper's for its two nets, and
 # a light three-level U-Net that still trains on a CPU on 160x160 images.
@@ -33,13 +34,16 @@ _DEFAULT_CHANNELS = {"standard": (64, 32, 16), "updown": (64, 32, 16), "unet": (
 # The choices of ``initial_fill``, shared with ZeroShotSpatialImputer.
 INITIAL_FILLS = {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}
 
-# Pixels scored to decide on test-time augmentation (8 passes each): about
+# Pixels scored to decide on test-time augmentation (11 passes each): about
 # 80 images of 160x160, every image of a small set.
 _DECISION_PIXELS = 2**21
-# test_time_augmentation="auto" keeps the 8 (or 4) passes only where they
-# lower the held-out RMSE by at least this fraction: on Imagenette they cost
-# 6.6x the transform time for 2% (benchmarks/results/images_partial_ours_current.md).
-_TTA_MIN_GAIN = 0.05
+# test_time_augmentation="auto" keeps extra passes of the network only where
+# each lowers the held-out RMSE by at least this fraction (the mirror image's
+# one extra pass 1%, the 8 symmetries' 7 extra passes 7%):
+# benchmarks/results/image_views.md.
+_TTA_MIN_GAIN_PER_PASS = 0.01
+# held_out_rmse_'s key of each test_time_augmentation setting.
+_RMSE_KEYS = {False: "network", "flip": "flipped", True: "augmented"}
 
 
 class SpatialGAINImputer(BaseAdversarialImputer):
@@ -69,9 +73,11 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     whose input is an interpolation of the observed pixels (biharmonic)
     which it refines, and training also asks it to rebuild a fraction
     ``drop_rate`` of observed pixels hidden from its input (denoising), on
-    random crops (``patch_size``); ``transform`` may average over the 8
-    symmetries of each image (``test_time_augmentation``), where that
-    helped on held-out pixels in ``fit``. By default
+    random crops (``patch_size``); ``transform`` may average over the mirror
+    image or the 8 symmetries of each image (``test_time_augmentation``),
+    where that paid for its passes on held-out pixels in ``fit``, and runs
+    the network in bfloat16 where the hardware has it
+    (``inference_precision``). By default
     (``adversarial=False``) there is no discriminator: the generator is
     trained on that reconstruction alone, the convolutional denoising
     autoencoder the paper names as future work, which measured as good as
@@ -149,23 +155,27 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         observed value in ``fit`` be imputed from its neighbours. ``"auto"``
         uses ``"channel"`` for images (N-D input or ``image_shape`` given)
         and ``"feature"`` for a 2-D table laid out as a square.
-    test_time_augmentation : bool or "auto", default="auto"
-        Average the generator's output over the 8 flips and quarter turns of
-        each square image in ``transform`` (8 times its cost), or over the 4
-        flips that keep the shape of a rectangular one. The networks are
-        trained on images as they are, so the average helps images with no
-        preferred orientation a little (Imagenette: 0.0386 to 0.0378, at
-        111.8 against 17.0 images per second, ``benchmarks/images.py``) and
-        hurts upright ones (digits, unseen rows: 0.155 to 0.210). ``"auto"``
-        decides in ``fit``: on for images only if it lowers the RMSE on the
-        held-out observed pixels (``validation_fraction``; a seeded subset
-        of at most about 2 million pixels) by at least 5%, the price of 8
-        passes instead of one; off for a table laid out as a square (no
-        spatial symmetry) and without a validation split. The decision and
-        the two held-out RMSEs are stored in ``test_time_augmentation_`` and
-        ``held_out_rmse_``. With ``test_time_steps`` any gain keeps it: the
-        8 passes then add a few percent to the time of the training steps,
-        and with 40 steps they took tench from 0.879x to 0.854x
+    test_time_augmentation : bool, "flip" or "auto", default="auto"
+        Average the generator's outputs over views of each image in
+        ``transform``: ``"flip"`` the image and its left-right mirror (2
+        passes of the network), True the 8 flips and quarter turns of a
+        square image (8 passes) or the 4 flips that keep the shape of a
+        rectangular one, False one pass. The initial fill is computed once
+        for all views. The networks are trained on images as they are, so
+        the average helps images with no preferred orientation a little and
+        hurts upright ones (digits, unseen rows: 0.155 to 0.210 with the 8
+        symmetries). ``"auto"`` decides in ``fit`` on the held-out observed
+        pixels (``validation_fraction``; a seeded subset of at most about 2
+        million pixels): each extra pass must lower their RMSE by at least
+        1% (the mirror 1%, the 8 symmetries 7% over one pass or 6% over the
+        mirror), else fewer views are kept; off for a table laid out as a
+        square (no spatial symmetry) and without a validation split. The
+        decision and the held-out RMSEs are stored in
+        ``test_time_augmentation_`` and ``held_out_rmse_``
+        (``benchmarks/results/image_views.md`` measures each choice). With
+        ``test_time_steps`` any gain keeps more views: the passes then add
+        a few percent to the time of the training steps, and with 40 steps
+        the 8 symmetries took tench from 0.879x to 0.854x
         inpaint_biharmonic's RMSE.
     test_time_steps : int, default=0
         Test-time training: before completing each image, ``transform``
@@ -186,6 +196,18 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         Adam's step size in test-time training (``test_time_steps``),
         chosen on 16 tench images; 1e-3 was close behind on 100 tench images
         and the held-out photos.
+    inference_precision : {"auto", "float32", "bfloat16"}, default="auto"
+        Precision of the network's passes when imputing (``transform``,
+        ``fit_transform``, ``score``, ``sample`` and the choices ``fit``
+        makes after training; training itself runs in float32). The initial
+        fill, the averaging of views and the observed values stay in
+        float32: bfloat16 rounds only the network's imputations, by about
+        1e-3 of the value range. ``"auto"`` resolves in ``fit`` (into
+        ``inference_precision_``) to bfloat16 for images on hardware that
+        computes it natively (CPUs with AVX512-BF16 or AMX, CUDA GPUs with
+        bfloat16), where the pass of the default network on 160x160 images
+        ran several times faster (``benchmarks/results/image_views.md``), and
+        to float32 elsewhere and for tables laid out as squares.
     mean_blend : bool or "auto", default="auto"
         Return ``w * network + (1 - w) * mean`` at missing entries, where
         ``mean`` is the mean of the observed values of each cell in ``fit``
@@ -283,17 +305,20 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         ``hint_rate``.
     initial_fill_ : str
         The initial fill used, ``initial_fill`` with ``"auto"`` resolved.
-    test_time_augmentation_ : bool
-        Whether ``transform`` averages over the symmetries of the images
-        (``test_time_augmentation`` resolved in ``fit``).
+    test_time_augmentation_ : bool or "flip"
+        The views ``transform`` averages over (``test_time_augmentation``
+        resolved in ``fit``): False (one pass), ``"flip"`` or True.
+    inference_precision_ : str
+        ``inference_precision`` resolved in ``fit``: "float32" or "bfloat16".
     network_weight_ : float
         Weight ``w`` of the network's imputation against the column means
         (``mean_blend``); 1 when not blended.
     held_out_rmse_ : dict of str to float
         RMSE, on the [0, 1] scale, on the held-out observed entries of the
         settings compared in ``fit``: ``"network"`` (the generator alone),
-        ``"augmented"`` (with test-time augmentation, images with
-        ``test_time_augmentation="auto"``), ``"mean"`` and ``"blended"``
+        ``"flipped"`` and ``"augmented"`` (averaged with the mirror image and
+        over the symmetries; images with ``test_time_augmentation="auto"``),
+        ``"mean"`` and ``"blended"``
         (with ``mean_blend``). Empty without a validation split.
     indicator_ : MissingIndicator or None
         The fitted indicator when ``add_indicator=True``.
@@ -350,7 +375,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         "initial_fill": [StrOptions(INITIAL_FILLS)],
         "hint_decay": [Interval(numbers.Real, 0, 1, closed="right")],
         "scaling": [StrOptions({"auto", "feature", "channel"})],
-        "test_time_augmentation": [StrOptions({"auto"}), "boolean"],
+        "test_time_augmentation": [StrOptions({"auto", "flip"}), "boolean"],
+        "inference_precision": [StrOptions({"auto", "float32", "bfloat16"})],
         "test_time_steps": [Interval(numbers.Integral, 0, None, closed="left")],
         "test_time_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "mean_blend": [StrOptions({"auto"}), "boolean"],
@@ -377,6 +403,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         test_time_augmentation="auto",
         test_time_steps=0,
         test_time_learning_rate=3e-3,
+        inference_precision="auto",
         mean_blend="auto",
         patch_size=32,
         learning_rate=1e-3,
@@ -408,6 +435,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.test_time_augmentation = test_time_augmentation
         self.test_time_steps = test_time_steps
         self.test_time_learning_rate = test_time_learning_rate
+        self.inference_precision = inference_precision
         self.mean_blend = mean_blend
         self.patch_size = patch_size
         self.learning_rate = learning_rate
@@ -740,9 +768,20 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         # held-out entries after training; partial_fit, which holds none out,
         # keeps them ("auto": no).
         augment = self.test_time_augmentation
-        self.test_time_augmentation_ = augment != "auto" and bool(augment)
+        self.test_time_augmentation_ = False if augment == "auto" else augment
+        self.inference_precision_ = self._resolve_inference_precision()
         self.network_weight_ = 1.0
         self.held_out_rmse_ = {}
+
+    def _resolve_inference_precision(self):
+        """``inference_precision`` with "auto" resolved for ``device_``."""
+        if self.inference_precision != "auto":
+            return self.inference_precision
+        # Measured on images only (160x160: the network's pass 2.9x faster on
+        # an AMX CPU); tables laid out as squares are tiny and keep float32.
+        if not self._is_image:
+            return "float32"
+        return resolve_precision("auto", self.device_)
 
     def _fit_scaled(self, X, mask, rng):
         self._start_partial_fit(X, mask)
@@ -813,26 +852,31 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                                 output=self._fitted_output)
 
     def _choose_augmentation(self, X, held_out, rng):
-        """Resolve ``test_time_augmentation``: for "auto", keep it where it helps."""
+        """Resolve ``test_time_augmentation``: for "auto", the views that pay for themselves."""
         if self.test_time_augmentation != "auto":
-            return bool(self.test_time_augmentation)
+            return self.test_time_augmentation
         if not self._is_image or held_out is None:
             return False
-        # A seeded subset of the images bounds the cost (8 passes per image).
+        # A seeded subset of the images bounds the cost (11 passes per image).
         n_images = max(1, _DECISION_PIXELS // int(np.prod(self.image_shape_[:2])))
         rows = np.sort(rng.permutation(X.shape[0])[:n_images])
         if rows.size < X.shape[0]:  # all rows: no copies
             X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
         truth = X[held_out[1].astype(bool)]
-        for augment, key in ((False, "network"), (True, "augmented")):
+        square = self.image_shape_[0] == self.image_shape_[1]
+        chosen, passes = False, 1
+        for augment, key in ((False, "network"), ("flip", "flipped"), (True, "augmented")):
             self.test_time_augmentation_ = augment
             self.held_out_rmse_[key] = rmse(self._held_out_imputation(X, held_out), truth)
-        # The 8 passes must pay for themselves: a small gain keeps the single
-        # pass. Beside test-time training's steps they cost little (tench val,
-        # 40 steps: 0.65 against 0.71 images per second, image_test_time.md),
-        # so there any gain keeps them.
-        gain = 1.0 - self.held_out_rmse_["augmented"] / self.held_out_rmse_["network"]
-        return bool(gain > 0 and gain >= (0 if self.test_time_steps else _TTA_MIN_GAIN))
+            more = len(augmentation_views(augment, square)) - passes
+            gain = 1.0 - self.held_out_rmse_[key] / self.held_out_rmse_[_RMSE_KEYS[chosen]]
+            # Beside test-time training's steps the passes cost little (tench
+            # val, 40 steps: 0.65 against 0.71 images per second with the 8
+            # symmetries, image_test_time.md), so there any gain keeps them.
+            needed = 0.0 if self.test_time_steps else _TTA_MIN_GAIN_PER_PASS * more
+            if more > 0 and gain > 0 and gain >= needed:
+                chosen, passes = augment, passes + more
+        return chosen
 
     def _choose_network_weight(self, X, held_out):
         """Resolve ``mean_blend``: the weight of the network against the column means."""
@@ -898,16 +942,24 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         return out
 
     def _fitted_output(self, G, values, mask, generator):
-        # What fit decided after training: test-time augmentation and the
-        # weight of the network against the column means.
-        if self.test_time_augmentation_:
-            out = symmetry_average(G, self._generator_input(values, mask, generator), mask)
-        else:
-            out = self._network_output(G, values, mask, generator)
+        # What fit decided: the views averaged (test-time augmentation), the
+        # precision of the network's passes, and the weight of the network
+        # against the column means.
+        filled = self._generator_input(values, mask, generator)  # in float32
+        views = augmentation_views(self.test_time_augmentation_,
+                                   values.shape[-2] == values.shape[-1])
+        with self._inference_autocast():
+            out = view_average(G, filled, mask, views)
         if self.network_weight_ == 1:
             return out
         means = self._to_layout(self._column_means[None]).to(out.device)
         return means + self.network_weight_ * (out - means)
+
+    def _inference_autocast(self):
+        """Autocast context of the network's passes in :meth:`_fitted_output`."""
+        if self.inference_precision_ == "float32":
+            return contextlib.nullcontext()
+        return torch.autocast(torch.device(self.device_).type, dtype=torch.bfloat16)
 
     def _check_test_time(self):
         """Errors for test-time training settings that cannot train (also at
@@ -935,9 +987,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     def _adapted_output(self, G, values, mask, generator):
         """:meth:`_fitted_output` of each image by a copy of ``G`` trained on
         that image's observed pixels (``test_time_steps``)."""
-        views = [(0, False)]
-        if self.test_time_augmentation_:
-            views = symmetries(values.shape[-2] == values.shape[-1])
+        views = augmentation_views(self.test_time_augmentation_,
+                                   values.shape[-2] == values.shape[-1])
 
         def objective(net, x, m):
             return self._reconstruction_loss(net, x, m, 1.0, generator)[0]
@@ -1004,17 +1055,17 @@ def _for_inference(net, device):
     return net
 
 
-def symmetry_average(G, filled, mask):
-    """The mean of ``G``'s outputs over the symmetries of the images.
+def view_average(G, filled, mask, views):
+    """The mean of ``G``'s outputs over ``views`` of the images, in float32.
 
-    The 8 symmetries of the square (dihedral group), or the 4 that keep the
-    shape of a rectangle (quarter turns would show the networks shapes they
-    were not trained on): each view is imputed, turned back and averaged.
-    ``filled`` is the initial fill, computed once: the interpolations
-    commute with the symmetries.
+    ``views`` are ``(quarter_turns, flip)`` pairs (see
+    :func:`~skgain._test_time.augmentation_views`): each view is imputed,
+    turned back and averaged. ``filled`` is the initial fill, computed once:
+    the interpolations commute with the symmetries.
     """
-    total = torch.zeros_like(filled)
-    views = symmetries(filled.shape[-2] == filled.shape[-1])
+    if len(views) == 1 and views[0] == (0, False):
+        return G(filled, mask).float()
+    total = torch.zeros_like(filled, dtype=torch.float32)
     for turns, flip in views:
         out = G(to_view(filled, turns, flip), to_view(mask, turns, flip))
         total += from_view(out, turns, flip)

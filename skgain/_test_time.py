@@ -25,6 +25,17 @@ def symmetries(square):
     return [(t, flip) for t in turns for flip in (False, True)]
 
 
+def augmentation_views(augmentation, square):
+    """The views a ``test_time_augmentation`` setting averages over.
+
+    False: the image alone; "flip": the image and its left-right mirror;
+    True: every symmetry that keeps the shape (:func:`symmetries`).
+    """
+    if augmentation == "flip":
+        return [(0, False), (0, True)]
+    return symmetries(square) if augmentation else [(0, False)]
+
+
 def to_view(tensor, turns, flip):
     """``tensor`` (n, C, H, W) turned by ``turns`` quarter turns, then flipped."""
     tensor = torch.rot90(tensor, turns, dims=(-2, -1))

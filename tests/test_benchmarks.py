@@ -617,3 +617,36 @@ def test_image_test_time_benchmark_scores_each_setting_on_both_sets(
         assert min(r["rmse_per_image"]) <= r["pooled_rmse"] <= max(r["rmse_per_image"])
     markdown = bench.render(records, settings)
     assert "3 steps, 8 symmetries, rate 0.003" in markdown and "never tuned on" in markdown
+
+
+def test_image_views_benchmark_scores_each_view_and_precision_per_seed(data_home, tmp_path):
+    from benchmarks import image_views as bench
+
+    settings = {**bench.SETTINGS, "n_train": 4, "n_val": 2, "max_epochs": 1, "photo_seeds": 1}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        records = []
+        for seed in (0, 1):
+            records += bench.run(seed, ["val"], data_home, settings, tmp_path / f"m{seed}.pkl")
+    finally:
+        torch.set_num_threads(threads)
+    fits = [r for r in records if r["data"] == "fit"]
+    assert [f["seed"] for f in fits] == [0, 1] and all(f["epochs"] == 1 for f in fits)
+    assert all(f["test_time_augmentation_"] in (False, "flip", True) for f in fits)
+    ours = [r for r in records if r.get("method") == "SpatialGAINImputer"]
+    assert [(r["test_time_augmentation"], r["inference_precision"]) for r in ours] == (
+        bench.CONFIGS * 2)
+    # Different masks per seed: the seeds' biharmonic errors differ.
+    bih = [r["pooled_rmse"] for r in records if r.get("method") == "inpaint_biharmonic"]
+    assert len(bih) == 2 and bih[0] != bih[1]
+    for r in ours:
+        assert 0 < r["pooled_rmse"] < 0.5 and len(r["rmse_per_image"]) == 2
+    # bfloat16 passes move the imputations, by little.
+    by_config = {(r["seed"], r["test_time_augmentation"], r["inference_precision"]):
+                 r["pooled_rmse"] for r in ours}
+    assert by_config[(0, False, "float32")] != by_config[(0, False, "bfloat16")]
+    assert abs(by_config[(0, False, "float32")] - by_config[(0, False, "bfloat16")]) < 2e-3
+    markdown = bench.render(records, settings)
+    assert "mirror (2 passes), bfloat16" in markdown and "seed 1: 1 epochs run" in markdown
+    assert "photos" not in markdown.split("## ")[-1]

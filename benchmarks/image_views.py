@@ -1,0 +1,169 @@
+"""SpatialGAINImputer's test-time augmentation and inference precision (issue 12).
+
+Fits the default on the 963 tench train images (20% MCAR, ``benchmarks/images.py``'s
+masks of the seed), records what ``fit`` chose (``test_time_augmentation_``,
+``inference_precision_`` and the held-out RMSEs it chose on), then completes,
+with the same fitted network, all 387 tench val images (the seed's masks of
+``images.py``; tuning data) and the 8 held-out scikit-image photos of
+``images.py`` (never tuned on; 20% MCAR, mask seeds 1000-1004) under each
+setting of :data:`CONFIGS`: one pass, the mirror image ("flip", 2 passes) and
+the 8 symmetries, each with the network in float32 and in bfloat16.
+inpaint_biharmonic completes the same images with the same masks.
+
+A fit takes about 35 minutes on one core of an Intel Xeon; two seeds can run
+side by side (one thread each) and be tabled together:
+
+    python -m benchmarks.image_views --seed 0 --records A.json
+    python -m benchmarks.image_views --seed 1 --records B.json
+    python -m benchmarks.image_views --merge A.json,B.json
+"""
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ._common import cpu_model, default_data_home, environment, markdown_table, save_records
+from ._common import write_results
+from .image_test_time import _scored, biharmonic_record, fitted_model, pooled, test_sets
+from .images import HELD_OUT_PHOTOS
+
+SETTINGS = {"n_train": 963, "n_val": 387, "max_epochs": 15, "photo_seeds": 5}
+# (test_time_augmentation, inference_precision)
+CONFIGS = [(False, "float32"), ("flip", "float32"), (True, "float32"),
+           (False, "bfloat16"), ("flip", "bfloat16"), (True, "bfloat16")]
+VIEWS = {False: "1 pass", "flip": "mirror (2 passes)", True: "8 symmetries"}
+
+
+def measure(name, imputer, batches, augment, precision, seed):
+    """RMSE of every image, and images per second, of one setting."""
+    imputer.test_time_augmentation_ = augment  # fitted decisions, overridden
+    imputer.inference_precision_ = precision
+    errors, img_s = _scored(batches, imputer.transform)
+    return {"data": name, "seed": seed, "method": "SpatialGAINImputer",
+            "test_time_augmentation": augment, "inference_precision": precision,
+            "rmse_per_image": errors, "pooled_rmse": pooled(batches, errors), "img_s": img_s,
+            "torch_threads": torch.get_num_threads(),
+            "load_average_1min": os.getloadavg()[0], "cpu": cpu_model()}
+
+
+def run(seed, parts, data_home, settings, model_path=None, records_path=None):
+    settings = {**settings, "seed": seed}
+    imputer, fit = fitted_model(model_path, data_home, settings)
+    chosen = (imputer.test_time_augmentation_, imputer.inference_precision_)
+    records = [{"data": "fit", "seed": seed, **(fit or {}),
+                "test_time_augmentation_": chosen[0], "inference_precision_": chosen[1]}]
+    for name, batches in test_sets(parts, data_home, settings).items():
+        records.append({**biharmonic_record(name, batches), "seed": seed})
+        for augment, precision in CONFIGS:
+            records.append(measure(name, imputer, batches, augment, precision, seed))
+            print(json.dumps({k: v for k, v in records[-1].items() if k != "rmse_per_image"}),
+                  flush=True)
+            if records_path is not None:
+                save_records(records_path, records)
+    return records
+
+
+def _ratios(part, config):
+    """Per seed: (pooled RMSE, mean per-image RMSE, images/s), each with its
+    ratio to inpaint_biharmonic's of the same seed, for one setting."""
+    out = []
+    for seed in sorted({r["seed"] for r in part}):
+        bih = next(r for r in part if r["seed"] == seed and r["method"] == "inpaint_biharmonic")
+        ours = bih if config is None else next(
+            r for r in part if r["seed"] == seed and r["method"] == "SpatialGAINImputer"
+            and (r["test_time_augmentation"], r["inference_precision"]) == config)
+        mean, bih_mean = np.mean(ours["rmse_per_image"]), np.mean(bih["rmse_per_image"])
+        out.append([ours["pooled_rmse"], ours["pooled_rmse"] / bih["pooled_rmse"], mean,
+                    mean / bih_mean, ours["img_s"], ours["img_s"] / bih["img_s"]])
+    return np.mean(out, axis=0)
+
+
+def _part_table(part):
+    rows = []
+    for config in [None] + CONFIGS:
+        label = ("inpaint_biharmonic" if config is None
+                 else f"{VIEWS[config[0]]}, {config[1]}")
+        pooled_rmse, pooled_x, mean, mean_x, img_s, img_s_x = _ratios(part, config)
+        rows.append([label, f"{pooled_rmse:.4f}", f"{pooled_x:.3f}", f"{mean:.4f}",
+                     f"{mean_x:.3f}", f"{img_s:.1f}", f"{img_s_x:.2f}"])
+    header = ["setting", "pooled RMSE", "x biharmonic", "mean per-image RMSE", "x biharmonic",
+              "images/s", "x biharmonic's"]
+    return markdown_table(header, rows)
+
+
+def _fit_lines(fits):
+    lines = []
+    for fit in sorted(fits, key=lambda r: r["seed"]):
+        held = fit.get("held_out_rmse_", {})
+        shown = ", ".join(f"{k} {v:.5f}" for k, v in held.items())
+        run = (f"{fit['epochs']} epochs run, best {fit['best_epoch']}, {fit['fit_s']:.0f} s; "
+               if "fit_s" in fit else "")
+        lines.append(f"- seed {fit['seed']}: {run}`fit` chose test_time_augmentation_="
+                     f"{fit['test_time_augmentation_']!r}, inference_precision_="
+                     f"{fit['inference_precision_']!r} (held-out RMSE: {shown})")
+    return lines
+
+
+def render(records, settings):
+    runs = [r for r in records if r.get("method") == "SpatialGAINImputer"]
+    loads = [r["load_average_1min"] for r in runs]
+    seeds = sorted({r["seed"] for r in runs})
+    lines = [
+        "# SpatialGAINImputer: test-time augmentation and inference precision", "",
+        f"Mode: the default fitted once per seed ({settings['n_train']} tench train images, "
+        f"at most {settings['max_epochs']} epochs, seeds {seeds}), then `transform` with "
+        "the views and the network's precision set on the fitted model; torch threads "
+        f"{sorted({r['torch_threads'] for r in runs})}; CPU "
+        f"{sorted({r['cpu'] for r in runs})}; 1-minute load average {min(loads):.1f}-"
+        f"{max(loads):.1f} on {os.cpu_count()} cores (seeds may run side by side: compare "
+        "images/s within a table). 20% MCAR. Each cell is the mean over seeds of the pooled "
+        "RMSE over all hidden pixels and of the mean per-image RMSE (intensity / 255; "
+        "`images.md` reports the first for tench, the second for the photos), each with its "
+        "ratio to inpaint_biharmonic's on the same images and masks, and of images per second "
+        "with its ratio to inpaint_biharmonic's (the transform target is at least 0.5). "
+        "Produced by `benchmarks/image_views.py`.", "", "What `fit` chose (\"auto\"):", "",
+        *_fit_lines([r for r in records if r["data"] == "fit"]),
+    ]
+    for name, title in (("tench val", f"Tench val, all {settings['n_val']} images, each seed's "
+                         "masks (tuning data)"),
+                        ("photos", f"{len(HELD_OUT_PHOTOS)} held-out scikit-image photos, "
+                         f"{settings['photo_seeds']} mask seeds (never tuned on)")):
+        part = [r for r in records if r["data"] == name]
+        if part:
+            lines += ["", f"## {title}", "", _part_table(part)]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--parts", default="val,photos")
+    parser.add_argument("--model", default=None, help="pickled fit to reuse, or to write")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--records", default=None)
+    parser.add_argument("--merge", default=None, help="comma-separated record files to table")
+    parser.add_argument("--note", default=None, help="a paragraph added below the tables")
+    args = parser.parse_args(argv)
+    if args.merge:
+        records = [r for p in args.merge.split(",") for r in json.loads(Path(p).read_text())]
+    else:
+        torch.set_num_threads(args.threads)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+        records = run(args.seed, args.parts.split(","), args.data_home or default_data_home(),
+                      SETTINGS, args.model, args.records)
+    markdown = render(records, SETTINGS) + ("" if args.note is None else "\n\n" + args.note)
+    write_results("image_views", {"settings": SETTINGS, "records": records,
+                                  "run_environment": environment()}, markdown, args.out)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
