@@ -232,10 +232,18 @@ def test_gpu_check_smoke_on_the_cpu_writes_each_stage(data_home, tmp_path):
     payload = json.loads((tmp_path / "gpu.json").read_text())
     rows = {row["method"]: row for row in payload["stages"]["images"]["rows"]}
     capped = "SpatialGAINImputer (defaults, max_epochs=1, batch_size=4)"
-    assert set(rows) == {capped, "skimage inpaint_biharmonic"}
+    from benchmarks.image_views import CONFIGS, VIEWS
+
+    same_fit = {f"same fit: {VIEWS[augment]}, {precision}" for augment, precision in CONFIGS}
+    assert set(rows) == {capped, "skimage inpaint_biharmonic"} | same_fit
     assert rows[capped]["epochs"] == 1
+    assert rows[capped]["inference_precision"] in ("float32", "bfloat16")
     assert all(0 < row["rmse"] < 0.5 for row in rows.values())
+    # The same fit under its own choices gives the defaults' row's imputations.
+    chosen = rows[capped]["test_time_augmentation"], rows[capped]["inference_precision"]
+    assert rows[f"same fit: {VIEWS[chosen[0]]}, {chosen[1]}"]["rmse"] == rows[capped]["rmse"]
     markdown = (tmp_path / "gpu.md").read_text()
+    assert "auto chose test_time_augmentation=" in markdown
     assert "## images" in markdown and "Not run" in markdown.split("## tables")[1]
 
 

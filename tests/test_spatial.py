@@ -343,13 +343,29 @@ def test_short_fit_on_digits_beats_mean_imputation():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_matches_shapes_and_loads_on_cpu():
     X = _with_holes((10, 6, 6))
-    imputer = SpatialGAINImputer(**{**FAST, "device": "cuda"})
+    # float32 passes: bfloat16 ones round differently on the two devices.
+    imputer = SpatialGAINImputer(**{**FAST, "device": "cuda"}, inference_precision="float32")
     X_out = imputer.fit_transform(X)
     assert imputer.device_.startswith("cuda")
     _assert_observed_kept(X, X_out)
     restored = pickle.loads(pickle.dumps(imputer))
     restored.device_ = "cpu"
     np.testing.assert_allclose(restored.transform(X), X_out, atol=1e-4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_auto_inference_precision_rounds_only_the_imputations():
+    X = _with_holes((12, 16, 16))
+    imputer = SpatialGAINImputer(**{**FAST, "device": "cuda"}).fit(X)
+    expected = "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    assert imputer.inference_precision_ == expected
+    rounded = imputer.transform(X)
+    _assert_observed_kept(X, rounded)
+    imputer.inference_precision_ = "float32"  # the fitted choice, overridden
+    change = np.abs(imputer.transform(X) - rounded)[np.isnan(X)]
+    assert change.max() < 2e-2 and change.mean() < 2e-3
+    if expected == "bfloat16":
+        assert change.max() > 1e-5
 
 
 # ------------------------------------------------- test-time augmentation
