@@ -37,13 +37,11 @@ INITIAL_FILLS = {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}
 # Pixels scored to decide on test-time augmentation (11 passes each): about
 # 80 images of 160x160, every image of a small set.
 _DECISION_PIXELS = 2**21
-# test_time_augmentation="auto" keeps extra passes of the network only where
-# each lowers the held-out RMSE by at least this fraction (the mirror image's
-# one extra pass 1%, the 8 symmetries' 7 extra passes 7%):
-# benchmarks/results/image_views.md.
+# test_time_augmentation="auto" keeps the most views whose extra passes of the
+# network lowered the held-out RMSE of one pass by at least this fraction
+# each (the mirror image's one extra pass 1%, the 8 symmetries' 7 extra
+# passes 7%): benchmarks/results/image_views.md.
 _TTA_MIN_GAIN_PER_PASS = 0.01
-# held_out_rmse_'s key of each test_time_augmentation setting.
-_RMSE_KEYS = {False: "network", "flip": "flipped", True: "augmented"}
 
 
 class SpatialGAINImputer(BaseAdversarialImputer):
@@ -166,9 +164,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         hurts upright ones (digits, unseen rows: 0.155 to 0.210 with the 8
         symmetries). ``"auto"`` decides in ``fit`` on the held-out observed
         pixels (``validation_fraction``; a seeded subset of at most about 2
-        million pixels): each extra pass must lower their RMSE by at least
-        1% (the mirror 1%, the 8 symmetries 7% over one pass or 6% over the
-        mirror), else fewer views are kept; off for a table laid out as a
+        million pixels): it keeps the most views whose extra passes lowered
+        their RMSE by at least 1% each against one pass (the mirror 1%, the
+        8 symmetries 7%), one pass if neither did; off for a table laid out as a
         square (no spatial symmetry) and without a validation split. The
         decision and the held-out RMSEs are stored in
         ``test_time_augmentation_`` and ``held_out_rmse_``
@@ -203,11 +201,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         fill, the averaging of views and the observed values stay in
         float32: bfloat16 rounds only the network's imputations, by about
         1e-3 of the value range. ``"auto"`` resolves in ``fit`` (into
-        ``inference_precision_``) to bfloat16 for images on hardware that
-        computes it natively (CPUs with AVX512-BF16 or AMX, CUDA GPUs with
-        bfloat16), where the pass of the default network on 160x160 images
-        ran several times faster (``benchmarks/results/image_views.md``), and
-        to float32 elsewhere and for tables laid out as squares.
+        ``inference_precision_``) to bfloat16 for images on a CPU that
+        computes it natively (AVX512-BF16 or AMX), where the default
+        network's pass on 160x160 images ran several times faster
+        (``benchmarks/results/image_views.md``), and to float32 elsewhere: on
+        an H100 the passes are a small part of the transform time and
+        bfloat16 bought none (``gpu.md``), and tables laid out as squares are
+        tiny.
     mean_blend : bool or "auto", default="auto"
         Return ``w * network + (1 - w) * mean`` at missing entries, where
         ``mean`` is the mean of the observed values of each cell in ``fit``
@@ -779,7 +779,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             return self.inference_precision
         # Measured on images only (160x160: the network's pass 2.9x faster on
         # an AMX CPU); tables laid out as squares are tiny and keep float32.
-        if not self._is_image:
+        # On a GPU the passes are cheap beside the fill, and bfloat16 bought
+        # no transform time on an H100 (benchmarks/results/gpu.md).
+        if not self._is_image or torch.device(self.device_).type != "cpu":
             return "float32"
         return resolve_precision("auto", self.device_)
 
@@ -864,18 +866,18 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
         truth = X[held_out[1].astype(bool)]
         square = self.image_shape_[0] == self.image_shape_[1]
-        chosen, passes = False, 1
+        # Beside test-time training's steps the passes cost little (tench val,
+        # 40 steps: 0.65 against 0.71 images per second with the 8
+        # symmetries, image_test_time.md), so there any gain pays for them.
+        price = 0.0 if self.test_time_steps else _TTA_MIN_GAIN_PER_PASS
+        chosen = False
         for augment, key in ((False, "network"), ("flip", "flipped"), (True, "augmented")):
             self.test_time_augmentation_ = augment
             self.held_out_rmse_[key] = rmse(self._held_out_imputation(X, held_out), truth)
-            more = len(augmentation_views(augment, square)) - passes
-            gain = 1.0 - self.held_out_rmse_[key] / self.held_out_rmse_[_RMSE_KEYS[chosen]]
-            # Beside test-time training's steps the passes cost little (tench
-            # val, 40 steps: 0.65 against 0.71 images per second with the 8
-            # symmetries, image_test_time.md), so there any gain keeps them.
-            needed = 0.0 if self.test_time_steps else _TTA_MIN_GAIN_PER_PASS * more
-            if more > 0 and gain > 0 and gain >= needed:
-                chosen, passes = augment, passes + more
+            extra = len(augmentation_views(augment, square)) - 1
+            gain = 1.0 - self.held_out_rmse_[key] / self.held_out_rmse_["network"]
+            if extra and gain > 0 and gain >= price * extra:
+                chosen = augment  # more views last: the most views that pay win
         return chosen
 
     def _choose_network_weight(self, X, held_out):

@@ -354,18 +354,17 @@ def test_cuda_matches_shapes_and_loads_on_cpu():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_auto_inference_precision_rounds_only_the_imputations():
+def test_cuda_inference_precision_auto_is_float32_and_bfloat16_rounds_only_imputations():
     X = _with_holes((12, 16, 16))
     imputer = SpatialGAINImputer(**{**FAST, "device": "cuda"}).fit(X)
-    expected = "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
-    assert imputer.inference_precision_ == expected
+    # On a GPU the passes are cheap beside the fill: bfloat16 bought no time.
+    assert imputer.inference_precision_ == "float32"
+    full = imputer.transform(X)
+    imputer.inference_precision_ = "bfloat16"  # the fitted choice, overridden
     rounded = imputer.transform(X)
     _assert_observed_kept(X, rounded)
-    imputer.inference_precision_ = "float32"  # the fitted choice, overridden
-    change = np.abs(imputer.transform(X) - rounded)[np.isnan(X)]
-    assert change.max() < 2e-2 and change.mean() < 2e-3
-    if expected == "bfloat16":
-        assert change.max() > 1e-5
+    change = np.abs(full - rounded)[np.isnan(X)]
+    assert 1e-5 < change.max() < 2e-2 and change.mean() < 2e-3
 
 
 # ------------------------------------------------- test-time augmentation
@@ -447,15 +446,15 @@ def _oriented_and_isotropic_images():
 
 
 def _priced_choice(held_out, gain_per_pass):
-    """The views the rule of ``test_time_augmentation="auto"`` keeps: each extra
-    pass (1 for the mirror, 7 for the 8 symmetries) must buy ``gain_per_pass``
-    of the held-out RMSE of the views kept so far."""
-    chosen, passes = ("network", False), 1
-    for key, augment, n_views in (("flipped", "flip", 2), ("augmented", True, 8)):
-        gain = 1 - held_out[key] / held_out[chosen[0]]
-        if gain > 0 and gain >= gain_per_pass * (n_views - passes):
-            chosen, passes = (key, augment), n_views
-    return chosen[1]
+    """The views the rule of ``test_time_augmentation="auto"`` keeps: the most
+    whose extra passes (1 for the mirror, 7 for the 8 symmetries) each bought
+    ``gain_per_pass`` of the held-out RMSE of one pass."""
+    chosen = False
+    for key, augment, extra in (("flipped", "flip", 1), ("augmented", True, 7)):
+        gain = 1 - held_out[key] / held_out["network"]
+        if gain > 0 and gain >= gain_per_pass * extra:
+            chosen = augment
+    return chosen
 
 
 @pytest.mark.parametrize("gain_per_pass", [0.0, 0.01])
@@ -547,6 +546,7 @@ def test_auto_inference_precision_is_bfloat16_for_images_where_the_cpu_has_it(
     images = _with_holes((10, 6, 6))
     imputer = SpatialGAINImputer(**FAST, device="cpu").fit(images)
     assert imputer.inference_precision_ == ("bfloat16" if native else "float32")
+    # (On a GPU "auto" is float32: test_cuda_inference_precision_auto_is_float32_...)
     table = SpatialGAINImputer(**FAST, device="cpu").fit(images.reshape(10, 36))
     assert table.inference_precision_ == "float32"  # tiny networks: not measured faster
     given = SpatialGAINImputer(**FAST, inference_precision="bfloat16").fit(images)
@@ -768,9 +768,10 @@ def test_any_augmentation_gain_keeps_the_symmetries_beside_test_time_training():
                                      test_time_steps=steps).fit(X)
         decisions[steps] = imputer.test_time_augmentation_
         held_out = imputer.held_out_rmse_
-        # Measured: the mirror 1.6%, the 8 symmetries 3.0% (1.5% over the mirror).
+        # Measured: the mirror 1.6%, the 8 symmetries 3.0%.
         assert 0.01 < 1 - held_out["flipped"] / held_out["network"]
-        assert 0 < 1 - held_out["augmented"] / held_out["flipped"] < 0.06
-    # Alone, the mirror's pass buys its 1% and the 8 symmetries' 6 more passes
-    # do not buy their 6%; beside the training steps passes cost little.
+        assert 1 - held_out["flipped"] / held_out["network"] < (
+            1 - held_out["augmented"] / held_out["network"]) < 0.07
+    # Alone, the mirror's pass buys its 1% and the 8 symmetries' 7 extra
+    # passes do not buy their 7%; beside the training steps passes cost little.
     assert decisions == {0: "flip", 2: True}
