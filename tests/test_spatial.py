@@ -724,7 +724,7 @@ def test_test_time_training_trains_through_the_averaged_views(monkeypatch):
         return real(G, values, mask, objective, steps, learning_rate, views)
 
     monkeypatch.setattr(spatial, "adapted_copy", spy)
-    for augment, n_views in ((False, 1), (True, 8)):
+    for augment, n_views in ((False, 1), ("flip", 2), (True, 8)):
         calls.clear()
         imputer.test_time_augmentation_ = augment  # the fitted decision, overridden
         imputer.transform(X[:3])
@@ -747,7 +747,9 @@ def test_test_time_training_needs_hidden_pixels():
 
 
 @pytest.mark.parametrize("params", [{"test_time_steps": -1}, {"test_time_steps": 1.5},
-                                    {"test_time_learning_rate": 0}])
+                                    {"test_time_learning_rate": 0},
+                                    {"test_time_augmentation": "mirror"},
+                                    {"inference_precision": "float16"}])
 def test_test_time_parameters_are_checked(params):
     _, X, _ = _texture_set()
     name = next(iter(params))
