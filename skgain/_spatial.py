@@ -201,7 +201,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         fill, the averaging of views and the observed values stay in
         float32: bfloat16 rounds only the network's imputations, by about
         1e-3 of the value range. ``"auto"`` resolves in ``fit`` (into
-        ``inference_precision_``) to bfloat16 for images on a CPU that
+        ``inference_precision_``, and again where a fitted model is
+        unpickled) to bfloat16 for images on a CPU that
         computes it natively (AVX512-BF16 or AMX), where the default
         network's pass on 160x160 images ran several times faster
         (``benchmarks/results/image_views.md``), and to float32 elsewhere: on
@@ -784,6 +785,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if not self._is_image or torch.device(self.device_).type != "cpu":
             return "float32"
         return resolve_precision("auto", self.device_)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # "auto" precision follows the hardware: a model fitted where bfloat16
+        # is native and loaded where it is not (or moved off a GPU) would
+        # otherwise run emulated bfloat16 passes, slower than float32.
+        if self.inference_precision == "auto" and hasattr(self, "inference_precision_"):
+            self.inference_precision_ = self._resolve_inference_precision()
 
     def _fit_scaled(self, X, mask, rng):
         self._start_partial_fit(X, mask)

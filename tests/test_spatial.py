@@ -551,6 +551,13 @@ def test_auto_inference_precision_is_bfloat16_for_images_where_the_cpu_has_it(
     assert table.inference_precision_ == "float32"  # tiny networks: not measured faster
     given = SpatialGAINImputer(**FAST, inference_precision="bfloat16").fit(images)
     assert given.inference_precision_ == "bfloat16"
+    # Loaded on the other kind of CPU, "auto" follows the hardware; a given
+    # precision stays.
+    monkeypatch.setattr(adversarial, "_cpu_has_bfloat16", lambda: not native)
+    assert pickle.loads(pickle.dumps(imputer)).inference_precision_ == (
+        "float32" if native else "bfloat16")
+    assert pickle.loads(pickle.dumps(given)).inference_precision_ == "bfloat16"
+    assert pickle.loads(pickle.dumps(table)).inference_precision_ == "float32"
 
 
 @pytest.mark.parametrize("augment", [False, "flip"])
