@@ -67,27 +67,30 @@ def run(seed, parts, data_home, settings, model_path=None, records_path=None):
     return records
 
 
-def _ratios(part, config):
+def _ratios(part, config, chosen):
     """Per seed: (pooled RMSE, mean per-image RMSE, images/s), each with its
-    ratio to inpaint_biharmonic's of the same seed, for one setting."""
+    ratio to inpaint_biharmonic's of the same seed, for one setting (None:
+    inpaint_biharmonic; "auto": what each seed's ``fit`` chose, ``chosen``)."""
     out = []
     for seed in sorted({r["seed"] for r in part}):
         bih = next(r for r in part if r["seed"] == seed and r["method"] == "inpaint_biharmonic")
+        setting = chosen[seed] if config == "auto" else config
         ours = bih if config is None else next(
             r for r in part if r["seed"] == seed and r["method"] == "SpatialGAINImputer"
-            and (r["test_time_augmentation"], r["inference_precision"]) == config)
+            and (r["test_time_augmentation"], r["inference_precision"]) == setting)
         mean, bih_mean = np.mean(ours["rmse_per_image"]), np.mean(bih["rmse_per_image"])
         out.append([ours["pooled_rmse"], ours["pooled_rmse"] / bih["pooled_rmse"], mean,
                     mean / bih_mean, ours["img_s"], ours["img_s"] / bih["img_s"]])
     return np.mean(out, axis=0)
 
 
-def _part_table(part):
+def _part_table(part, chosen):
     rows = []
-    for config in [None] + CONFIGS:
+    for config in [None, "auto"] + CONFIGS:
         label = ("inpaint_biharmonic" if config is None
+                 else "**the defaults** (each seed's choice in `fit`)" if config == "auto"
                  else f"{VIEWS[config[0]]}, {config[1]}")
-        pooled_rmse, pooled_x, mean, mean_x, img_s, img_s_x = _ratios(part, config)
+        pooled_rmse, pooled_x, mean, mean_x, img_s, img_s_x = _ratios(part, config, chosen)
         rows.append([label, f"{pooled_rmse:.4f}", f"{pooled_x:.3f}", f"{mean:.4f}",
                      f"{mean_x:.3f}", f"{img_s:.1f}", f"{img_s_x:.2f}"])
     header = ["setting", "pooled RMSE", "x biharmonic", "mean per-image RMSE", "x biharmonic",
@@ -110,6 +113,8 @@ def _fit_lines(fits):
 
 def render(records, settings):
     runs = [r for r in records if r.get("method") == "SpatialGAINImputer"]
+    fits = [r for r in records if r["data"] == "fit"]
+    chosen = {r["seed"]: (r["test_time_augmentation_"], r["inference_precision_"]) for r in fits}
     loads = [r["load_average_1min"] for r in runs]
     seeds = sorted({r["seed"] for r in runs})
     lines = [
@@ -126,7 +131,7 @@ def render(records, settings):
         "ratio to inpaint_biharmonic's on the same images and masks, and of images per second "
         "with its ratio to inpaint_biharmonic's (the transform target is at least 0.5). "
         "Produced by `benchmarks/image_views.py`.", "", "What `fit` chose (\"auto\"):", "",
-        *_fit_lines([r for r in records if r["data"] == "fit"]),
+        *_fit_lines(fits),
     ]
     for name, title in (("tench val", f"Tench val, all {settings['n_val']} images, each seed's "
                          "masks (tuning data)"),
@@ -134,7 +139,7 @@ def render(records, settings):
                          f"{settings['photo_seeds']} mask seeds (never tuned on)")):
         part = [r for r in records if r["data"] == name]
         if part:
-            lines += ["", f"## {title}", "", _part_table(part)]
+            lines += ["", f"## {title}", "", _part_table(part, chosen)]
     return "\n".join(lines)
 
 

@@ -657,4 +657,9 @@ def test_image_views_benchmark_scores_each_view_and_precision_per_seed(data_home
     assert abs(by_config[(0, False, "float32")] - by_config[(0, False, "bfloat16")]) < 2e-3
     markdown = bench.render(records, settings)
     assert "mirror (2 passes), bfloat16" in markdown and "seed 1: 1 epochs run" in markdown
+    # The defaults' row is each seed's own choice: the mean of those rows.
+    defaults = next(line for line in markdown.splitlines() if "the defaults" in line)
+    chosen = [(f["seed"], f["test_time_augmentation_"], f["inference_precision_"]) for f in fits]
+    expected = np.mean([by_config[c] for c in chosen])
+    assert defaults.split(" | ")[1] == f"{expected:.4f}"
     assert "photos" not in markdown.split("## ")[-1]
