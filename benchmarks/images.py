@@ -14,6 +14,8 @@ the whole masked table with the GAIN paper's protocol.
 
 import argparse
 import json
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,7 @@ from skgain.fills import FILL_SIGMA, biharmonic_fill, normalized_convolution
 from ._common import (
     RESULTS_DIR,
     Timer,
+    cpu_model,
     default_data_home,
     environment,
     markdown_table,
@@ -172,7 +175,7 @@ def run_images(train, val, seeds, max_epochs, figures, core=False, paper_seeds=N
             rec = {"dataset": "imagenette", "seed": seed, "method": method, "rmse": r,
                    "fit_s_per_epoch": per_epoch, "epochs": epochs,
                    "transform_img_per_s": n_val / transform_s if transform_s else np.nan,
-                   **extra}
+                   **extra, **run_context()}
             records.append(rec)
             if records_path is not None:
                 save_records(records_path, records)
@@ -288,7 +291,8 @@ def run_spam(data_home, seeds, rows, max_epochs):
                 out = imputer.fit_transform(X_missing)
             r = scaled_rmse(X, out, hidden, data_min, data_range)
             records.append({"dataset": "spam", "seed": seed, "method": method, "rmse": r,
-                            "seconds": timer.seconds, "epochs": imputer.n_iter_})
+                            "seconds": timer.seconds, "epochs": imputer.n_iter_,
+                            **run_context()})
             print(f"spam seed={seed} {method:32s} rmse={r:.4f} {timer.seconds:.1f}s "
                   f"epochs={imputer.n_iter_}", flush=True)
     return records
@@ -330,6 +334,34 @@ def summarise(records):
     return summary
 
 
+def run_context():
+    """What each record was measured under: a merge of records from several
+    processes reports these instead of the merging process's own."""
+    return {"torch_threads": torch.get_num_threads(), "load_average_1min": os.getloadavg()[0],
+            "cpu": cpu_model(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def merged_environment(env, records):
+    """``env`` with the CPU, torch threads and dates of ``records`` (where they
+    carry them: records written before they did keep the merging process's)."""
+    measured = [r for r in records if "torch_threads" in r]
+    if not measured:
+        return env
+    dates = sorted(r["date"] for r in measured)
+    loads = [r["load_average_1min"] for r in measured]
+    return {**env, "cpu": ", ".join(sorted({r["cpu"] for r in measured})),
+            "torch_threads": ", ".join(str(t) for t in sorted({r["torch_threads"]
+                                                               for r in measured})),
+            "date": dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}",
+            "load": f"{min(loads):.1f}-{max(loads):.1f}"}
+
+
+def measured_when(env):
+    return f"Measured {env['date']}" + (
+        f" (1-minute load average {env['load']} as records were written)."
+        if "load" in env else ".")
+
+
 def _fmt(value, spec):
     return "-" if value is None or value != value else format(value, spec)
 
@@ -340,7 +372,7 @@ def render(summary, mode, env):
     lines = [
         "# Image inpainting: Imagenette tench 160x160 grayscale, 20% MCAR pixels",
         "",
-        f"**Mode: {mode}.** Hardware: {hw}. Measured {env['date']}.",
+        f"**Mode: {mode}.** Hardware: {hw}. {measured_when(env)}",
         "Every number below was measured by this benchmark with the code of this commit "
         "(a run split over processes by seed is merged from their record files); paper "
         "figures are quoted, not rerun.",
@@ -566,6 +598,8 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
                if paper_seeds is not None else "")
             + (f", at most {paper_epochs} epochs" if paper_epochs else ""))
     env = environment()
+    if merge:
+        env = merged_environment(env, records)
     markdown = render(summary, mode, env)
     # A partial run gets its own files so it never overwrites the quick or full results.
     result_name = "images_partial" if partial else "images"

@@ -663,3 +663,21 @@ def test_image_views_benchmark_scores_each_view_and_precision_per_seed(data_home
     expected = np.mean([by_config[c] for c in chosen])
     assert defaults.split(" | ")[1] == f"{expected:.4f}"
     assert "photos" not in markdown.split("## ")[-1]
+
+
+def test_merged_image_records_report_where_they_were_measured():
+    from benchmarks.images import measured_when, merged_environment, run_context
+
+    env = {"cpu": "merging CPU", "cpu_count": 2, "torch_threads": 2, "torch": "x",
+           "cuda": None, "date": "2030-01-01 00:00 UTC"}
+    here = run_context()
+    records = [{**here, "date": "2026-11-27 10:00 UTC", "load_average_1min": 1.0},
+               {**here, "date": "2026-11-27 12:00 UTC", "load_average_1min": 2.5}]
+    merged = merged_environment(env, records)
+    assert merged["torch_threads"] == str(here["torch_threads"]) and merged["cpu"] == here["cpu"]
+    assert merged["date"] == "2026-11-27 10:00 UTC to 2026-11-27 12:00 UTC"
+    assert merged["load"] == "1.0-2.5"
+    # Records written before they carried their context keep the merger's.
+    assert merged_environment(env, [{"seed": 0}]) == env
+    line = measured_when(merged)
+    assert "1-minute load average 1.0-2.5" in line and "2030" not in line
