@@ -25,7 +25,8 @@ import torch
 from skgain import SpatialGAINImputer
 from skgain._fills import _FILL_SIGMA, normalized_convolution
 from skgain._networks import SpatialUNet, xavier_init
-from skgain._spatial import crop_corners, symmetry_average
+from skgain._spatial import crop_corners, view_average
+from skgain._test_time import augmentation_views
 
 from ._common import (
     default_data_home,
@@ -96,9 +97,9 @@ class TwoPassImputer(SpatialGAINImputer):
     def _fitted_output(self, G, values, mask, generator):
         first = super()._fitted_output(G, values, mask, generator)
         refilled = mask * values + (1 - mask) * first
-        if self.test_time_augmentation_:
-            return symmetry_average(G, refilled, mask)
-        return G(refilled, mask)
+        views = augmentation_views(self.test_time_augmentation_,
+                                   values.shape[-2] == values.shape[-1])
+        return view_average(G, refilled, mask, views)
 
 
 class _TwoFillUNet(SpatialUNet):

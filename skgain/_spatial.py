@@ -166,8 +166,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         pixels (``validation_fraction``; a seeded subset of at most about 2
         million pixels): it keeps the most views whose extra passes lowered
         their RMSE by at least 1% each against one pass (the mirror 1%, the
-        8 symmetries 7%), one pass if neither did; off for a table laid out as a
-        square (no spatial symmetry) and without a validation split. The
+        8 symmetries 7%), one pass if neither did; off for a table laid out
+        as a square (no spatial symmetry) and without a validation split. The
         decision and the held-out RMSEs are stored in
         ``test_time_augmentation_`` and ``held_out_rmse_``
         (``benchmarks/results/image_views.md`` measures each choice). With
@@ -202,11 +202,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         float32: bfloat16 rounds only the network's imputations, by about
         1e-3 of the value range. ``"auto"`` resolves in ``fit`` (into
         ``inference_precision_``, and again where a fitted model is
-        unpickled) to bfloat16 for images on a CPU that
-        computes it natively (AVX512-BF16 or AMX), where the transform of
-        160x160 tench images ran 1.9x faster with the same RMSE to the
-        fourth decimal (``benchmarks/results/image_views.md``), and to
-        float32 elsewhere: on
+        unpickled) to bfloat16 for images on a CPU that computes it natively
+        (AVX512-BF16 or AMX), where the transform of 160x160 tench images ran
+        1.9x faster with the same RMSE to the fourth decimal
+        (``benchmarks/results/image_views.md``), and to float32 elsewhere: on
         an H100 the passes are a small part of the transform time and
         bfloat16 bought none (``gpu.md``), and tables laid out as squares are
         tiny.
@@ -779,8 +778,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         """``inference_precision`` with "auto" resolved for ``device_``."""
         if self.inference_precision != "auto":
             return self.inference_precision
-        # Measured on images only (160x160: the network's pass 2.9x faster on
-        # an AMX CPU); tables laid out as squares are tiny and keep float32.
+        # Measured on images only (tench, 160x160: the transform 1.9x faster
+        # on an AMX CPU, image_views.md); squared tables are tiny: float32.
         # On a GPU the passes are cheap beside the fill, and bfloat16 bought
         # no transform time on an H100 (benchmarks/results/gpu.md).
         if not self._is_image or torch.device(self.device_).type != "cpu":
