@@ -191,8 +191,10 @@ def render(records, settings):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def script_parser(description):
+    """The command line shared by this script and ``image_views.py``: one fit
+    (``--model``) scored on ``--parts``, or ``--merge`` of record files."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--parts", default="val,photos")
@@ -201,16 +203,25 @@ def main(argv=None):
     parser.add_argument("--records", default=None)
     parser.add_argument("--merge", default=None, help="comma-separated record files to table")
     parser.add_argument("--note", default=None, help="a paragraph added below the tables")
-    args = parser.parse_args(argv)
-    if args.merge:
-        records = [r for p in args.merge.split(",") for r in json.loads(Path(p).read_text())]
-    else:
-        torch.set_num_threads(args.threads)
-        from threadpoolctl import threadpool_limits
+    return parser
 
-        threadpool_limits(args.threads)
-        records = run(args.parts.split(","), args.data_home or default_data_home(), SETTINGS,
-                      args.model, args.records)
+
+def merged_or_run(args, measure_all):
+    """The records of ``args.merge``'s files, or of ``measure_all(data_home)``
+    run on ``args.threads`` threads."""
+    if args.merge:
+        return [r for p in args.merge.split(",") for r in json.loads(Path(p).read_text())]
+    torch.set_num_threads(args.threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
+    return measure_all(args.data_home or default_data_home())
+
+
+def main(argv=None):
+    args = script_parser(__doc__.splitlines()[0]).parse_args(argv)
+    records = merged_or_run(args, lambda data_home: run(
+        args.parts.split(","), data_home, SETTINGS, args.model, args.records))
     markdown = render(records, SETTINGS) + ("" if args.note is None else "\n\n" + args.note)
     write_results("image_test_time", {"settings": SETTINGS, "records": records,
                                       "run_environment": environment()}, markdown, args.out)

@@ -18,17 +18,23 @@ side by side (one thread each) and be tabled together:
     python -m benchmarks.image_views --merge A.json,B.json
 """
 
-import argparse
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from ._common import cpu_model, default_data_home, environment, markdown_table, save_records
+from ._common import cpu_model, environment, markdown_table, save_records
 from ._common import write_results
-from .image_test_time import _scored, biharmonic_record, fitted_model, pooled, test_sets
+from .image_test_time import (
+    _scored,
+    biharmonic_record,
+    fitted_model,
+    merged_or_run,
+    pooled,
+    script_parser,
+    test_sets,
+)
 from .images import HELD_OUT_PHOTOS
 
 SETTINGS = {"n_train": 963, "n_val": 387, "max_epochs": 15, "photo_seeds": 5}
@@ -144,26 +150,11 @@ def render(records, settings):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default=None)
-    parser.add_argument("--out", default=None)
+    parser = script_parser(__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--parts", default="val,photos")
-    parser.add_argument("--model", default=None, help="pickled fit to reuse, or to write")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--records", default=None)
-    parser.add_argument("--merge", default=None, help="comma-separated record files to table")
-    parser.add_argument("--note", default=None, help="a paragraph added below the tables")
     args = parser.parse_args(argv)
-    if args.merge:
-        records = [r for p in args.merge.split(",") for r in json.loads(Path(p).read_text())]
-    else:
-        torch.set_num_threads(args.threads)
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
-        records = run(args.seed, args.parts.split(","), args.data_home or default_data_home(),
-                      SETTINGS, args.model, args.records)
+    records = merged_or_run(args, lambda data_home: run(
+        args.seed, args.parts.split(","), data_home, SETTINGS, args.model, args.records))
     markdown = render(records, SETTINGS) + ("" if args.note is None else "\n\n" + args.note)
     write_results("image_views", {"settings": SETTINGS, "records": records,
                                   "run_environment": environment()}, markdown, args.out)
