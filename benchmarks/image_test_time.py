@@ -129,12 +129,18 @@ def run(parts, data_home, settings, model_path=None, records_path=None):
     for name, batches in test_sets(parts, data_home, settings).items():
         records.append(biharmonic_record(name, batches))
         for steps, augment, learning_rate in CONFIGS:
-            records.append(measure(name, imputer, batches, steps, augment, learning_rate))
-            print(json.dumps({k: v for k, v in records[-1].items() if k != "rmse_per_image"}),
-                  flush=True)
-            if records_path is not None:
-                save_records(records_path, records)
+            keep(records, measure(name, imputer, batches, steps, augment, learning_rate),
+                 records_path)
     return records
+
+
+def keep(records, record, records_path):
+    """Append ``record``, print it (without per-image errors) and save all
+    records, so that a run stopped early keeps what it measured."""
+    records.append(record)
+    print(json.dumps({k: v for k, v in record.items() if k != "rmse_per_image"}), flush=True)
+    if records_path is not None:
+        save_records(records_path, records)
 
 
 def _row(record, biharmonic_record, one_pass):

@@ -18,18 +18,18 @@ side by side (one thread each) and be tabled together:
     python -m benchmarks.image_views --merge A.json,B.json
 """
 
-import json
 import os
 
 import numpy as np
 import torch
 
-from ._common import cpu_model, environment, markdown_table, save_records
+from ._common import cpu_model, environment, markdown_table
 from ._common import write_results
 from .image_test_time import (
     _scored,
     biharmonic_record,
     fitted_model,
+    keep,
     merged_or_run,
     pooled,
     script_parser,
@@ -65,11 +65,8 @@ def run(seed, parts, data_home, settings, model_path=None, records_path=None):
     for name, batches in test_sets(parts, data_home, settings).items():
         records.append({**biharmonic_record(name, batches), "seed": seed})
         for augment, precision in CONFIGS:
-            records.append(measure(name, imputer, batches, augment, precision, seed))
-            print(json.dumps({k: v for k, v in records[-1].items() if k != "rmse_per_image"}),
-                  flush=True)
-            if records_path is not None:
-                save_records(records_path, records)
+            keep(records, measure(name, imputer, batches, augment, precision, seed),
+                 records_path)
     return records
 
 
