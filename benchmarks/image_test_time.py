@@ -61,7 +61,7 @@ def fitted_model(path, data_home, settings):
     fit = {"fit_s": time.perf_counter() - start, "epochs": imputer.n_iter_,
            "best_epoch": imputer.best_epoch_,
            "test_time_augmentation_": imputer.test_time_augmentation_,
-           "inference_precision_": getattr(imputer, "inference_precision_", "float32"),
+           "inference_precision_": imputer.inference_precision_,
            "held_out_rmse_": dict(imputer.held_out_rmse_)}
     if path is not None:
         Path(path).write_bytes(pickle.dumps(imputer))

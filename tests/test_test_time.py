@@ -62,3 +62,14 @@ def test_adapted_copy_goes_through_the_views_in_turn():
     for got, want in zip(seen, expected, strict=True):
         torch.testing.assert_close(got, want, rtol=0, atol=0)
         assert got.is_contiguous()
+
+
+@pytest.mark.parametrize("square", [True, False])
+def test_augmentation_views_of_each_setting(square):
+    from skgain._test_time import augmentation_views
+
+    assert augmentation_views(False, square) == [(0, False)]
+    assert augmentation_views("flip", square) == [(0, False), (0, True)]
+    every = augmentation_views(True, square)
+    assert every == symmetries(square) and len(every) == (8 if square else 4)
+    assert every[:2] == [(0, False), (0, True)]  # the mirror's views come first
