@@ -204,7 +204,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         ``inference_precision_``, and again where a fitted model is
         unpickled) to bfloat16 for images on a CPU that computes it natively
         (AVX512-BF16 or AMX), where the transform of 160x160 tench images ran
-        1.8x faster with the same RMSE to the fourth decimal
+        1.9x faster with the same RMSE to the fourth decimal
         (``benchmarks/results/image_views.md``), and to float32 elsewhere: on
         an H100 the passes are a small part of the transform time and
         bfloat16 bought none (``gpu.md``), and tables laid out as squares are
@@ -778,7 +778,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         """``inference_precision`` with "auto" resolved for ``device_``."""
         if self.inference_precision != "auto":
             return self.inference_precision
-        # Measured on images only (tench, 160x160: the transform 1.8x faster
+        # Measured on images only (tench, 160x160: the transform 1.9x faster
         # on an AMX CPU, image_views.md); squared tables are tiny: float32.
         # On a GPU the passes are cheap beside the fill, and bfloat16 bought
         # no transform time on an H100 (benchmarks/results/gpu.md).
