@@ -1,8 +1,18 @@
-"""Helpers shared by the benchmark experiments: data home, metrics, timing, results."""
+"""Helpers shared by the benchmark experiments: data home, metrics, timing, results.
+
+Results with provenance: every experiment writes into its own folder,
+``results_dir(experiment)`` (``benchmarks/results/<experiment>/``), and every
+run writes ``record.json`` there with :func:`write_record`: the commit (and
+whether the tree had uncommitted changes), the package and library versions,
+the CPU or GPU, torch threads, load average, date and command line.
+:func:`write_results` does both for the usual ``<name>.json`` + ``<name>.md``.
+"""
 
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -89,13 +99,116 @@ def mean_std(values):
     return float(values.mean()), float(values.std())
 
 
-def write_results(name, payload, markdown, out_dir=None):
-    """Write ``<name>.json`` and ``<name>.md`` into ``out_dir`` (default: results/)."""
-    out_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
+def results_dir(experiment, out_dir=None):
+    """The folder an experiment writes into, created if needed.
+
+    ``out_dir`` when given (the runner's ``--out``, a test's temporary
+    folder), else ``benchmarks/results/<experiment>/``.
+    """
+    folder = Path(out_dir) if out_dir is not None else RESULTS_DIR / experiment
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _git(*args):
+    try:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def git_commit():
+    """``(commit, dirty)``: ``git rev-parse HEAD`` and whether tracked files differ from it.
+
+    ``("unknown: not a git checkout", None)`` outside a git checkout.
+    """
+    commit = _git("rev-parse", "HEAD")
+    if not commit:
+        return "unknown: not a git checkout", None
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return commit, (None if status is None else bool(status))
+
+
+def provenance():
+    """What produced a result: code, libraries, hardware, load, date and command."""
+    import skgain
+
+    commit, dirty = git_commit()
+    info = {
+        "commit": commit,
+        "dirty": dirty,
+        "skgain": skgain.__version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
+    try:
+        import sklearn
+
+        info["sklearn"] = sklearn.__version__
+    except ImportError:  # pragma: no cover
+        info["sklearn"] = None
+    info.update({
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "torch_threads": torch.get_num_threads(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+    })
+    return info
+
+
+RECORD = "record.json"
+
+
+def write_record(folder, files=None, **extra):
+    """Write ``<folder>/record.json``: :func:`provenance` of this run, ``files`` and ``extra``.
+
+    ``files`` names what this run wrote (default: every file in the folder).
+    Records of earlier runs for files this run did not rewrite are kept under
+    ``"earlier"``, so that each file in the folder keeps the record of the run
+    that wrote it. Returns the record.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if files is None:
+        files = [p.name for p in folder.iterdir() if p.is_file() and p.name != RECORD]
+    files = sorted({Path(f).name for f in files})
+    record = {**provenance(), "files": files, **extra}
+    earlier = []
+    path = folder / RECORD
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text())
+        except ValueError:
+            previous = {}
+        for old in [previous, *previous.pop("earlier", [])]:
+            kept = [f for f in old.get("files", []) if f not in files and (folder / f).exists()]
+            if kept:
+                earlier.append({**old, "files": kept})
+    if earlier:
+        record["earlier"] = earlier
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def write_results(name, payload, markdown, out_dir=None, experiment=None, **extra):
+    """Write ``<name>.json``, ``<name>.md`` and ``record.json`` into the experiment's folder.
+
+    The folder is ``out_dir`` if given, else ``results_dir(experiment or name)``.
+    The record lists the two files and the figures ``<name>.png`` /
+    ``<name>_*.png`` beside them; ``extra`` goes into the record.
+    """
+    out_dir = results_dir(experiment or name, out_dir)
     payload = {"experiment": name, "environment": environment(), **payload}
     (out_dir / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
     (out_dir / f"{name}.md").write_text(markdown.rstrip() + "\n")
+    figures = [p.name for p in (*out_dir.glob(f"{name}.png"), *out_dir.glob(f"{name}_*.png"))]
+    write_record(out_dir, files=[f"{name}.json", f"{name}.md", *figures], **extra)
     return out_dir / f"{name}.md"
 
 

@@ -681,3 +681,27 @@ def test_merged_image_records_report_where_they_were_measured():
     assert merged_environment(env, [{"seed": 0}]) == env
     line = measured_when(merged)
     assert "1-minute load average 1.0-2.5" in line and "2030" not in line
+
+
+def test_results_go_to_the_experiments_folder_with_a_record(tmp_path, monkeypatch):
+    from benchmarks import _common
+
+    monkeypatch.setattr(_common, "RESULTS_DIR", tmp_path)
+    assert _common.results_dir("demo") == tmp_path / "demo"
+    assert _common.results_dir("demo", tmp_path / "elsewhere") == tmp_path / "elsewhere"
+    _common.write_results("demo", {"rows": []}, "# Demo")
+    (tmp_path / "demo" / "demo_loss.png").write_bytes(b"png")
+    _common.write_results("demo_variant", {}, "# Variant", experiment="demo", seeds=3)
+    _common.write_results("demo", {"rows": []}, "# Demo again")
+    record = json.loads((tmp_path / "demo" / "record.json").read_text())
+    # The latest run's record, naming what it wrote ...
+    assert record["files"] == ["demo.json", "demo.md", "demo_loss.png"]
+    for key in ("commit", "dirty", "skgain", "torch", "sklearn", "numpy", "cpu", "gpu",
+                "torch_threads", "load_average", "date", "command"):
+        assert key in record, key
+    assert record["skgain"] == skgain.__version__
+    assert len(record["commit"]) == 40 or record["commit"].startswith("unknown")
+    # ... and the earlier run's record for the files it alone wrote.
+    [earlier] = record["earlier"]
+    assert earlier["files"] == ["demo_variant.json", "demo_variant.md"]
+    assert earlier["seeds"] == 3
