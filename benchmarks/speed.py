@@ -373,7 +373,7 @@ def run(quick=False, data_home=None, out_dir=None):
         The JSON payload: ``mode``, ``settings`` and one entry per timed case
         in ``rows``.
     """
-    from ._common import RESULTS_DIR
+    from ._common import results_dir
 
     mode = "quick" if quick else "full"
     settings = SETTINGS[mode]
@@ -406,8 +406,7 @@ def run(quick=False, data_home=None, out_dir=None):
                "missing_rate": MISSING_RATE, "rows": rows}
     markdown = to_markdown(rows, mode, env, settings)
     if _has_matplotlib() and any("error" not in row for row in rows):
-        figure_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
-        figure_dir.mkdir(parents=True, exist_ok=True)
+        figure_dir = results_dir(NAME, out_dir)
         plot(rows, figure_dir / f"{NAME}.png")
         markdown += f"\n\n![Fit seconds and transform throughput]({NAME}.png)\n"
     write_results(NAME, payload, markdown, out_dir)

@@ -424,7 +424,7 @@ def report(records, quick, name="tabular", out_dir=None, tuned_on=TUNED_ON):
     lines += verdicts(summary, tuned_on, records)
     markdown = "\n".join(lines)
     write_results(name, {"mode": mode_line(records, quick), "summary": summary,
-                         "records": records}, markdown, out_dir)
+                         "records": records}, markdown, out_dir, experiment="tabular")
     print(markdown)
     return {"summary": summary, "records": records}
 
