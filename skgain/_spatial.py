@@ -12,9 +12,9 @@ from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import batch_slices, missing_mask, observed_means, rmse, torch_generator
 from ._fills import (
     _FILL_SIGMA,
-    biharmonic_fill,
-    harmonic_fill,
-    normalized_convolution,
+    _biharmonic_fill,
+    _harmonic_fill,
+    _normalized_convolution,
 )
 from ._image_input import (
     as_rows,
@@ -933,13 +933,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if fill == "noise":
             return super()._generator_input(values, mask, generator)
         if fill == "biharmonic":
-            return biharmonic_fill(values, mask)
+            return _biharmonic_fill(values, mask)
         if fill == "harmonic":
-            return harmonic_fill(values, mask)
+            return _harmonic_fill(values, mask)
         if fill == "mean":
             means = self._to_layout(self._column_means[None]).to(values.device)
             return mask * values + (1 - mask) * means
-        return mask * values + (1 - mask) * normalized_convolution(values, mask, _FILL_SIGMA)
+        return mask * values + (1 - mask) * _normalized_convolution(values, mask, _FILL_SIGMA)
 
     @torch.no_grad()
     def _fill_scaled(self, X, mask):

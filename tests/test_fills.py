@@ -164,3 +164,92 @@ def test_convergence_is_checked_every_iteration_on_a_cpu_only():
 
     assert _convergence_check_interval("cpu") == 1
     assert _convergence_check_interval(torch.device("cuda")) == 8
+
+
+# ------------------------------------------------------------ public input
+FILLS = [normalized_convolution, harmonic_fill, biharmonic_fill]
+
+
+def _smooth_with_holes(seed=0):
+    rng = np.random.RandomState(seed)
+    yy, xx = np.mgrid[:8, :8] / 7
+    image = np.sin(2 * xx + yy)
+    mask = (rng.rand(8, 8) > 0.3).astype(np.float64)
+    return image, mask
+
+
+@pytest.mark.parametrize("fill", FILLS)
+def test_nan_at_missing_entries_is_ignored(fill):
+    # The mask says which entries are missing: NaN there must not poison
+    # the output (it made all 64 pixels non-finite).
+    image, mask = _smooth_with_holes()
+    values = torch.as_tensor(image)[None, None]
+    m = torch.as_tensor(mask)[None, None]
+    zeros = fill(values * m, m)
+    nans = fill(torch.where(m > 0, values, torch.tensor(float("nan"))), m)
+    assert torch.isfinite(nans).all()
+    torch.testing.assert_close(nans, zeros, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("fill", FILLS)
+def test_numpy_and_two_dimensional_input_give_the_tensor_result(fill):
+    image, mask = _smooth_with_holes()
+    expected = fill(torch.as_tensor(image * mask)[None, None], torch.as_tensor(mask)[None, None])
+    out = fill(image, mask.astype(bool))  # (H, W) NumPy, boolean mask
+    assert isinstance(out, np.ndarray) and out.shape == (8, 8) and out.dtype == np.float64
+    np.testing.assert_allclose(out, expected[0, 0].numpy(), rtol=0, atol=1e-12)
+    # Integer values are cast to float, in the result's kind.
+    ints = fill(torch.ones(8, 8, dtype=torch.int64), torch.as_tensor(mask))
+    assert ints.dtype == torch.float32 and torch.allclose(ints, torch.ones(8, 8))
+
+
+@pytest.mark.parametrize("fill", FILLS)
+@pytest.mark.parametrize(
+    "values, mask, error, match",
+    [
+        (np.ones((8, 8)), np.ones((8, 7)), ValueError, "mask must have the shape"),
+        (np.ones((2, 8, 8)), np.ones((2, 8, 8)), ValueError, r"\(n, C, H, W\) or \(H, W\)"),
+        (np.ones((0, 1, 8, 8)), np.ones((0, 1, 8, 8)), ValueError, "no axis empty"),
+        (np.ones((8, 8)), np.full((8, 8), 0.5), ValueError, "mask must hold 1"),
+        (np.full((8, 8), np.nan), np.ones((8, 8)), ValueError, "finite where mask is 1"),
+        (np.full((8, 8), np.inf), np.ones((8, 8)), ValueError, "finite where mask is 1"),
+        (None, np.ones((8, 8)), TypeError, "values must be"),
+        (np.ones((8, 8)), "mask", TypeError, "mask must be"),
+        (np.ones((8, 8), dtype=complex), np.ones((8, 8)), TypeError, "real numbers"),
+    ],
+)
+def test_bad_input_is_a_clear_error(fill, values, mask, error, match):
+    with pytest.raises(error, match=match):
+        fill(values, mask)
+
+
+@pytest.mark.parametrize(
+    "fill, kwargs, error, match",
+    [
+        (normalized_convolution, {"sigma": 0}, ValueError, r"sigma must be in \[0.01, 16\]"),
+        (normalized_convolution, {"sigma": -1}, ValueError, "sigma"),
+        (normalized_convolution, {"sigma": float("nan")}, ValueError, "sigma"),
+        (normalized_convolution, {"sigma": 17}, ValueError, "sigma"),
+        (normalized_convolution, {"sigma": True}, TypeError, "sigma"),
+        (normalized_convolution, {"sigma": "1"}, TypeError, "sigma"),
+        (harmonic_fill, {"n_iter": -1}, ValueError, "n_iter"),
+        (harmonic_fill, {"n_iter": 2.5}, TypeError, "n_iter"),
+        (biharmonic_fill, {"max_iter": -1}, ValueError, "max_iter"),
+        (biharmonic_fill, {"max_iter": None}, TypeError, "max_iter"),
+        (biharmonic_fill, {"tol": -1e-3}, ValueError, "tol"),
+        (biharmonic_fill, {"tol": float("nan")}, ValueError, "tol"),
+        (biharmonic_fill, {"reach": -1}, ValueError, "reach"),
+        (biharmonic_fill, {"reach": 1.5}, TypeError, "reach"),
+    ],
+)
+def test_bad_numbers_are_a_clear_error(fill, kwargs, error, match):
+    image, mask = _smooth_with_holes()
+    with pytest.raises(error, match=match):
+        fill(image, mask, **kwargs)
+
+
+def test_normalized_convolution_with_nothing_observed_returns_the_neutral_fill():
+    # An all-missing image goes through every doubling of the width and stops
+    # (the loop that doubled a sigma of 0 never returned).
+    out = normalized_convolution(np.zeros((1, 1, 6, 6)), np.zeros((1, 1, 6, 6)), sigma=0.01)
+    np.testing.assert_array_equal(out, np.full((1, 1, 6, 6), 0.5))

@@ -125,3 +125,40 @@ def test_apply_mask_gray_and_rgb():
     assert np.isnan(rgb).sum() == 3 and np.isnan(rgb[1, 2]).all()
     with pytest.raises(ValueError, match="spatial shape"):
         apply_mask(np.ones((4, 3)), mask)
+
+
+# ----------------------------------------------------------- bad arguments
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: mcar_mask(8, 0.2), ValueError, "image_shape must be a tuple"),
+        (lambda: mcar_mask(None, 0.2), ValueError, "image_shape"),
+        (lambda: mcar_mask((8, True), 0.2), ValueError, "image_shape"),
+        (lambda: mcar_mask((8, 8), True), ValueError, "rate .*not a bool"),
+        (lambda: mcar_mask((8, 8), np.nan), ValueError, "rate"),
+        (lambda: mcar_mask((8, 8), 0.2, random_state="seed"), ValueError, "random_state"),
+        (lambda: mcar_mask((8, 8), 0.2, region=(0, 0, 9, 9)), ValueError, "fit"),
+        (lambda: block_region((8, 8), 2.5), ValueError, "size must be an integer"),
+        (lambda: block_region((8, 8), (2, 2.5)), ValueError, "size"),
+        (lambda: block_region((8, 8), True), ValueError, "size"),
+        (lambda: block_region((8, 8), 2, corner=3), ValueError, "corner"),
+        (lambda: region_mask((8, 8), (0, 0, 2, True)), ValueError, "4 integers"),
+        (lambda: mnar_mask((8, 8), row_fraction=True), ValueError, "row_fraction"),
+        (lambda: mnar_mask((8, 8), n_pixels=True), ValueError, "n_pixels"),
+        (lambda: mnar_mask((8, 8), n_pixels=2, random_state=-1), ValueError, "random_state"),
+        (lambda: apply_mask(None, np.zeros((2, 2), bool)), TypeError, "image must be"),
+        (lambda: apply_mask(np.ones((2, 2)), None), TypeError, "mask must be"),
+        (lambda: apply_mask([["a", "b"]], np.zeros((1, 2), bool)), TypeError, "image"),
+        (lambda: apply_mask(np.ones((2, 2)), np.full((2, 2), 0.5)), ValueError, "mask must hold"),
+        (lambda: apply_mask(np.ones(4), np.zeros(4, bool)), ValueError, "spatial shape"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_apply_mask_accepts_integer_masks_and_lists():
+    out = apply_mask([[1, 2], [3, 4]], np.array([[0, 1], [0, 0]]))
+    assert np.isnan(out[0, 1]) and np.isnan(out).sum() == 1
+    np.testing.assert_array_equal(out[1], [3.0, 4.0])

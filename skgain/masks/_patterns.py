@@ -1,9 +1,13 @@
 """Missingness patterns for images: MCAR pixels, the paper's MNAR rows, block regions.
 
-Every helper works on the spatial grid of an image: ``image_shape`` is
-``(H, W)`` or ``(H, W, C)`` and the masks returned are boolean ``(H, W)``
-arrays, True where a pixel is hidden (across all its channels). A region is a
-tuple ``(top, left, height, width)`` of pixel coordinates.
+Every helper works on the spatial grid of an image: ``image_shape`` is a
+tuple ``(H, W)`` or ``(H, W, C)`` of positive integers (an int alone is
+refused: it could mean a square or a 1-D signal), and the masks returned are
+boolean ``(H, W)`` arrays, True where a pixel is hidden (across all its
+channels). A region is a tuple ``(top, left, height, width)`` of integer
+pixel coordinates inside the image. Rates are real numbers in [0, 1], never
+booleans. Bad arguments raise a ValueError (or a TypeError for a wrong type)
+that names the argument.
 """
 
 import numbers
@@ -14,13 +18,20 @@ from sklearn.utils import check_random_state
 _CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left", "center")
 
 
+def _is_int(value):
+    # bool is an Integral, but True as a size or a count is a mistake.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _spatial_shape(image_shape):
-    shape = tuple(image_shape)
-    if len(shape) not in (2, 3) or any(
-        not isinstance(s, numbers.Integral) or s < 1 for s in shape
-    ):
+    try:
+        shape = tuple(image_shape)
+    except TypeError:
+        shape = ()  # an int or None: reported below
+    if len(shape) not in (2, 3) or any(not _is_int(s) or s < 1 for s in shape):
         raise ValueError(
-            f"image_shape must be (H, W) or (H, W, C) with positive integers, got {image_shape!r}."
+            "image_shape must be a tuple (H, W) or (H, W, C) of positive integers (an int "
+            f"alone is not a shape: pass (n, n) for a square), got {image_shape!r}."
         )
     return int(shape[0]), int(shape[1])
 
@@ -31,9 +42,10 @@ def check_region(region, image_shape):
     Parameters
     ----------
     region : tuple of 4 int
-        ``(top, left, height, width)`` in pixels.
-    image_shape : tuple of int
-        ``(H, W)`` or ``(H, W, C)``.
+        ``(top, left, height, width)`` in pixels: integers, height and
+        width positive, the whole block inside the image.
+    image_shape : tuple of 2 or 3 int
+        ``(H, W)`` or ``(H, W, C)``, positive.
 
     Returns
     -------
@@ -51,9 +63,7 @@ def check_region(region, image_shape):
         values = tuple(region)
     except TypeError:
         values = ()
-    if len(values) != 4 or not all(
-        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values
-    ):
+    if len(values) != 4 or not all(_is_int(v) for v in values):
         raise ValueError(
             f"region must be a tuple of 4 integers (top, left, height, width), got {region!r}."
         )
@@ -76,10 +86,11 @@ def block_region(image_shape, size=64, *, corner="bottom-right"):
 
     Parameters
     ----------
-    image_shape : tuple of int
-        ``(H, W)`` or ``(H, W, C)``.
+    image_shape : tuple of 2 or 3 int
+        ``(H, W)`` or ``(H, W, C)``, positive.
     size : int or tuple of 2 int, default=64
-        Height and width of the block (one int for a square).
+        Height and width of the block (one int for a square), positive and
+        at most the image's.
     corner : {"bottom-right", "bottom-left", "top-right", "top-left", "center"}, \
             default="bottom-right"
         Where the block sits.
@@ -98,10 +109,9 @@ def block_region(image_shape, size=64, *, corner="bottom-right"):
     (4, 4, 2, 4)
     """
     height_img, width_img = _spatial_shape(image_shape)
-    if isinstance(size, numbers.Integral):
-        size = (size, size)
-    height, width = check_region((0, 0, *tuple(size)), (height_img, width_img))[2:]
-    if corner not in _CORNERS:
+    size = _check_size(size)
+    height, width = check_region((0, 0, *size), (height_img, width_img))[2:]
+    if not isinstance(corner, str) or corner not in _CORNERS:
         raise ValueError(f"corner must be one of {_CORNERS}, got {corner!r}.")
     top = {"top": 0, "bottom": height_img - height}.get(
         corner.split("-")[0], (height_img - height) // 2
@@ -112,13 +122,44 @@ def block_region(image_shape, size=64, *, corner="bottom-right"):
     return top, left, height, width
 
 
+def _check_size(size):
+    """``size`` of :func:`block_region` as ``(height, width)``."""
+    if _is_int(size):
+        return size, size
+    try:
+        pair = tuple(size)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or not all(_is_int(v) for v in pair):
+        raise ValueError(
+            f"size must be an integer or a tuple of 2 integers (height, width); got {size!r}."
+        )
+    return pair
+
+
+def _check_rate(value, name):
+    """``value`` if it is a real number in [0, 1] (not a bool), else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a real number in [0, 1] (not a bool); got {value!r}.")
+    return float(value)
+
+
+def _checked_random_state(random_state):
+    try:
+        return check_random_state(random_state)
+    except ValueError as exc:
+        raise ValueError(
+            f"random_state must be None, an int or a numpy RandomState; got {random_state!r}."
+        ) from exc
+
+
 def region_mask(image_shape, region):
     """Boolean ``(H, W)`` mask, True inside ``region``.
 
     Parameters
     ----------
-    image_shape : tuple of int
-        ``(H, W)`` or ``(H, W, C)``.
+    image_shape : tuple of 2 or 3 int
+        ``(H, W)`` or ``(H, W, C)``, positive.
     region : tuple of 4 int
         ``(top, left, height, width)``.
 
@@ -156,10 +197,10 @@ def mcar_mask(image_shape, rate, *, region=None, random_state=None):
 
     Parameters
     ----------
-    image_shape : tuple of int
-        ``(H, W)`` or ``(H, W, C)``.
+    image_shape : tuple of 2 or 3 int
+        ``(H, W)`` or ``(H, W, C)``, positive.
     rate : float in [0, 1]
-        Fraction of the region's pixels to hide.
+        Fraction of the region's pixels to hide (a bool is refused).
     region : tuple of 4 int or None, default=None
         ``(top, left, height, width)``; None is the whole image.
     random_state : int, RandomState instance or None, default=None
@@ -178,9 +219,8 @@ def mcar_mask(image_shape, rate, *, region=None, random_state=None):
     (5, 0)
     """
     shape, (top, left, height, width) = _full_region(image_shape, region)
-    if not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-        raise ValueError(f"rate must be a number in [0, 1], got {rate!r}.")
-    rng = check_random_state(random_state)
+    rate = _check_rate(rate, "rate")
+    rng = _checked_random_state(random_state)
     n_pixels = height * width
     chosen = rng.choice(n_pixels, size=int(round(rate * n_pixels)), replace=False)
     inside = np.zeros(n_pixels, dtype=bool)
@@ -200,12 +240,12 @@ def mnar_mask(image_shape, *, region=None, row_fraction=0.2, n_pixels=10, random
 
     Parameters
     ----------
-    image_shape : tuple of int
-        ``(H, W)`` or ``(H, W, C)``.
+    image_shape : tuple of 2 or 3 int
+        ``(H, W)`` or ``(H, W, C)``, positive.
     region : tuple of 4 int or None, default=None
         ``(top, left, height, width)``; None is the whole image.
     row_fraction : float in [0, 1], default=0.2
-        Fraction of the region's rows that lose pixels.
+        Fraction of the region's rows that lose pixels (a bool is refused).
     n_pixels : int, default=10
         Pixels lost at the end of each chosen row (at most the region's width).
     random_state : int, RandomState instance or None, default=None
@@ -224,13 +264,12 @@ def mnar_mask(image_shape, *, region=None, row_fraction=0.2, n_pixels=10, random
     (6, 2, False)
     """
     shape, (top, left, height, width) = _full_region(image_shape, region)
-    if not isinstance(row_fraction, numbers.Real) or not 0 <= row_fraction <= 1:
-        raise ValueError(f"row_fraction must be a number in [0, 1], got {row_fraction!r}.")
-    if not isinstance(n_pixels, numbers.Integral) or not 0 <= n_pixels <= width:
+    row_fraction = _check_rate(row_fraction, "row_fraction")
+    if not _is_int(n_pixels) or not 0 <= n_pixels <= width:
         raise ValueError(
             f"n_pixels must be an integer in [0, {width}] (the region's width), got {n_pixels!r}."
         )
-    rng = check_random_state(random_state)
+    rng = _checked_random_state(random_state)
     n_rows = int(round(row_fraction * height))
     if row_fraction > 0:
         n_rows = max(n_rows, 1)
@@ -246,14 +285,24 @@ def apply_mask(image, mask):
 
     Parameters
     ----------
-    image : array-like of shape (H, W) or (H, W, C)
-        The complete image.
-    mask : array-like of bool, shape (H, W)
-        True where a pixel is hidden (all its channels are hidden).
+    image : array-like of real numbers, shape (H, W) or (H, W, C)
+        The complete image (a NumPy array, a CPU tensor, nested lists...);
+        NaN already in it stays NaN.
+    mask : array-like of shape (H, W)
+        True (or 1) where a pixel is hidden (all its channels are hidden),
+        False (or 0) elsewhere; no other value.
 
     Returns
     -------
     image_missing : ndarray of float64, same shape as ``image``
+
+    Raises
+    ------
+    TypeError
+        If ``image`` or ``mask`` is not an array of real numbers.
+    ValueError
+        If their shapes do not match or ``mask`` holds a value other than
+        0 and 1.
 
     Examples
     --------
@@ -263,12 +312,28 @@ def apply_mask(image, mask):
     array([[nan,  1.],
            [ 1.,  1.]])
     """
-    image = np.array(image, dtype=np.float64, copy=True)
-    mask = np.asarray(mask, dtype=bool)
+    image = _real_array(image, "image").astype(np.float64, copy=True)
+    mask = _real_array(mask, "mask")
     if image.ndim not in (2, 3) or mask.shape != image.shape[:2]:
         raise ValueError(
             f"mask of shape {mask.shape} does not match the image's spatial shape "
-            f"{image.shape[:2]} (image must be (H, W) or (H, W, C))."
+            f"{image.shape[:2]} (image must be (H, W) or (H, W, C); got shape {image.shape})."
         )
-    image[mask] = np.nan
+    if mask.dtype != bool and not np.isin(mask, (0, 1)).all():
+        raise ValueError("mask must hold True/1 (hidden) and False/0 (kept) only.")
+    image[mask.astype(bool)] = np.nan
     return image
+
+
+def _real_array(array, name):
+    """``array`` as a NumPy array of booleans, integers or floats, else a TypeError."""
+    if array is None:
+        raise TypeError(f"{name} must be an array-like of real numbers; got None.")
+    try:
+        array = np.asarray(array)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"{name} must be an array-like of real numbers; got "
+                        f"{type(array).__name__}.") from exc
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array-like of real numbers; got dtype {array.dtype}.")
+    return array
