@@ -40,11 +40,16 @@ def missing_mask(X, missing_values):
     return X == missing_values
 
 
+# Device types the networks and solvers run on (each checked for availability).
+_TRAINING_DEVICES = ("cpu", "cuda", "mps")
+
+
 def resolve_device(device):
     """Turn a ``device`` parameter into a torch device string.
 
     ``"auto"`` picks CUDA when it is available, else the CPU. Any other string
-    must name a device torch knows and that is usable on this machine.
+    must name a device torch knows, of a type that computes on real data
+    (``_TRAINING_DEVICES``), and that is usable on this machine.
     """
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -52,6 +57,13 @@ def resolve_device(device):
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
+    if resolved.type not in _TRAINING_DEVICES:
+        # "meta" tensors have shapes but no data: torch fails deep inside the
+        # first computation, far from the parameter that caused it.
+        raise ValueError(
+            f"device={device!r} cannot train or impute: use 'auto', or a device of type "
+            f"{', '.join(repr(t) for t in _TRAINING_DEVICES)}."
+        )
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was asked for but CUDA is not available.")
     if resolved.type == "mps" and not torch.backends.mps.is_available():
