@@ -3,9 +3,14 @@
 Each experiment is a module ``benchmarks/<name>.py`` exposing
 ``run(quick=False, data_home=None, out_dir=None) -> dict``. The runner only
 imports the module and calls ``run``; the module writes its JSON, markdown and
-figures. ``all`` runs every experiment in turn, stops at the first failure and
-writes ``all_<mode>.json`` / ``.md`` with the seconds each experiment took (the
-record that ``--quick`` stays under 3 minutes on 2 cores).
+figures into its folder, ``benchmarks/results/<name>/`` (``results_dir`` of
+``_common``), with a ``record.json`` of the commit, versions, hardware, load
+and command that produced them. ``all`` runs every experiment of
+:data:`EXPERIMENTS` in turn, stops at the first failure and writes
+``all_<mode>.json`` / ``.md`` with the seconds each experiment took (the
+record that ``--quick`` stays under 3 minutes on 2 cores). The experiments of
+:data:`ON_REQUEST` run by name only: the GPU check, and the ablations that
+chose the defaults (hours each on a CPU).
 """
 
 import argparse
@@ -18,8 +23,10 @@ from ._common import RESULTS_DIR, environment, markdown_table, write_results
 
 # The experiments in the order ``all`` runs them (cheap ones first).
 EXPERIMENTS = ("speed", "scale", "tabular", "low_rank", "panel", "images", "zero_shot")
-# Run by name only, never by ``all``: the GPU check needs a CUDA device.
-ON_REQUEST = ("gpu",)
+# Run by name only, never by ``all``: the GPU check needs a CUDA device, and the
+# ablations behind the defaults take hours each on a CPU.
+ON_REQUEST = ("gpu", "gain_ablation", "blend_ablation", "image_ablation", "image_test_time",
+              "image_views", "square_tables")
 
 
 class MissingExperiment(ValueError):
@@ -62,14 +69,15 @@ def available():
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Run a skgain benchmark and write <name>.json, <name>.md and figures.",
+        description="Run a skgain benchmark and write <name>.json, <name>.md, figures and "
+                    "record.json into benchmarks/results/<name>/.",
     )
     parser.add_argument("name", choices=(*EXPERIMENTS, *ON_REQUEST, "all"),
                         help="experiment to run")
     parser.add_argument("--quick", action="store_true",
                         help="small settings (minutes on 2 CPU cores) instead of the full protocol")
     parser.add_argument("--out", type=Path, default=None,
-                        help="results folder (default: benchmarks/results, and "
+                        help="results folder (default: benchmarks/results/<name>/, and "
                              "benchmarks/results/quick with --quick so that a smoke run never "
                              "overwrites the full results)")
     parser.add_argument("--data-home", type=Path, default=None,

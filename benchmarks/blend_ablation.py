@@ -30,6 +30,7 @@ and the held-out validation entries; the variants reweigh them:
 Fitted weights use Huber's loss unless a row says least squares; the
 imputers are the refitted ones unless a row says not refitted.
 
+    python -m benchmarks blend_ablation [--quick]   # the design tables, 3 seeds
     python -m benchmarks.blend_ablation [--seeds 3] [--threads 1]
     python -m benchmarks.blend_ablation --threads 1 --datasets anes96,ccard,danish_data,\
 digits,elnino,fair,fertility,goog,grunfeld,interest_inflation,scotland,statecrime,stocks \
@@ -54,6 +55,8 @@ from skgain import GAINImputer, SoftImputeFISTA
 from skgain import _blend
 
 from ._common import default_data_home, markdown_table, scaled_rmse, write_results
+
+NAME = "blend_ablation"
 from ._table_data import hide, load_table
 from .tabular import MISSING_RATE, blas_threads, mode_line, split_rows
 
@@ -263,25 +266,24 @@ def _variant_outputs(default, weighed, weights, X_rows):
     return outputs
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--datasets", default=",".join(DESIGNED_ON))
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--name", default="blend_ablation")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        # numpy's BLAS too: scikit-learn's imputers spin two BLAS threads
-        # otherwise, and on a core another process uses that was 20-50x
-        # slower (IterativeImputer(BayesianRidge) on digits: 95 s against 4 s).
-        threadpoolctl.threadpool_limits(limits=args.threads)
+def run(quick=False, data_home=None, out_dir=None, datasets=DESIGNED_ON, seeds=3,
+        name=NAME):
+    """Measure every variant on ``datasets`` and write ``<name>.json`` / ``.md``
+    into ``benchmarks/results/blend_ablation/`` (or ``out_dir``). ``quick``:
+    iris, one seed."""
+    if quick:
+        datasets, seeds = ("iris",), 1
+    records = measure(datasets, seeds, data_home)
+    report(records, out_dir, name)
+    return {"records": records}
+
+
+def measure(datasets, seeds, data_home=None):
     records = []
-    for name in args.datasets.split(","):
-        X = load_table(name, default_data_home())
+    for name in datasets:
+        X = load_table(name, data_home or default_data_home())
         scale = (X.min(axis=0), np.where(np.ptp(X, axis=0) > 0, np.ptp(X, axis=0), 1.0))
-        for seed in range(args.seeds):
+        for seed in range(seeds):
             record = measure_one(X, seed, scale)
             record.update(dataset=name, seed=seed, shape=list(X.shape), pattern="mcar",
                           torch_threads=torch.get_num_threads(), blas_threads=blas_threads(),
@@ -289,7 +291,26 @@ def main(argv=None):
             records.append(record)
             print(name, seed, {k: round(v, 4) for k, v in record.items()
                                if isinstance(v, float)}, flush=True)
-    report(records, args.out, args.name)
+    return records
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--datasets", default=",".join(DESIGNED_ON))
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--name", default=NAME)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        # numpy's BLAS too: scikit-learn's imputers spin two BLAS threads
+        # otherwise, and on a core another process uses that was 20-50x
+        # slower (IterativeImputer(BayesianRidge) on digits: 95 s against 4 s).
+        threadpoolctl.threadpool_limits(limits=args.threads)
+    run(data_home=args.data_home, out_dir=args.out, datasets=args.datasets.split(","),
+        seeds=args.seeds, name=args.name)
 
 
 def _table_rows(records, names, suffix):
@@ -340,7 +361,7 @@ def report(records, out_dir=None, name="blend_ablation"):
         rows, verdict = _table_rows(records, names, suffix)
         lines += ["", f"## {title}", "", markdown_table(header, rows), "", verdict]
     markdown = "\n".join(lines)
-    write_results(name, {"records": records}, markdown, out_dir)
+    write_results(name, {"records": records}, markdown, out_dir, experiment=NAME)
     print(markdown)
 
 

@@ -5,7 +5,7 @@ the rows, transform the unseen 20%), with IterativeImputer(ExtraTrees) in the
 same run for reference, and IterativeImputer(BayesianRidge) (from the linear-fill
 variant on). These are the tables the defaults were tuned on.
 
-    python -m benchmarks.gain_ablation                 # seed 0, every variant
+    python -m benchmarks gain_ablation                 # seed 0, every variant
     python -m benchmarks.gain_ablation --seeds 2 --variants "default;adversarial=True"
 
 On two cores, run ``--datasets spam --out A --threads 1`` and ``--datasets letter
@@ -33,6 +33,7 @@ from .blend_ablation import DESIGNED_ON
 from ._table_data import hide, load_table
 from .tabular import ET, MISSING_RATE, AverageImputer, measure_one, methods, split_rows
 
+NAME = "gain_ablation"
 BAYESIAN_RIDGE = "IterativeImputer(BayesianRidge)"
 PREVIOUS_DEFAULT = ("n_blocks=4, batch_size=256, learning_rate=3e-3, max_epochs x1 "
                     "(the default before)")
@@ -360,8 +361,9 @@ def run(quick=False, data_home=None, out_dir=None):
     datasets = ["spam"] if quick else ["spam", "letter"]
     records = measure(datasets, variants, seeds, data_home or default_data_home())
     markdown = render(records)
-    write_results("gain_ablation", {"records": records}, markdown, out_dir)
+    write_results(NAME, {"records": records}, markdown, out_dir)
     print(markdown)
+    return {"records": records}
 
 
 def main(argv=None):
@@ -376,13 +378,14 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--merge", default=None,
                         help="comma-separated gain_ablation.json files to merge into one table")
-    parser.add_argument("--name", default="gain_ablation", help="results file name")
+    parser.add_argument("--name", default=NAME, help="results file name")
     parser.add_argument("--note", default=None, help="a paragraph added below the table")
     args = parser.parse_args(argv)
     if args.merge:
         records = sum((json.loads(Path(p).read_text())["records"]
                        for p in args.merge.split(",")), [])
-        write_results(args.name, {"records": records}, render(records, args.note), args.out)
+        write_results(args.name, {"records": records}, render(records, args.note), args.out,
+                      experiment=NAME)
         print(render(records, args.note))
         return
     if args.threads:
@@ -392,7 +395,7 @@ def main(argv=None):
                       range(args.first_seed, args.first_seed + args.seeds),
                       args.data_home or default_data_home())
     markdown = render(records, args.note)
-    write_results(args.name, {"records": records}, markdown, args.out)
+    write_results(args.name, {"records": records}, markdown, args.out, experiment=NAME)
     print(markdown)
 
 

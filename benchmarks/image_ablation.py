@@ -9,6 +9,7 @@ the 8 symmetries; inpaint_biharmonic on the same images is the reference.
 Short runs rank ideas; the full benchmark (``benchmarks/images.py``, 15
 epochs, 5 seeds) measures the default that wins here.
 
+    python -m benchmarks image_ablation [--quick]       # every variant
     python -m benchmarks.image_ablation --variants "before: constant learning rate;cosine annealing"
     python -m benchmarks.image_ablation --records A.json   # add to a record file
     python -m benchmarks.image_ablation --merge A.json,B.json
@@ -228,7 +229,10 @@ VARIANTS = {
     "constant, channels=(32, 64, 128, 256), batch_size=64": (
         SpatialGAINImputer, {**CONSTANT, "channels": (32, 64, 128, 256), "batch_size": 64}),
 }
+NAME = "image_ablation"
 SETTINGS = {"n_train": 963, "n_val": 100, "max_epochs": 3, "seed": 0}
+# A smoke run of the runner's --quick: every variant, tiny data, one epoch.
+QUICK_SETTINGS = {"n_train": 8, "n_val": 2, "max_epochs": 1, "seed": 0}
 
 
 def build(variant, seed, max_epochs):
@@ -346,6 +350,17 @@ def render(records, settings, note=None):
     ] + ([] if note is None else ["", note]))
 
 
+def run(quick=False, data_home=None, out_dir=None):
+    """Fit every variant (``SETTINGS``; ``quick``: a few images, one epoch) and
+    write ``image_ablation.json`` / ``.md`` into its results folder."""
+    settings = QUICK_SETTINGS if quick else SETTINGS
+    records = run_variants(list(VARIANTS), data_home or default_data_home(), settings)
+    markdown = render(records, settings)
+    write_results(NAME, {"settings": settings, "records": records,
+                         "run_environment": environment()}, markdown, out_dir)
+    return {"settings": settings, "records": records}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=None)
@@ -357,7 +372,7 @@ def main(argv=None):
     parser.add_argument("--merge", default=None, help="comma-separated record files to table")
     parser.add_argument("--max-epochs", type=int, default=SETTINGS["max_epochs"],
                         help="epochs per fit (a longer check of what short runs ranked)")
-    parser.add_argument("--name", default="image_ablation", help="results file name")
+    parser.add_argument("--name", default=NAME, help="results file name")
     parser.add_argument("--note", default=None, help="a paragraph added below the table")
     args = parser.parse_args(argv)
     settings = {**SETTINGS, "max_epochs": args.max_epochs}
@@ -380,7 +395,8 @@ def main(argv=None):
                                args.records, previous)
     markdown = render(records, settings, args.note)
     write_results(args.name, {"settings": settings, "records": records,
-                              "run_environment": environment()}, markdown, args.out)
+                              "run_environment": environment()}, markdown, args.out,
+                  experiment=NAME)
     print(markdown)
 
 

@@ -12,6 +12,7 @@ inpaint_biharmonic completes the same images with the same masks.
 The fit takes about 17 minutes on one core, the val part about 25 more; the
 two parts can run side by side on one fit:
 
+    python -m benchmarks image_test_time               # both parts in turn
     python -m benchmarks.image_test_time --parts val --model /tmp/m.pkl --records A.json
     python -m benchmarks.image_test_time --parts photos --model /tmp/m.pkl --records B.json
     python -m benchmarks.image_test_time --merge A.json,B.json
@@ -41,7 +42,10 @@ from .images import (
     rmse,
 )
 
+NAME = "image_test_time"
 SETTINGS = {"n_train": 963, "n_val": 100, "max_epochs": 15, "seed": 0, "photo_seeds": 5}
+# A smoke run of the runner's --quick: tiny data, one epoch, one mask seed.
+QUICK_SETTINGS = {**SETTINGS, "n_train": 8, "n_val": 2, "max_epochs": 1, "photo_seeds": 1}
 # (test_time_steps, 8 symmetries, test_time_learning_rate)
 CONFIGS = [(0, False, 3e-3), (0, True, 3e-3), (20, True, 3e-3), (40, False, 3e-3),
            (40, True, 3e-3), (80, True, 3e-3), (40, True, 1e-3)]
@@ -123,7 +127,8 @@ def biharmonic_record(name, batches):
             "pooled_rmse": pooled(batches, errors), "img_s": img_s}
 
 
-def run(parts, data_home, settings, model_path=None, records_path=None):
+def run_parts(parts, data_home, settings, model_path=None, records_path=None):
+    """One fit (loaded from ``model_path`` if there), scored on ``parts``."""
     imputer, fit = fitted_model(model_path, data_home, settings)
     records = [] if fit is None else [{"data": "fit", **fit}]
     for name, batches in test_sets(parts, data_home, settings).items():
@@ -224,13 +229,24 @@ def merged_or_run(args, measure_all):
     return measure_all(args.data_home or default_data_home())
 
 
+def run(quick=False, data_home=None, out_dir=None):
+    """The runner's entry: one fit scored on the tench val images and the
+    photos (``SETTINGS``; ``quick``: a few images, one epoch, one mask seed),
+    written to ``image_test_time.json`` / ``.md`` in its results folder."""
+    settings = QUICK_SETTINGS if quick else SETTINGS
+    records = run_parts(["val", "photos"], data_home or default_data_home(), settings)
+    write_results(NAME, {"settings": settings, "records": records,
+                         "run_environment": environment()}, render(records, settings), out_dir)
+    return {"settings": settings, "records": records}
+
+
 def main(argv=None):
     args = script_parser(__doc__.splitlines()[0]).parse_args(argv)
-    records = merged_or_run(args, lambda data_home: run(
+    records = merged_or_run(args, lambda data_home: run_parts(
         args.parts.split(","), data_home, SETTINGS, args.model, args.records))
     markdown = render(records, SETTINGS) + ("" if args.note is None else "\n\n" + args.note)
-    write_results("image_test_time", {"settings": SETTINGS, "records": records,
-                                      "run_environment": environment()}, markdown, args.out)
+    write_results(NAME, {"settings": SETTINGS, "records": records,
+                         "run_environment": environment()}, markdown, args.out)
     print(markdown)
 
 

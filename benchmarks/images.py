@@ -27,7 +27,6 @@ from skgain import GAINImputer, SpatialGAINImputer
 from skgain.fills import FILL_SIGMA, biharmonic_fill, normalized_convolution
 
 from ._common import (
-    RESULTS_DIR,
     Timer,
     cpu_model,
     default_data_home,
@@ -35,6 +34,7 @@ from ._common import (
     markdown_table,
     mcar_hide,
     mean_std,
+    results_dir,
     save_records,
     scaled_rmse,
     write_results,
@@ -560,8 +560,7 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
         config["spam_rows"] = spam_rows
     partial = not quick and (config != FULL or core)
     data_home = data_home or default_data_home()
-    out_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = results_dir("images", out_dir)
 
     figures = {"history": {}}
     if merge:
@@ -614,7 +613,7 @@ def run(quick=False, data_home=None, out_dir=None, n_train=None, n_val=None, max
     config_out = {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
     payload = {"mode": mode, "config": config_out, "missing_rate": MISSING_RATE,
                "summary": summary, "records": records, "figures": [p.name for p in paths]}
-    write_results(result_name, payload, markdown, out_dir)
+    write_results(result_name, payload, markdown, out_dir, experiment="images")
     print(markdown)
     return {"summary": summary, "records": records, "mode": mode}
 

@@ -20,7 +20,6 @@ Run with ``python -m benchmarks panel [--quick]``.
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -30,7 +29,7 @@ from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 import skgain
 from skgain.datasets import make_panel, make_panel_mask
 
-from ._common import RESULTS_DIR, environment, markdown_table, mean_std, write_results
+from ._common import environment, markdown_table, mean_std, results_dir, write_results
 
 NAME = "panel"
 
@@ -322,8 +321,7 @@ def run(quick=False, data_home=None, out_dir=None):
                "panel_params": PANEL_PARAMS, "summary": summary, "rows": rows}
     markdown = to_markdown(summary, rows, mode, env, settings)
     if summary:
-        figure_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
-        figure_dir.mkdir(parents=True, exist_ok=True)
+        figure_dir = results_dir(NAME, out_dir)
         plot(summary, example, settings, figure_dir / f"{NAME}.png")
         markdown += f"\n\n![RMSE per setting, and one treated unit]({NAME}.png)\n"
     write_results(NAME, payload, markdown, out_dir)

@@ -45,7 +45,14 @@ from threadpoolctl import threadpool_limits
 from skgain import GAINImputer, SoftImputeFISTA
 from skgain._base import BaseImputer
 
-from ._common import RESULTS_DIR, Timer, environment, markdown_table, save_records, write_results
+from ._common import (
+    Timer,
+    environment,
+    markdown_table,
+    results_dir,
+    save_records,
+    write_results,
+)
 from ._memory import PeakMemory
 
 NAME = "scale"
@@ -215,8 +222,7 @@ def run(quick=False, data_home=None, out_dir=None):
     fixed_threshold = _fixed_mmap_threshold()
     folder = Path(tempfile.mkdtemp(prefix="skgain_scale_"))
     # The rows so far, kept if a long run is stopped (removed once written).
-    partial = Path(out_dir if out_dir is not None else RESULTS_DIR) / f"{NAME}_partial.json"
-    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial = results_dir(NAME, out_dir) / f"{NAME}_partial.json"
     rows, last = [], {}
     try:
         with threadpool_limits(1):

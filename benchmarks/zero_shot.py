@@ -33,11 +33,11 @@ from skgain.fills import biharmonic_fill
 from skgain.masks import apply_mask, block_region, mcar_mask, mnar_mask
 
 from ._common import (
-    RESULTS_DIR,
     Timer,
     default_data_home,
     environment,
     markdown_table,
+    results_dir,
     write_results,
 )
 
@@ -284,8 +284,7 @@ def run(quick=False, data_home=None, out_dir=None):
     payload = {"environment": env, "mode": mode, "settings": settings,
                "paper_table_2": PAPER, "results": results}
     markdown = to_markdown(results, mode, env, settings)
-    figure_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
-    figure_dir.mkdir(parents=True, exist_ok=True)
+    figure_dir = results_dir(NAME, out_dir)
     try:
         for pattern in ("mcar", "mnar"):
             plot(images, all_fills[pattern], pattern, figure_dir / f"{NAME}_{pattern}.png")

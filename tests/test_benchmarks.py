@@ -152,11 +152,21 @@ def test_every_experiment_has_the_runner_signature():
     # The runner calls run(quick=..., data_home=..., out_dir=...) on each module.
     import inspect
 
-    for name in runner.available():
+    for name in runner.available() + list(runner.ON_REQUEST):
         parameters = inspect.signature(runner.load(name).run).parameters
         for argument in ("quick", "data_home", "out_dir"):
             assert argument in parameters, f"benchmarks/{name}.py run() lacks {argument}"
         assert parameters["quick"].default is False
+
+
+def test_every_benchmark_module_is_registered():
+    # A script outside the runner is an experiment nobody can rerun the same way.
+    from pathlib import Path
+
+    here = Path(runner.__file__).resolve().parent
+    modules = {p.stem for p in here.glob("*.py") if not p.stem.startswith("_")}
+    assert modules == set(runner.EXPERIMENTS) | set(runner.ON_REQUEST)
+    assert not set(runner.EXPERIMENTS) & set(runner.ON_REQUEST)
 
 
 @pytest.mark.parametrize("pattern", ["mcar", "mar", "mnar"])
@@ -609,9 +619,9 @@ def test_image_test_time_benchmark_scores_each_setting_on_both_sets(
     torch.set_num_threads(1)
     try:
         model = tmp_path / "model.pkl"
-        records = bench.run(["val"], data_home, settings, model)
+        records = bench.run_parts(["val"], data_home, settings, model)
         # The second part reuses the saved fit instead of fitting again.
-        records += bench.run(["photos"], data_home, settings, model)
+        records += bench.run_parts(["photos"], data_home, settings, model)
     finally:
         torch.set_num_threads(threads)
     assert [r["data"] for r in records] == ["fit"] + ["tench val"] * 3 + ["photos"] * 3
@@ -636,7 +646,8 @@ def test_image_views_benchmark_scores_each_view_and_precision_per_seed(data_home
     try:
         records = []
         for seed in (0, 1):
-            records += bench.run(seed, ["val"], data_home, settings, tmp_path / f"m{seed}.pkl")
+            records += bench.run_seed(seed, ["val"], data_home, settings,
+                                    tmp_path / f"m{seed}.pkl")
     finally:
         torch.set_num_threads(threads)
     fits = [r for r in records if r["data"] == "fit"]
