@@ -511,7 +511,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         chosen = rng.choice(rows.size, size=n_hide, replace=False)
         hidden = np.zeros_like(missing)
         hidden[rows[chosen], cols[chosen]] = True
-        completed = self._complete(X, missing | hidden, self._impute_scaled)
+        # What transform returns (the blend included), not the network alone.
+        completed = self._complete(X, missing | hidden, self._row_imputer(self._transform_seed))
         error = ((completed - X) / self.data_range_)[hidden]
         return -float(np.sqrt(np.mean(error**2)))
 

@@ -627,3 +627,24 @@ def test_blend_needs_held_out_entries_and_the_whole_table():
     alone = GAINImputer(max_epochs=2, validation_fraction=0, random_state=0).fit(X_missing)
     streamed = GAINImputer(random_state=0).partial_fit(X_missing)
     assert alone.blend_estimators_ == [] and streamed.blend_estimators_ == []
+
+
+class _NaNSpy(SimpleImputer):
+    """A mean imputer that records where its last ``transform`` input held NaN."""
+
+    def transform(self, X):
+        self.last_nan_ = np.isnan(X)
+        return super().transform(X)
+
+
+def test_score_scores_what_transform_returns_blend_included():
+    # issue 32: score scored the network alone while transform returned the blend.
+    X, _, _ = _correlated(n=200, d=6)
+    imputer = GAINImputer(max_epochs=3, blend_estimator=_NaNSpy(), random_state=0).fit(X)
+    assert np.all(imputer.blend_weights_[:, 1] > 0)  # the partner counts in transform
+    score = imputer.score(X)
+    hidden = imputer.blend_estimators_[0].last_nan_  # X had no NaN: these were hidden
+    assert 0.15 < hidden.mean() < 0.25
+    completed = imputer.transform(np.where(hidden, np.nan, X))
+    error = ((completed - X) / imputer.data_range_)[hidden]
+    assert score == pytest.approx(-np.sqrt(np.mean(error**2)), rel=1e-12)
