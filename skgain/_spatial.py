@@ -2,9 +2,11 @@
 
 import contextlib
 import numbers
+import warnings
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -42,6 +44,12 @@ _DECISION_PIXELS = 2**21
 # each (the mirror image's one extra pass 1%, the 8 symmetries' 7 extra
 # passes 7%): benchmarks/results/image_views.md.
 _TTA_MIN_GAIN_PER_PASS = 0.01
+# A held-out imputation "at a bound" lies within this of 0 or 1 (the fitted
+# range, scaled) while its truth does not; more than _SATURATED_SHARE of them
+# is a saturated generator, as in GAINImputer. Unlike GAINImputer, truths at
+# the bounds are not counted: images are full of them (black pixels).
+_BOUND = 1e-3
+_SATURATED_SHARE = 0.5
 
 
 class SpatialGAINImputer(BaseAdversarialImputer):
@@ -228,6 +236,12 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     learning_rate : float, default=1e-3
         Adam step size (betas 0.9, 0.999) of both networks; with
         ``lr_schedule="one-cycle"`` the peak of the generator's schedule.
+        After training ``fit`` compares the held-out imputations with each
+        cell's mean, as GAINImputer does: imputations that are not finite,
+        far outside the fitted range (RMSE above 1 on the [0, 1] scale) or
+        saturated at its ends raise a ValueError (a learning rate far too
+        large); imputations merely worse than the means raise a
+        ConvergenceWarning unless ``mean_blend`` blends them with the means.
     lr_schedule : {"constant", "one-cycle"}, default="constant"
         ``"constant"``: ``learning_rate`` throughout, as in the paper.
         ``"one-cycle"``: the generator's learning rate rises for the first
@@ -804,8 +818,12 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             self._drop_masks = self._validation_set = None
         held_out, self._held_out = self._held_out, None
         self.held_out_rmse_ = {}
-        self.test_time_augmentation_ = self._choose_augmentation(X, held_out, rng)
-        self.network_weight_ = self._choose_network_weight(X, held_out)
+        self.test_time_augmentation_, evidence = self._choose_augmentation(X, held_out, rng)
+        self.network_weight_, blend_evidence = self._choose_network_weight(X, held_out)
+        if held_out is not None:
+            evidence = blend_evidence or evidence or self._held_out_evidence(
+                *self._decision_rows(X, held_out, rng))
+            self._check_against_means(*evidence, blended=blend_evidence is not None)
 
     def _ready_for_inference(self):
         super()._ready_for_inference()
@@ -862,40 +880,61 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         return self._imputed_at(X, train_mask, val_mask, self._transform_seed,
                                 output=self._fitted_output)
 
-    def _choose_augmentation(self, X, held_out, rng):
-        """Resolve ``test_time_augmentation``: for "auto", the views that pay for themselves."""
-        if self.test_time_augmentation != "auto":
-            return self.test_time_augmentation
-        if not self._is_image or held_out is None:
-            return False
-        # A seeded subset of the images bounds the cost (11 passes per image).
+    def _decision_rows(self, X, held_out, rng):
+        """``(X, held_out)`` of a seeded subset of the rows: about
+        ``_DECISION_PIXELS`` pixels bound the cost of the choices made on them."""
         n_images = max(1, _DECISION_PIXELS // int(np.prod(self.image_shape_[:2])))
         rows = np.sort(rng.permutation(X.shape[0])[:n_images])
         if rows.size < X.shape[0]:  # all rows: no copies
             X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
-        truth = X[held_out[1].astype(bool)]
+        return X, held_out
+
+    def _held_out_evidence(self, X, held_out):
+        """``(imputed, truth, means)`` at the held-out entries of ``X``: the
+        current settings' imputations, and the means of the training entries."""
+        train_mask, val_mask = held_out
+        means = observed_means(X, train_mask)[np.nonzero(val_mask)[1]]
+        return (self._held_out_imputation(X, held_out), X[val_mask.astype(bool)], means)
+
+    def _choose_augmentation(self, X, held_out, rng):
+        """Resolve ``test_time_augmentation``: for "auto", the views that pay for themselves.
+
+        Returns the choice and, where it was scored, the held-out evidence
+        (see :meth:`_held_out_evidence`) of the views chosen, else None.
+        """
+        if self.test_time_augmentation != "auto":
+            return self.test_time_augmentation, None
+        if not self._is_image or held_out is None:
+            return False, None
+        # A seeded subset of the images bounds the cost (11 passes per image).
+        X, held_out = self._decision_rows(X, held_out, rng)
         square = self.image_shape_[0] == self.image_shape_[1]
         # Beside test-time training's steps the passes cost little (tench val,
         # 40 steps: 0.65 against 0.71 images per second with the 8
         # symmetries, image_test_time.md), so there any gain pays for them.
         price = 0.0 if self.test_time_steps else _TTA_MIN_GAIN_PER_PASS
-        chosen = False
+        chosen, evidence = False, {}
         for augment, key in ((False, "network"), ("flip", "flipped"), (True, "augmented")):
             self.test_time_augmentation_ = augment
-            self.held_out_rmse_[key] = rmse(self._held_out_imputation(X, held_out), truth)
+            evidence[augment] = self._held_out_evidence(X, held_out)
+            self.held_out_rmse_[key] = rmse(*evidence[augment][:2])
             extra = len(augmentation_views(augment, square)) - 1
             gain = 1.0 - self.held_out_rmse_[key] / self.held_out_rmse_["network"]
             if extra and gain > 0 and gain >= price * extra:
                 chosen = augment  # more views last: the most views that pay win
-        return chosen
+        return chosen, evidence[chosen]
 
     def _choose_network_weight(self, X, held_out):
-        """Resolve ``mean_blend``: the weight of the network against the column means."""
+        """Resolve ``mean_blend``: the weight of the network against the column means.
+
+        Returns the weight and, where it was fitted, the held-out evidence
+        (see :meth:`_held_out_evidence`) of the network alone, else None.
+        """
         blend = self.mean_blend
         if blend == "auto":
             blend = not self._is_image
         if not blend or held_out is None:
-            return 1.0
+            return 1.0, None
         truth = X[held_out[1].astype(bool)]
         cols = np.nonzero(held_out[1])[1]
         network = self._held_out_imputation(X, held_out)
@@ -906,7 +945,46 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.held_out_rmse_.setdefault("network", rmse(network, truth))
         self.held_out_rmse_["mean"] = rmse(mean, truth)
         self.held_out_rmse_["blended"] = rmse(mean + weight * step, truth)
-        return weight
+        train_means = observed_means(X, held_out[0])[cols]
+        return weight, (network, truth, train_means)
+
+    def _check_against_means(self, imputed, truth, means, blended):
+        """Compare the network's held-out imputations with the cell means.
+
+        A learning rate far too large sends the generator far outside the
+        fitted range, or saturates it at one of its ends, with no NaN in the
+        losses: an error, not an answer. A generator merely worse than the
+        means (too short a training, a noise fill) warns, unless its
+        imputations are already blended with the means (``mean_blend``).
+        """
+        network_rmse, mean_rmse = rmse(imputed, truth), rmse(means, truth)
+        if not np.all(np.isfinite(imputed)) or network_rmse > max(1.0, mean_rmse):
+            # Every value inside the [0, 1] range is within 1 of the truth.
+            raise ValueError(
+                f"{type(self).__name__} training diverged: its held-out imputations are "
+                f"{'not finite' if not np.all(np.isfinite(imputed)) else 'far outside'} the "
+                f"fitted range (RMSE {network_rmse:.4g} on the [0, 1] scale, the cell means' "
+                f"{mean_rmse:.4g}); lower learning_rate (now {self.learning_rate_})."
+            )
+        if network_rmse <= mean_rmse:
+            return
+        at_bounds = np.mean(((imputed < _BOUND) & (truth >= _BOUND))
+                            | ((imputed > 1 - _BOUND) & (truth <= 1 - _BOUND)))
+        if at_bounds > _SATURATED_SHARE:
+            raise ValueError(
+                f"{type(self).__name__} training saturated: {at_bounds:.0%} of its held-out "
+                f"imputations sit at the fitted minimum or maximum and their RMSE "
+                f"({network_rmse:.4g}) is worse than the cell means' ({mean_rmse:.4g}); lower "
+                f"learning_rate (now {self.learning_rate_})."
+            )
+        if not blended:
+            warnings.warn(
+                f"{type(self).__name__}'s held-out RMSE ({network_rmse:.4g}) is worse than "
+                f"imputing each cell's mean ({mean_rmse:.4g}); train longer (max_epochs), "
+                "lower learning_rate, use an interpolating initial_fill, or set "
+                "mean_blend=True to blend the imputations with the means.",
+                ConvergenceWarning,
+            )
 
     # ------------------------------------------------------ GAIN hooks
     def _hint_rate_at(self, epoch):

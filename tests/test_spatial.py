@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from skgain import SpatialGAINImputer
 
@@ -308,6 +309,9 @@ def test_adversarial_only_parameters_warn_without_a_discriminator():
         SpatialGAINImputer(alpha=100, hint_decay=0.9, **FAST).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
+        # Noise images are better imputed by the cell means, which warns
+        # (a ConvergenceWarning is a UserWarning); not this test's subject.
+        warnings.simplefilter("ignore", ConvergenceWarning)
         SpatialGAINImputer(alpha=100, hint_decay=0.9, adversarial=True, **FAST).fit(X)
         # noise_scale shapes the noise fill even without a discriminator.
         SpatialGAINImputer(initial_fill="noise", noise_scale=0.5, **FAST).fit(X)
@@ -784,3 +788,58 @@ def test_any_augmentation_gain_keeps_the_symmetries_beside_test_time_training():
     # Alone, the mirror's pass buys its 1% and the 8 symmetries' 7 extra
     # passes do not buy their 7%; beside the training steps passes cost little.
     assert decisions == {0: "flip", 2: True}
+
+
+# ------------------------------------------------- divergence, saturation
+def _smooth_images(n=12, seed=0):
+    rng = np.random.RandomState(seed)
+    yy, xx = np.mgrid[:8, :8]
+    images = np.sin(xx / 3 + yy / 4)[None] + 1 + 0.1 * rng.rand(n, 8, 8)
+    return images, np.where(rng.rand(*images.shape) < 0.2, np.nan, images)
+
+
+def test_learning_rate_far_too_large_is_an_error_naming_it():
+    # learning_rate=10 sent the residual U-Net's imputations to an RMSE of 42
+    # on data in [0, 2], silently (21 on the [0, 1] scale).
+    _, X = _smooth_images()
+    with pytest.raises(ValueError, match=r"far outside the fitted range.*learning_rate \(now 10\)"):
+        SpatialGAINImputer(learning_rate=10, max_epochs=3, random_state=0).fit(X)
+
+
+def test_network_worse_than_the_means_warns_unless_blended():
+    # The noise fill after 3 epochs: held-out RMSE 0.72 against the cell
+    # means' 0.016 (scaled), with no warning before.
+    images, X = _smooth_images()
+    settings = dict(initial_fill="noise", max_epochs=3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="worse than imputing each cell's mean"):
+        SpatialGAINImputer(**settings).fit(X)
+    # Blended with the means on held-out entries, it is no worse than them.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        blended = SpatialGAINImputer(mean_blend=True, **settings).fit(X)
+    held_out = blended.held_out_rmse_
+    assert held_out["blended"] <= held_out["mean"] + 1e-12
+    assert blended.network_weight_ < 0.1
+
+
+@pytest.mark.parametrize(
+    "imputed, truth, error",
+    [
+        ([0.0, 0.0, 1.0, 0.5], [0.4, 0.6, 0.5, 0.5], "saturated: 75%"),
+        ([0.5, np.nan, 0.5, 0.5], [0.4, 0.6, 0.5, 0.5], "not finite"),
+        ([3.0, -2.0, 0.5, 0.5], [0.4, 0.6, 0.5, 0.5], "far outside"),
+        # Black pixels imputed black are right, not saturated.
+        ([0.0, 0.0, 0.0, 0.9], [0.0, 0.0, 0.0, 0.1], None),
+    ],
+)
+def test_check_against_means(imputed, truth, error):
+    imputer = SpatialGAINImputer(learning_rate=0.5)
+    imputer.learning_rate_ = 0.5
+    means = np.full(4, 0.1)
+    check = imputer._check_against_means
+    if error is None:
+        with pytest.warns(ConvergenceWarning):
+            check(np.array(imputed), np.array(truth), means, blended=False)
+        return
+    with pytest.raises(ValueError, match=f"{error}.*learning_rate \\(now 0.5\\)"):
+        check(np.array(imputed), np.array(truth), means, blended=True)
