@@ -207,7 +207,14 @@ def write_results(name, payload, markdown, out_dir=None, experiment=None, **extr
     payload = {"experiment": name, "environment": environment(), **payload}
     (out_dir / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
     (out_dir / f"{name}.md").write_text(markdown.rstrip() + "\n")
-    figures = [p.name for p in (*out_dir.glob(f"{name}.png"), *out_dir.glob(f"{name}_*.png"))]
+    runs = {p.stem for p in (*out_dir.glob("*.json"), *out_dir.glob("*.md"))}
+    longer = [run for run in runs if run.startswith(name + "_")]
+    # <name>.png and <name>_*.png, not the figures of a run with a longer name
+    # (images_partial_gain_loss.png is images_partial_gain's, not images_partial's).
+    figures = [p.name for p in out_dir.glob("*.png")
+               if (p.stem == name or p.stem.startswith(name + "_"))
+               and not any(p.stem == run or p.stem.startswith(run + "_")
+                           for run in longer)]
     write_record(out_dir, files=[f"{name}.json", f"{name}.md", *figures], **extra)
     return out_dir / f"{name}.md"
 

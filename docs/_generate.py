@@ -3,7 +3,7 @@
 * :func:`api_page`: the API reference, an autosummary entry for every name
   in ``__all__`` of ``skgain`` and of each public subpackage;
 * :func:`results_pages`: one page per committed
-  ``benchmarks/results/<name>.md``, with the PNG figures beside it.
+  ``benchmarks/results/<experiment>/<name>.md``, with the figures beside it.
 
 Kept apart from conf.py so that tests can call them without Sphinx.
 """
@@ -80,27 +80,45 @@ RESULTS = REPO / "benchmarks" / "results"
 RESULTS_COPY = DOCS / "generated" / "results"
 
 
-def results_pages(results=RESULTS, destination=RESULTS_COPY):
-    """Copy each results table (and the figures) of ``results`` into ``destination``.
+def _figures_of(folder, stem):
+    """The PNG figures of run ``stem`` in ``folder``: ``<stem>.png`` and
+    ``<stem>_*.png``, except those of a run whose longer name they start with
+    (``images_partial_gain_loss.png`` is ``images_partial_gain``'s, not
+    ``images_partial``'s)."""
+    runs = {path.stem for path in folder.glob("*.md")}
+    longer = [run for run in runs if run.startswith(stem + "_")]
+    return sorted(
+        figure for figure in folder.glob("*.png")
+        if (figure.stem == stem or figure.stem.startswith(stem + "_"))
+        and not any(figure.stem == run or figure.stem.startswith(run + "_") for run in longer)
+    )
 
-    A table without a top-level heading gets one (a page needs a title to
-    appear in a table of contents), and figures of an experiment that its
-    table does not show are appended to it. Returns the experiments' names.
+
+def results_pages(results=RESULTS, destination=RESULTS_COPY):
+    """Copy each experiment's folder of ``results`` into ``destination``, one page per table.
+
+    ``results`` holds one folder per experiment (``<experiment>/<name>.md``,
+    its JSON, figures and ``record.json``). A table without a top-level
+    heading gets one (a page needs a title to appear in a table of contents),
+    and figures of a run that its table does not show are appended to it.
+    Returns the pages as ``"<experiment>/<name>"``.
     """
     results, destination = Path(results), Path(destination)
     if destination.exists():
         shutil.rmtree(destination)
-    # Everything is copied (figures in subfolders, JSON files a table links
+    # Everything is copied (figures, JSON files and record.json a table links
     # to), so that relative links in the tables resolve.
     # Only the full results: quick smoke runs (results/quick/) are not published.
     shutil.copytree(results, destination, ignore=shutil.ignore_patterns("quick"))
-    names = sorted(path.stem for path in results.glob("*.md"))
+    names = sorted(path.relative_to(results).with_suffix("").as_posix()
+                   for path in results.glob("*/*.md") if path.parent.name != "quick")
     texts = {}
     for name in names:
-        text = (results / f"{name}.md").read_text().lstrip()
+        folder, stem = (results / name).parent, Path(name).name
+        text = (folder / f"{stem}.md").read_text().lstrip()
         if not text.startswith("# "):
-            text = f"# {name.replace('_', ' ').capitalize()}\n\n{text}"
-        for figure in sorted(results.glob(f"{name}*.png")):
+            text = f"# {stem.replace('_', ' ').capitalize()}\n\n{text}"
+        for figure in _figures_of(folder, stem):
             if f"({figure.name})" not in text:
                 text += f"\n\n![{figure.stem}]({figure.name})\n"
         texts[name] = text
@@ -110,10 +128,12 @@ def results_pages(results=RESULTS, destination=RESULTS_COPY):
     for name, text in texts.items():
         title, rest = (text.split("\n", 1) + [""])[:2]
         if titles.count(title) > 1:
-            text = f"{title} ({name}.md)\n{rest}"
+            text = f"{title} ({Path(name).name}.md)\n{rest}"
         (destination / f"{name}.md").write_text(text)
     if not names:
-        (destination / "none.md").write_text(
+        # Where the benchmarks page's glob (generated/results/*/*) finds it.
+        (destination / "none").mkdir(parents=True, exist_ok=True)
+        (destination / "none" / "none.md").write_text(
             "# No results yet\n\nNo table has been committed to `benchmarks/results/` yet.\n"
         )
     return names

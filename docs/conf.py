@@ -6,8 +6,9 @@ code and the committed results (both are git-ignored):
 
 * ``api.rst``: an autosummary entry for every name in ``__all__`` of
   ``skgain`` and of each public subpackage (``skgain.datasets``, ...);
-* ``generated/results/``: one page per ``benchmarks/results/<name>.md``,
-  with the PNG figures of the results folder beside it.
+* ``generated/results/``: one page per
+  ``benchmarks/results/<experiment>/<name>.md``, with the PNG figures of
+  its folder beside it.
 """
 
 import os

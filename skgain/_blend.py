@@ -3,7 +3,7 @@
 On tables of a few hundred rows a small network, a linear iterative imputer
 and a tree-based one make different errors, and a weighted average beats
 each of them on average over the tables it was designed on
-(``benchmarks/results/blend_ablation.md``; ``blend_ablation_confirm.md``
+(``benchmarks/results/blend_ablation/blend_ablation.md``; ``blend_ablation_confirm.md``
 and ``tabular_confirm4.md`` check it on others). The weights of each
 feature are chosen on entries held out of training, with Huber's loss, so
 an imputer that only adds noise gets weight 0 and a few large misses do not
@@ -141,7 +141,7 @@ def _huber_entry_weights(errors):
     The squared error of a few hundred held-out entries can be dominated by
     a handful of them, so least-squares weights follow whichever imputer
     happened to miss those few; Huber's loss weighs the bulk
-    (``benchmarks/results/blend_ablation.md``). All weights are 1 when
+    (``benchmarks/results/blend_ablation/blend_ablation.md``). All weights are 1 when
     more than half the errors are 0.
     """
     scale = _HUBER_K * 1.4826 * np.median(np.abs(errors))

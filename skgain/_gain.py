@@ -35,7 +35,7 @@ _MAX_PERIODIC_FEATURES = 1024
 # The one-cycle rate anneals over max_epochs: at up to 1000 epochs, early
 # stopping (patience a quarter of them) ended most small tables' runs before
 # the rate came down. 300 epochs were more accurate in less time on the
-# tables they were chosen on (benchmarks/results/tabular_designed_on.md) and
+# tables they were chosen on (benchmarks/results/tabular/tabular_designed_on.md) and
 # about as accurate in a third less time on others (tabular_confirm4-6.md).
 _AUTO_ROW_PASSES = 1_000_000
 _AUTO_EPOCH_RANGE = (100, 300)
@@ -43,7 +43,7 @@ _AUTO_EPOCH_RANGE = (100, 300)
 # floor of 100, the "auto" settings train a shallower generator on larger
 # batches for more epochs: it costs about half as much per row and on letter
 # was more accurate in fewer seconds than 4 blocks at 256 rows for 100 epochs
-# (benchmarks/results/gain_ablation_large.md).
+# (benchmarks/results/gain_ablation/gain_ablation_large.md).
 _LARGE_TABLE_ROWS = 10_000
 _SMALL_TABLE = {"n_blocks": 4, "batch_size": 256, "max_epochs": None}
 _LARGE_TABLE = {"n_blocks": 2, "batch_size": 1024, "max_epochs": 175}
@@ -61,7 +61,7 @@ _BOUND = 1e-3
 # it on either side: a linear imputer rightly extrapolates a hidden extreme of a
 # trending table (fertility rates by year), which clipping at the range lost,
 # and the margin still stops a wild extrapolation
-# (benchmarks/results/gain_ablation_blend_bounds.md).
+# (benchmarks/results/gain_ablation/gain_ablation_blend_bounds.md).
 _BLEND_MARGIN = 0.25
 
 
@@ -76,7 +76,7 @@ class GAINImputer(BaseAdversarialImputer):
     squared error on observed entries.
 
     The defaults differ from the original GAIN, each measured in
-    ``benchmarks/results/gain_ablation.md`` and ``benchmarks/results/tabular.md``:
+    ``benchmarks/results/gain_ablation/gain_ablation.md`` and ``benchmarks/results/tabular/tabular.md``:
     the generator is a deeper residual perceptron with layer normalisation
     (``architecture="resmlp"``), trained with a one-cycle learning rate in
     larger batches, as a masked autoencoder: a fraction ``drop_rate`` of the
@@ -101,7 +101,7 @@ class GAINImputer(BaseAdversarialImputer):
         Train against a discriminator with the hint mechanism (GAIN). False
         trains the generator alone as a masked autoencoder (needs
         ``drop_rate > 0``), which was as accurate at a third of the cost on
-        MCAR tables (``benchmarks/results/gain_ablation.md``).
+        MCAR tables (``benchmarks/results/gain_ablation/gain_ablation.md``).
     alpha : float, default=10
         Weight of the reconstruction loss against the adversarial loss. The
         SpatialGAIN paper uses 10; the GAIN authors' code uses 100.
@@ -126,7 +126,7 @@ class GAINImputer(BaseAdversarialImputer):
         denoising objective teaches the generator to predict entries it
         cannot see, which GAIN's loss on visible entries does not (the
         generator can copy them). 0 gives the original GAIN objective.
-        Measured on spam and letter in ``benchmarks/results/tabular.md``.
+        Measured on spam and letter in ``benchmarks/results/tabular/tabular.md``.
     architecture : {"resmlp", "mlp"}, default="resmlp"
         The generator. ``"resmlp"``: a residual perceptron,
         ``n_blocks`` pre-norm residual blocks of width ``hidden_dim``, output
@@ -144,7 +144,7 @@ class GAINImputer(BaseAdversarialImputer):
         Residual blocks of the ``"resmlp"`` generator. ``"auto"``: 4, or 2
         from 10,000 training rows on, where the shallower generator, on
         larger batches for more epochs, was more accurate in fewer seconds
-        (``benchmarks/results/gain_ablation_large.md``); 4 with
+        (``benchmarks/results/gain_ablation/gain_ablation_large.md``); 4 with
         :meth:`partial_fit`. Resolved in ``n_blocks_``.
     n_frequencies : int or "auto", default="auto"
         Periodic features (``sin`` and ``cos`` of learned frequencies times
@@ -214,14 +214,14 @@ class GAINImputer(BaseAdversarialImputer):
         early stopping on the same entries flatters the network a little.
         Once the weights are chosen, the imputers are refitted on every
         observed entry, the held-out ones included
-        (``benchmarks/results/blend_ablation.md``). The blend may leave a
+        (``benchmarks/results/blend_ablation/blend_ablation.md``). The blend may leave a
         column's fitted range by a quarter of it, so that a linear imputer
         can extrapolate a hidden extreme (``gain_ablation_blend_bounds.md``). On
         tables of a few hundred rows the network, a linear and a tree-based
         imputer make different errors: on six tables it was not designed on
         the blend beat the network alone on all six and the best of KNN,
         BayesianRidge and ExtraTrees on five
-        (``benchmarks/results/tabular_confirm4.md``, 5 seeds); on three more,
+        (``benchmarks/results/tabular/tabular_confirm4.md``, 5 seeds); on three more,
         the network alone on all three and the best peer on two
         (``tabular_confirm6.md``: a linear model alone is better on smooth
         tables). ``"auto"``:

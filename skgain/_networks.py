@@ -252,7 +252,7 @@ class ResidualMLP(nn.Module):
     output is unconstrained (the imputer clips it to the fitted range). Depth
     with normalisation and skips, and the periodic features, train faster
     per FLOP than widening GAIN's three layers
-    (``benchmarks/results/gain_ablation.md``).
+    (``benchmarks/results/gain_ablation/gain_ablation.md``).
 
     Parameters
     ----------

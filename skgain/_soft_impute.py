@@ -163,7 +163,7 @@ class SoftImputeFISTA(BaseImputer):
     mask, the iterate, its momentum and the gradient step), so its peak is
     linear in the input: about 9 times the input's float64 size with a fixed
     ``shrinkage`` (10,000 to 1,000,000 x 10, ``max_rank=5``,
-    ``benchmarks/results/scale.md``) and about 13 times with the default
+    ``benchmarks/results/scale/scale.md``) and about 13 times with the default
     shrinkage path (50,000 and 100,000 x 50, ``max_rank=10``; resident-set
     peaks). ``max_rank`` keeps each singular-value
     step at O(n_samples x max_rank) beyond those matrices; without it the

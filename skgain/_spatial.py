@@ -42,7 +42,7 @@ _DECISION_PIXELS = 2**21
 # test_time_augmentation="auto" keeps the most views whose extra passes of the
 # network lowered the held-out RMSE of one pass by at least this fraction
 # each (the mirror image's one extra pass 1%, the 8 symmetries' 7 extra
-# passes 7%): benchmarks/results/image_views.md.
+# passes 7%): benchmarks/results/image_views/image_views.md.
 _TTA_MIN_GAIN_PER_PASS = 0.01
 # A held-out imputation "at a bound" lies within this of 0 or 1 (the fitted
 # range, scaled) while its truth does not; more than _SATURATED_SHARE of them
@@ -178,7 +178,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         as a square (no spatial symmetry) and without a validation split. The
         decision and the held-out RMSEs are stored in
         ``test_time_augmentation_`` and ``held_out_rmse_``
-        (``benchmarks/results/image_views.md`` measures each choice). With
+        (``benchmarks/results/image_views/image_views.md`` measures each choice). With
         ``test_time_steps`` any gain keeps more views: the passes then add
         a few percent to the time of the training steps, and with 40 steps
         the 8 symmetries took tench from 0.879x to 0.854x
@@ -194,7 +194,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         steps with the 8 symmetries lowered the RMSE on tench val from
         0.869x inpaint_biharmonic's (the symmetries alone) to 0.854x, and on
         8 photos never tuned on from 0.729x to 0.694x, at 0.65 images per
-        second on one core against 11 (``benchmarks/results/image_test_time.md``).
+        second on one core against 11 (``benchmarks/results/image_test_time/image_test_time.md``).
         0 (the default) completes every image with the fitted generator.
         Needs ``drop_rate > 0``; read when imputing, so it may be set after
         ``fit``. ``sample`` trains a copy per image and draw.
@@ -213,7 +213,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         unpickled) to bfloat16 for images on a CPU that computes it natively
         (AVX512-BF16 or AMX), where the transform of 160x160 tench images ran
         1.9x faster with the same RMSE to the fourth decimal
-        (``benchmarks/results/image_views.md``), and to float32 elsewhere: on
+        (``benchmarks/results/image_views/image_views.md``), and to float32 elsewhere: on
         an H100 the passes are a small part of the transform time and
         bfloat16 bought none (``gpu.md``), and tables laid out as squares are
         tiny.
@@ -248,7 +248,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         10% of the batches of ``max_epochs`` epochs and anneals to nearly
         zero (Smith and Topin, 2019), as in GAINImputer. It wins short
         training: on Imagenette after 3 epochs it lowered the RMSE from
-        0.0417 to 0.0398 (``benchmarks/results/image_ablation.md``), but
+        0.0417 to 0.0398 (``benchmarks/results/image_ablation/image_ablation.md``), but
         after 15 it reached 0.0399 against the constant rate's 0.0394 (seed
         0 in the same conditions: ``images_partial_ours_onecycle.md`` and
         the seed-0 records of ``images_partial_ours_heldout.json``). ``partial_fit`` always uses
@@ -795,7 +795,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         # Measured on images only (tench, 160x160: the transform 1.9x faster
         # on an AMX CPU, image_views.md); squared tables are tiny: float32.
         # On a GPU the passes are cheap beside the fill, and bfloat16 bought
-        # no transform time on an H100 (benchmarks/results/gpu.md).
+        # no transform time on an H100 (benchmarks/results/gpu/gpu.md).
         if not self._is_image or torch.device(self.device_).type != "cpu":
             return "float32"
         return resolve_precision("auto", self.device_)

@@ -8,7 +8,7 @@ hidden from its input and rebuilt. The copy completes the image and is
 discarded, so the fitted model never changes. With 40 steps and the 8
 symmetries it lowered the RMSE on tench val from 0.869x inpaint_biharmonic's to
 0.854x, and on photos never tuned on from 0.729x to 0.694x
-(``benchmarks/results/image_test_time.md``).
+(``benchmarks/results/image_test_time/image_test_time.md``).
 """
 
 import copy

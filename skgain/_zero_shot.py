@@ -107,7 +107,7 @@ class ZeroShotSpatialImputer(BaseImputer):
     trained on the reconstruction of hidden observed pixels of the whole
     image, A's surroundings included, in A's own hole pattern and in all
     symmetries) are what worked best in
-    ``benchmarks/results/zero_shot_ablation.md``. The network can only add
+    ``benchmarks/results/zero_shot/zero_shot_ablation.md``. The network can only add
     to the interpolation where it has learnt a correction, and the
     self-check falls back to the interpolation where it has not.
 
@@ -209,7 +209,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         with ``augment``: about 1160 steps of 8 crops on a 320x320 image).
         Four epochs beat two on 8 of 9 MCAR images of the zero-shot
         benchmark (5 seeds: 0.840x biharmonic's RMSE against 0.873x;
-        ``benchmarks/results/zero_shot_ablation.md``, rows 10-12).
+        ``benchmarks/results/zero_shot/zero_shot_ablation.md``, rows 10-12).
     validation_fraction : float, default=0.1
         Fraction of the crops' observed pixels held out for early stopping.
     n_iter_no_change : int, default=5

@@ -703,6 +703,8 @@ def test_results_go_to_the_experiments_folder_with_a_record(tmp_path, monkeypatc
     _common.write_results("demo", {"rows": []}, "# Demo")
     (tmp_path / "demo" / "demo_loss.png").write_bytes(b"png")
     _common.write_results("demo_variant", {}, "# Variant", experiment="demo", seeds=3)
+    # A figure of the run with the longer name is not the shorter one's.
+    (tmp_path / "demo" / "demo_variant_loss.png").write_bytes(b"png")
     _common.write_results("demo", {"rows": []}, "# Demo again")
     record = json.loads((tmp_path / "demo" / "record.json").read_text())
     # The latest run's record, naming what it wrote ...
