@@ -127,8 +127,9 @@ def write_timing(seconds, mode, out_dir=None):
         "",
         markdown_table(["experiment", "seconds"], rows),
     ])
+    # Beside the quick runs (results/quick/) or in results/all/ for a full run.
     write_results(f"all_{mode}", {"mode": mode, "seconds": seconds,
-                                  "total_seconds": total}, markdown, out_dir)
+                                  "total_seconds": total}, markdown, out_dir, experiment="all")
 
 
 if __name__ == "__main__":
