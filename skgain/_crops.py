@@ -169,11 +169,20 @@ def crop_distances(image, observed, target, target_observed, positions, patch_si
 
 
 def prune_crops(distances, beta):
-    """Boolean mask of the crops kept: d <= mean(d) - beta * std(d) (finite d only)."""
+    """Boolean mask of the crops kept: d <= mean(d) - beta * std(d) (finite d only).
+
+    Crops all at the same distance (one crop, say) are all kept: none is
+    less like A than the others, and ``beta * 0`` is NaN for an infinite
+    ``beta`` (the default -inf), which pruned every crop with a RuntimeWarning.
+    Where no distance is defined (A has no observed pixel) every crop is
+    kept: there is nothing to prune by.
+    """
     finite = np.isfinite(distances)
     if not finite.any():
-        return finite
+        return np.ones(len(distances), dtype=bool)
     d = distances[finite]
+    if np.ptp(d) == 0:  # exact, where std() of equal values may round above 0
+        return finite
     return finite & (distances <= d.mean() - beta * d.std())
 
 

@@ -1,6 +1,7 @@
 """SpatialGAINImputer: GAIN with convolutional networks, for images and tables."""
 
 import contextlib
+import math
 import numbers
 import warnings
 
@@ -8,6 +9,7 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
@@ -32,6 +34,12 @@ from ._test_time import adapted_copy, augmentation_views, from_view, to_view
 # Inner channels used when ``channels=None``: the paper's for its two nets, and
 # a light three-level U-Net that still trains on a CPU on 160x160 images.
 _DEFAULT_CHANNELS = {"standard": (64, 32, 16), "updown": (64, 32, 16), "unet": (16, 32, 64)}
+
+# Bounds of ``channels``: a 1024-channel 3x3 convolution already holds 9.4
+# million weights (the defaults use at most 64), and a deeper stack of the
+# paper's networks than 16 layers was never measured to help.
+_MAX_CHANNELS = 1024
+_MAX_LAYERS = 16
 
 # The choices of ``initial_fill``, shared with ZeroShotSpatialImputer.
 INITIAL_FILLS = {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}
@@ -103,9 +111,16 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     Parameters
     ----------
     image_shape : tuple of int or None, default=None
-        ``(H, W)`` or ``(H, W, C)`` of each row of a 2-D ``X``. None infers
-        it: the shape of N-D input, else the smallest square holding
-        n_features (padding the rest).
+        ``(H, W)`` or ``(H, W, C)`` of each row of a 2-D ``X``, whose
+        ``H * W * C`` columns it must hold exactly. Rows are read channels
+        last, as ``row.reshape(H, W, C)``: pixel ``(i, j)``, channel ``c``
+        is column ``(i * W + j) * C + c``. So ``(4, 4, 4)`` reads 64
+        columns as 4 x 4 pixels of 4 channels (columns 0 to 3 are the
+        channels of the top-left pixel), not as 4 images or 4 planes of
+        4 x 4; for planes stored one after the other, reorder the columns
+        first. None infers it: the shape of N-D input, else the smallest
+        square holding n_features (padding the rest); leave it None for a
+        table, whose columns have no layout (see ``mean_blend``).
     architecture : {"unet", "standard", "updown"}, default="unet"
         Structure of both networks. ``"standard"``: [Conv-LeakyReLU-BN] x3,
         Conv, Sigmoid. ``"updown"``: [Conv-LeakyReLU-BN],
@@ -113,9 +128,12 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         Conv, Sigmoid (both from the paper). ``"unet"``: a U-Net whose
         generator adds its output to its input (residual learning).
     channels : tuple of int or None, default=None
-        Inner channels of the networks: per layer for ``"standard"`` and
-        ``"updown"`` (three), per resolution level for ``"unet"``. None uses
-        (64, 32, 16) for the paper's networks and (16, 32, 64) for the U-Net.
+        Inner channels of the networks: per layer for ``"standard"`` (at
+        most 16 layers) and ``"updown"`` (three), per resolution level for
+        ``"unet"`` (at most ``ceil(log2(max(H, W))) + 1`` levels, or 3 on
+        smaller images: each level halves the image). Each count is in [1,
+        1024]. None uses (64, 32, 16) for the paper's networks and (16, 32,
+        64) for the U-Net.
     initial_fill : {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}, \
             default="auto"
         What the generator sees at missing pixels: the biharmonic
@@ -225,9 +243,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         alone or than mean imputation on them. ``"auto"`` blends tables laid
         out as squares, whose convolutions have no spatial structure to
         draw on, and not images. Without a validation split ``w`` is 1.
-    patch_size : int or None, default=32
+    patch_size : int >= 2 or None, default=32
         Train on random ``patch_size`` x ``patch_size`` crops instead of whole
-        images: each batch of images gives ``(H // patch_size) * (W //
+        images (a size at least the images' height and width, or larger,
+        trains on whole images; a side of the image below it is not cropped): each batch of images gives ``(H // patch_size) * (W //
         patch_size)`` steps on crops (one random position per step), so an
         epoch costs about as much as on whole images but makes many more
         optimiser steps (measured: clearly lower RMSE after the same epochs).
@@ -522,6 +541,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             ``X`` completed, formatted as by :meth:`transform`.
         """
         rows, self._fit_sample_shape = as_rows(X)
+        self._check_output_container(self._fit_sample_shape)
         self._fit_options = {"drop_masks": None, "validation_set": None}
         try:
             return self._as_images(super().fit_transform(rows), self._fit_sample_shape)
@@ -536,6 +556,17 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             check_is_fitted(self)
             check_sample_shape(shape, self.image_shape_, type(self).__name__)
         return rows, shape
+
+    def _check_output_container(self, shape):
+        """Refuse a data-frame output (``set_output``) for N-D images."""
+        container = _get_output_config("transform", self)["dense"]
+        if shape is not None and container != "default":
+            raise ValueError(
+                f"set_output(transform={container!r}) returns 2-D tables, but X holds images "
+                f"of shape {tuple(shape)} that transform returns in that shape: pass X as 2-D "
+                "rows (n_samples, H*W*C) with image_shape, or use "
+                "set_output(transform='default')."
+            )
 
     def _as_images(self, X_out, shape):
         if shape is None:
@@ -560,6 +591,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             appended when ``add_indicator=True``.
         """
         rows, shape = self._rows_of_fitted_shape(X)
+        self._check_output_container(shape)
         return self._as_images(super().transform(rows), shape)
 
     def initial_fill_transform(self, X):
@@ -719,13 +751,34 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if self.channels is None:
             return _DEFAULT_CHANNELS[self.architecture]
         channels = tuple(np.asarray(self.channels).ravel().tolist())
-        if not channels or not all(isinstance(c, numbers.Integral) and c >= 1 for c in channels):
-            raise ValueError(f"channels must be positive integers; got {self.channels!r}.")
+        if not channels or not all(isinstance(c, numbers.Integral) and 1 <= c <= _MAX_CHANNELS
+                                   for c in channels):
+            raise ValueError(
+                f"channels must be integers in [1, {_MAX_CHANNELS}]; got {self.channels!r}."
+            )
         if self.architecture == "updown" and len(channels) != 3:
             raise ValueError(
                 f"architecture='updown' needs three channels; got channels={self.channels!r}."
             )
+        most = self._max_layers()
+        if len(channels) > most:
+            what = ("levels, each halving the image, for" if self.architecture == "unet"
+                    else "layers for")
+            raise ValueError(
+                f"channels has {len(channels)} entries; architecture={self.architecture!r} "
+                f"allows at most {most} {what} images of {self.image_shape_[0]}x"
+                f"{self.image_shape_[1]} pixels; got channels={self.channels!r}."
+            )
         return tuple(int(c) for c in channels)
+
+    def _max_layers(self):
+        """Most entries of ``channels``: U-Net levels until the image is one
+        pixel (each level pads the image to a multiple of its stride, so more
+        grow it without bound), at least the default's three."""
+        if self.architecture != "unet":
+            return _MAX_LAYERS
+        side = max(self.image_shape_[:2])
+        return max(len(_DEFAULT_CHANNELS["unet"]), math.ceil(math.log2(side)) + 1)
 
     # ------------------------------------------------------ scaling, layout
     def _scaling_groups(self, n_features):

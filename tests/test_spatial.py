@@ -843,3 +843,40 @@ def test_check_against_means(imputed, truth, error):
         return
     with pytest.raises(ValueError, match=f"{error}.*learning_rate \\(now 0.5\\)"):
         check(np.array(imputed), np.array(truth), means, blended=True)
+
+
+# ------------------------------------------------------------- bad input
+def test_data_frame_output_of_images_is_a_clear_error():
+    # set_output(transform="pandas") on an (n, H, W) stack failed with
+    # "'DataFrame' object has no attribute 'reshape'".
+    X = _with_holes((6, 4, 4))
+    imputer = SpatialGAINImputer(**FAST).set_output(transform="pandas")
+    with pytest.raises(ValueError, match=r"set_output\(transform='pandas'\).*image_shape"):
+        imputer.fit_transform(X)
+    # Rows of the same images, with their shape, give a data frame.
+    frame = imputer.set_params(image_shape=(4, 4)).fit_transform(X.reshape(6, 16))
+    assert frame.shape == (6, 16) and not frame.isna().any().any()
+
+
+@pytest.mark.parametrize("channels, match", [
+    ((4, 4, 4, 4, 4), r"5 entries; architecture='unet' allows at most 4 levels.* 8x8"),
+    ((10**6,), r"channels must be integers in \[1, 1024\]"),
+    ((4, 2.5), r"channels must be integers"),
+    ((0, 4), r"channels must be integers"),
+])
+def test_channels_beyond_their_bounds_are_errors(channels, match):
+    # Five U-Net levels on 8x8 images pad them to 16x16; twelve padded them
+    # to 2048x2048 and blamed the learning rate.
+    with pytest.raises(ValueError, match=match):
+        SpatialGAINImputer(channels=channels, **FAST).fit(_with_holes((6, 8, 8)))
+
+
+def test_image_shape_reads_rows_channels_last():
+    # (4, 4, 4) on 64 columns is 4x4 pixels of 4 channels: columns 0-3 are
+    # the channels of the top-left pixel (the documented layout).
+    X = _with_holes((6, 64))
+    imputer = SpatialGAINImputer(image_shape=(4, 4, 4), **FAST).fit(X)
+    assert imputer.image_shape_ == (4, 4, 4)
+    images = imputer._to_layout(np.arange(64.0)[None])
+    assert images.shape == (1, 4, 4, 4)
+    assert images[0, :, 0, 0].tolist() == [0.0, 1.0, 2.0, 3.0]

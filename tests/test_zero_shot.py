@@ -358,3 +358,85 @@ def test_crops_cover_the_region_and_train_in_8_symmetries(monkeypatch):
     np.testing.assert_array_equal(paper_masks, holes[None])
     assert everywhere.estimator_.test_time_augmentation_ is True
     assert paper.estimator_.test_time_augmentation_ is False
+
+
+# ------------------------------------------------ bad input, quiet defaults
+@pytest.mark.parametrize("params, match", [
+    ({"patch_size": 1}, r"'patch_size' .* range \[4, inf\)"),
+    ({"patch_size": 2}, r"'patch_size' .* range \[4, inf\)"),
+    ({"patch_size": 3}, r"'patch_size' .* range \[4, inf\)"),
+    ({"beta": np.nan}, "'beta'"),
+    ({"keep_empty_features": "yes"}, "'keep_empty_features'"),
+])
+def test_bad_parameters_are_errors_naming_them(params, match):
+    # patch_size 1 and 2 imputed a 32x32 image worse than its mean (RMSE
+    # 0.91 and 0.84 against 0.55); beta=nan pruned every crop.
+    image = texture(16)
+    image[4, 4] = np.nan
+    with pytest.raises(ValueError, match=match):
+        ZeroShotSpatialImputer(**{**FAST, **params}).fit(image)
+
+
+def _table_with_empty_and_constant_columns(n_rows=40):
+    rng = np.random.RandomState(0)
+    X = rng.rand(n_rows, 5) * 3 + 1
+    X[:, 2] = 7.0
+    X[rng.rand(n_rows, 5) < 0.2] = np.nan
+    X[:, 4] = np.nan
+    return X
+
+
+def test_table_drops_empty_columns_and_imputes_constant_ones():
+    # As the other imputers (and scikit-learn's) do: the all-NaN column was
+    # kept, and the constant column imputed with values from 1.3 to 3.8.
+    X = _table_with_empty_and_constant_columns()
+    imputer = ZeroShotSpatialImputer(patch_size=4, max_epochs=1, min_crops=1, random_state=0)
+    out = imputer.fit_transform(X)
+    assert out.shape == (40, 4) and np.isfinite(out).all()
+    assert np.isnan(X[:, 2]).sum() > 0 and np.all(out[:, 2] == 7.0)
+    assert imputer.get_feature_names_out().tolist() == ["x0", "x1", "x2", "x3"]
+    np.testing.assert_array_equal(imputer.transform(X), out)
+    # The other columns stay near the observed range of the table (an
+    # interpolation may overshoot it a little).
+    low, high = np.nanmin(X), np.nanmax(X)
+    assert low - 0.1 * (high - low) <= out.min() and out.max() <= high
+    kept = ZeroShotSpatialImputer(patch_size=4, max_epochs=1, min_crops=1,
+                                  keep_empty_features=True, random_state=0).fit_transform(X)
+    assert kept.shape == (40, 5) and np.isfinite(kept).all()
+    # A one-row input drops its empty columns too.
+    row = X[:1]
+    one = ZeroShotSpatialImputer(max_epochs=1, random_state=0).fit_transform(row)
+    assert one.shape == (1, int((~np.isnan(row)).any(axis=0).sum()))
+
+
+def test_a_column_with_one_observed_pixel_is_not_a_constant():
+    # One observed pixel says nothing of a column of an image: the network
+    # imputes it, not its single value.
+    image = texture(16)
+    image[1:, 5] = np.nan
+    out = ZeroShotSpatialImputer(**FAST).fit_transform(image)
+    assert np.ptp(out[:, 5]) > 0.1
+
+
+def test_normal_small_image_raises_no_warning():
+    # Defaults on a 48x48 image: "-inf * 0" in the pruning leaked a
+    # RuntimeWarning, "kept 0 of 1 crops" and "fewer than min_crops" fired,
+    # though the user has nothing to change.
+    image = texture(48)
+    image[30:36, 30:36] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        imputer = ZeroShotSpatialImputer(max_epochs=1, random_state=0).fit(image)
+    ours = [w for w in caught if not w.filename.startswith(torch.__path__[0])]
+    assert ours == [], [str(w.message) for w in ours]
+    assert imputer.kept_crops_.all()
+
+
+@pytest.mark.parametrize("distances", [[0.3], [0.2, 0.2, 0.2], [np.nan, np.nan]])
+def test_pruning_keeps_crops_it_cannot_rank(distances):
+    from skgain._crops import prune_crops
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for beta in (-np.inf, 0.0, np.inf):
+            assert prune_crops(np.array(distances), beta).all()
