@@ -26,6 +26,7 @@ from ._base import (
     missing_mask,
     rmse,
     torch_generator,
+    with_cpu_threads,
 )
 from ._partial_fit import PartialFitMixin
 from ._training import _EarlyStopping, _hold_out, _progress
@@ -47,6 +48,16 @@ def _fused(device):
     for all parameters instead of several per tensor, which matters for the
     small networks of tables (``docs/user_guide/table.rst``, "Speed")."""
     return {"fused": True} if torch.device(device).type in ("cpu", "cuda") else {}
+
+
+def _on_device(net, device):
+    """``net`` on ``device``: moved only when its weights are elsewhere (an
+    unpickled model), since walking the modules costs a few milliseconds,
+    which every epoch's validation would pay."""
+    weights = next(net.parameters(), None)
+    if weights is None or weights.device == torch.device(device):
+        return net
+    return net.to(device)
 
 
 def resolve_precision(precision, device):
@@ -443,7 +454,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         ``transform`` and ``sample`` pass :meth:`_fitted_output`.
         """
         output = self._network_output if output is None else output
-        G = self._generator_net.to(self.device_)
+        G = _on_device(self._generator_net, self.device_)
         was_training = G.training
         G.eval()
         generator = torch_generator(seed, self.device_)
@@ -468,6 +479,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
     def _impute_scaled(self, X, mask):
         return self._generate(X, mask, self._transform_seed, output=self._fitted_output)
 
+    @with_cpu_threads
     def sample(self, X, n_draws=5, random_state=None):
         """Multiple imputation: ``n_draws`` independent completions of ``X``.
 

@@ -13,20 +13,74 @@ The base maps the result back to the original units and copies every observed
 entry back bit for bit, so no subclass can change an observed value.
 """
 
+import contextlib
 import copy
+import functools
 import inspect
 import numbers
+import os
 import warnings
 from abc import abstractmethod
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from threadpoolctl import threadpool_limits
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 _SEED_HIGH = 2**31 - 1
+
+
+# n_jobs: a positive number of threads, -1 for every core, -2 all but one...
+_N_JOBS = [Interval(numbers.Integral, 1, None, closed="left"),
+           Interval(numbers.Integral, None, -1, closed="right"), None]
+
+
+def resolve_n_jobs(n_jobs):
+    """The CPU threads ``n_jobs`` asks for: None is 1, -1 every core, -2 all but one."""
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return n_jobs
+
+
+@contextlib.contextmanager
+def cpu_threads(n_jobs):
+    """Run torch, BLAS and OpenMP on the threads ``n_jobs`` asks for, then restore
+    the caller's counts.
+
+    One thread by default: on a machine shared with other jobs, torch's
+    spinning threads wait for each other and a fit can take a hundred times
+    longer (issue 33); the networks of tables are small enough that a second
+    thread buys little even on an idle machine.
+    """
+    wanted, before = resolve_n_jobs(n_jobs), torch.get_num_threads()
+    if wanted != before:
+        torch.set_num_threads(wanted)
+    try:
+        with threadpool_limits(wanted):
+            yield
+    finally:
+        if wanted != before:
+            torch.set_num_threads(before)
+
+
+def with_cpu_threads(method):
+    """Decorate a public method so that it runs within :func:`cpu_threads`."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        # Checked here, before fit's own validation, which runs inside.
+        validate_parameter_constraints({"n_jobs": _N_JOBS}, {"n_jobs": self.n_jobs},
+                                       caller_name=type(self).__name__)
+        with cpu_threads(self.n_jobs):
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 def _is_nan_marker(value):
@@ -205,6 +259,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "device": [str],
+        "n_jobs": _N_JOBS,
         "random_state": ["random_state"],
     }
 
@@ -355,6 +410,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         completed = self._fit_scaled(scaled, (~missing).astype(np.float32), rng)
         return X, missing, completed
 
+    @with_cpu_threads
     def fit(self, X, y=None):
         """Fit the imputer on ``X``.
 
@@ -373,6 +429,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self._fit(X)
         return self
 
+    @with_cpu_threads
     def fit_transform(self, X, y=None):
         """Fit on ``X`` and return it completed.
 
@@ -455,6 +512,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             X_imputed = np.hstack([X_imputed, self.indicator_.transform(X).astype(X_imputed.dtype)])
         return X_imputed
 
+    @with_cpu_threads
     def transform(self, X):
         """Impute all missing entries of ``X``.
 
@@ -476,6 +534,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
 
     # ---------------------------------------------------------------- scoring
+    @with_cpu_threads
     def score(self, X, y=None):
         """Minus the RMSE on a seeded fraction of hidden observed entries.
 

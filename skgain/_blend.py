@@ -75,6 +75,10 @@ def resolve_blend_estimators(blend_estimator, shape, random_state):
         raise ValueError("blend_estimator is an empty list; give at least one imputer, or "
                          "None to impute with the network alone.")
     for estimator in given:
+        if isinstance(estimator, type):
+            raise ValueError(
+                f"blend_estimator must hold imputer instances, not classes: got the class "
+                f"{estimator.__name__}; pass {estimator.__name__}() instead.")
         if not (hasattr(estimator, "fit") and hasattr(estimator, "transform")):
             raise ValueError(f"blend_estimator must hold imputers with fit and transform; "
                              f"got {estimator!r}.")
@@ -109,7 +113,7 @@ def checked_output(estimator, X_nan):
     return out
 
 
-def blend_weights(imputations, truth, features, n_features):
+def blend_weights(imputations, truth, features, n_features, baseline=None):
     """Weight of each imputer per feature: shape (n_features, n_imputers).
 
     ``imputations`` (n_entries, n_imputers) holds the imputers' values of
@@ -118,10 +122,29 @@ def blend_weights(imputations, truth, features, n_features):
     non-negative, sum to 1 and minimise the Huber loss of the weighted
     average's errors (see :func:`_huber_entry_weights`); the table's weights
     are shrunk towards equal weights, and each feature's towards the
-    table's, by ``_PRIOR_ENTRIES`` pseudo-entries.
+    table's, by ``_PRIOR_ENTRIES`` pseudo-entries. Imputers after the first
+    whose RMSE on the held-out entries is not below that of ``baseline``
+    (the column means' values of the same entries, say) get weight 0: the
+    shrinkage towards equal weights would otherwise hand a useless imputer
+    a share.
     """
     imputations = np.asarray(imputations, dtype=np.float64)
     truth = np.asarray(truth, dtype=np.float64)
+    useful = np.ones(imputations.shape[1], dtype=bool)
+    if baseline is not None:
+        baseline_rmse = _rmse(np.asarray(baseline, dtype=np.float64), truth)
+        useful[1:] = [_rmse(column, truth) < baseline_rmse for column in imputations.T[1:]]
+    weights = np.zeros((n_features, imputations.shape[1]))
+    weights[:, useful] = _robust_weights(imputations[:, useful], truth, features, n_features)
+    return weights
+
+
+def _rmse(imputed, truth):
+    return float(np.sqrt(np.mean((imputed - truth) ** 2)))
+
+
+def _robust_weights(imputations, truth, features, n_features):
+    """:func:`blend_weights` without the baseline: Huber's loss by reweighting."""
     entry_weights = np.ones(len(truth))
     for _ in range(_HUBER_ITERATIONS):
         root = np.sqrt(entry_weights)

@@ -30,6 +30,12 @@ _ROWS_PER_UNIT = 8
 # (the first layer grows with n_features * n_frequencies).
 _AUTO_FREQUENCIES = 8
 _MAX_PERIODIC_FEATURES = 1024
+# Largest sizes a user may ask for; the first layer is also checked against
+# _MAX_FIRST_LAYER weights (n_features * (2 + 2 * n_frequencies) * hidden_dim).
+_MAX_HIDDEN_DIM = 8192
+_MAX_BLOCKS = 64
+_MAX_FREQUENCIES = 256
+_MAX_FIRST_LAYER = 2**28
 # max_epochs="auto": epochs for this many rows seen in training (the same
 # compute for tables of 3,334 to 9,999 rows), within this range of epochs.
 # The one-cycle rate anneals over max_epochs: at up to 1000 epochs, early
@@ -243,6 +249,16 @@ class GAINImputer(BaseAdversarialImputer):
     device : str, default="auto"
         Torch device to train and impute on: ``"auto"`` (CUDA when available,
         else the CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...
+    n_jobs : int or None, default=None
+        CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform``,
+        ``score``, ``partial_fit`` and ``sample``: None is one thread, which is
+        safe on a machine shared with other jobs (there, several spinning
+        threads can slow a fit a hundredfold); -1 uses every core. The caller's
+        thread counts are restored afterwards. The same ``random_state`` gives
+        the same output at the same ``n_jobs`` on the same hardware; another
+        thread count changes the order of floating-point sums, and training can
+        carry such last-digit differences into the imputations (user guide:
+        :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, noise, hints and the
         validation split. The same seed gives the same imputations.
@@ -342,12 +358,16 @@ class GAINImputer(BaseAdversarialImputer):
     _parameter_constraints = {
         **BaseAdversarialImputer._parameter_constraints,
         "architecture": [StrOptions({"resmlp", "mlp"})],
-        "hidden_dim": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "n_blocks": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        # Upper bounds on the sizes: beyond them one layer or the depth alone
+        # exhausts memory or time on any table (the bound is in the message).
+        "hidden_dim": [Interval(numbers.Integral, 1, _MAX_HIDDEN_DIM, closed="both"), None],
+        "n_blocks": [Interval(numbers.Integral, 1, _MAX_BLOCKS, closed="both"),
+                     StrOptions({"auto"})],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither"),
                           StrOptions({"auto"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "n_frequencies": [Interval(numbers.Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "n_frequencies": [Interval(numbers.Integral, 0, _MAX_FREQUENCIES, closed="both"),
+                          StrOptions({"auto"})],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_iter_no_change": [
             Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})
@@ -385,6 +405,7 @@ class GAINImputer(BaseAdversarialImputer):
         add_indicator=False,
         keep_empty_features=False,
         device="auto",
+        n_jobs=None,
         random_state=None,
         verbose=0,
     ):
@@ -412,6 +433,7 @@ class GAINImputer(BaseAdversarialImputer):
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -430,6 +452,12 @@ class GAINImputer(BaseAdversarialImputer):
         if self.n_frequencies == "auto":
             wide = n_features > _MAX_PERIODIC_FEATURES
             self.n_frequencies_ = 0 if wide else _AUTO_FREQUENCIES
+        first_layer = n_features * (2 + 2 * self.n_frequencies_) * self.hidden_dim_
+        if first_layer > _MAX_FIRST_LAYER:
+            raise ValueError(
+                f"n_frequencies={self.n_frequencies_} and hidden_dim={self.hidden_dim_} on "
+                f"{n_features} features give a first layer of {first_layer:,} weights, more "
+                f"than the {_MAX_FIRST_LAYER:,} allowed; lower n_frequencies or hidden_dim.")
 
     def _build_networks(self, generator):
         n_features = self.n_features_in_
@@ -463,7 +491,10 @@ class GAINImputer(BaseAdversarialImputer):
             self.batch_size_ = _table_settings(n_samples)["batch_size"]
         self.learning_rate_ = self.learning_rate
         if self.learning_rate == "auto":
-            growth = max(1.0, self.batch_size_ / _BASE_BATCH) ** 0.5
+            # The rows a step really uses: a batch_size above the table's rows
+            # trains on the whole table, and the rate must not grow with it.
+            rows = self.batch_size_ if n_samples is None else min(self.batch_size_, n_samples)
+            growth = max(1.0, rows / _BASE_BATCH) ** 0.5
             self.learning_rate_ = _BASE_LEARNING_RATE * growth
 
     def _resolve_schedule(self, n_samples):
@@ -538,7 +569,6 @@ class GAINImputer(BaseAdversarialImputer):
         imputed = self._generate(X[rows], train_mask[rows], self._transform_seed)
         self._check_against_means(X[rows], train_mask[rows], held_out, imputed[held_out])
         self._fit_blend(X, train_mask, rows, held_out, imputed[held_out])
-        self._refit_blend(X, train_mask.astype(bool) | val_mask)
 
     def _check_against_means(self, X, train_mask, held_out, imputed):
         """A learning rate far too large saturates the generator at a column's
@@ -576,17 +606,12 @@ class GAINImputer(BaseAdversarialImputer):
         self._fit_quietly(estimators, train_nan)
         others = [checked_output(estimator, train_nan[rows])[held_out]
                   for estimator in estimators]
+        features = np.nonzero(held_out)[1]
+        # A partner no better than the column means on held-out entries gets no weight.
+        means = observed_means(X, train_mask)[features]
         self.blend_weights_ = blend_weights(np.column_stack([imputed] + others),
-                                            X[rows][held_out], np.nonzero(held_out)[1],
-                                            self.n_features_in_)
-        self.blend_estimators_ = estimators
-
-    def _refit_blend(self, X, observed):
-        """Refit the blend's imputers on every observed entry, the held-out ones too."""
-        if not getattr(self, "blend_estimators_", None):
-            return
-        estimators = [clone(estimator, safe=False) for estimator in self.blend_estimators_]
-        self._fit_quietly(estimators, with_nan(X, observed))
+                                            X[rows][held_out], features,
+                                            self.n_features_in_, baseline=means)
         self.blend_estimators_ = estimators
 
     def _fit_quietly(self, estimators, X_nan):

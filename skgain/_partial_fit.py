@@ -23,6 +23,7 @@ from ._base import (
     observed_range,
     resolve_device,
     torch_generator,
+    with_cpu_threads,
 )
 
 _HISTORY_KEYS = ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")
@@ -52,6 +53,7 @@ class PartialFitMixin:
     def _update_from_chunk(self, X, missing):
         """Subclass hook: update fitted statistics with a later chunk (original units)."""
 
+    @with_cpu_threads
     def partial_fit(self, X, y=None, *, data_min=None, data_max=None):
         """Train on one chunk of rows for one epoch, keeping the training state.
 

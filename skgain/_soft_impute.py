@@ -214,6 +214,16 @@ class SoftImputeFISTA(BaseImputer):
         Keep features with no observed value in ``fit`` (set to 0).
     device : str, default="auto"
         Torch device for the SVDs: ``"auto"``, ``"cpu"``, ``"cuda"``, ...
+    n_jobs : int or None, default=None
+        CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform`` and
+        ``score``: None is one thread, which is safe on a machine shared with
+        other jobs (there, several spinning threads can slow a fit a
+        hundredfold); -1 uses every core. The caller's thread counts are
+        restored afterwards. The same ``random_state`` gives the same output at
+        the same ``n_jobs`` on the same hardware; another thread count changes
+        the order of floating-point sums, and training can carry such
+        last-digit differences into the imputations (user guide:
+        :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds the held-out entries of the path, the randomised SVD (with
         ``max_rank``) and ``score``.
@@ -322,6 +332,7 @@ class SoftImputeFISTA(BaseImputer):
         add_indicator=False,
         keep_empty_features=False,
         device="auto",
+        n_jobs=None,
         random_state=None,
     ):
         self.shrinkage = shrinkage
@@ -338,6 +349,7 @@ class SoftImputeFISTA(BaseImputer):
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ---------------------------------------------------------------- fitting

@@ -13,7 +13,14 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
-from ._base import batch_slices, missing_mask, observed_means, rmse, torch_generator
+from ._base import (
+    batch_slices,
+    missing_mask,
+    observed_means,
+    rmse,
+    torch_generator,
+    with_cpu_threads,
+)
 from ._fills import (
     _FILL_SIGMA,
     _biharmonic_fill,
@@ -296,6 +303,16 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         pixels: it needs this or ``scaling="channel"`` when a pixel is empty.
     device : str, default="auto"
         Torch device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
+    n_jobs : int or None, default=None
+        CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform``,
+        ``score``, ``partial_fit`` and ``sample``: None is one thread, which is
+        safe on a machine shared with other jobs (there, several spinning
+        threads can slow a fit a hundredfold); -1 uses every core. The caller's
+        thread counts are restored afterwards. The same ``random_state`` gives
+        the same output at the same ``n_jobs`` on the same hardware; another
+        thread count changes the order of floating-point sums, and training can
+        carry such last-digit differences into the imputations (user guide:
+        :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, noise, dropped pixels, hints and the
         validation split. The same seed gives the same imputations.
@@ -451,6 +468,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         add_indicator=False,
         keep_empty_features=False,
         device="auto",
+        n_jobs=None,
         random_state=None,
         verbose=0,
     ):
@@ -483,10 +501,12 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
     # ------------------------------------------------------------- fitting
+    @with_cpu_threads
     def fit(self, X, y=None, *, drop_masks=None, validation_set=None):
         """Fit the imputer on ``X``.
 
@@ -525,6 +545,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             # Only training reads them: a fitted (and pickled) model holds none.
             del self._fit_options
 
+    @with_cpu_threads
     def fit_transform(self, X, y=None):
         """Fit on ``X`` and return it completed, in the shape of ``X``.
 
@@ -573,6 +594,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             return X_out
         return X_out.reshape((X_out.shape[0],) + tuple(shape))
 
+    @with_cpu_threads
     def transform(self, X):
         """Impute all missing pixels of ``X``, in batches on ``device_``.
 
@@ -616,6 +638,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         filled = self._finish(self._complete(rows, missing, self._fill_scaled), rows)
         return self._as_images(filled, shape)
 
+    @with_cpu_threads
     def partial_fit(self, X, y=None, *, data_min=None, data_max=None):
         """Train on one chunk of images or rows for one epoch; see GAINImputer.partial_fit.
 
@@ -645,6 +668,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         finally:
             del self._fit_options
 
+    @with_cpu_threads
     def score(self, X, y=None):
         """Minus the scaled RMSE on a seeded 20% of hidden observed entries.
 
@@ -676,6 +700,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                     "adversarial=True for multiple imputation.")
         return super()._identical_draws_reason()
 
+    @with_cpu_threads
     def sample(self, X, n_draws=5, random_state=None):
         """Multiple imputation: ``n_draws`` completions of ``X``.
 

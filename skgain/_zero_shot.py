@@ -237,6 +237,16 @@ class ZeroShotSpatialImputer(BaseImputer):
         column).
     device : str, default="auto"
         Torch device: ``"auto"`` (CUDA when available), ``"cpu"``, ...
+    n_jobs : int or None, default=None
+        CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform`` and
+        ``score``: None is one thread, which is safe on a machine shared with
+        other jobs (there, several spinning threads can slow a fit a
+        hundredfold); -1 uses every core. The caller's thread counts are
+        restored afterwards. The same ``random_state`` gives the same output at
+        the same ``n_jobs`` on the same hardware; another thread count changes
+        the order of floating-point sums, and training can carry such
+        last-digit differences into the imputations (user guide:
+        :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds the crop draw, the network's initialisation and training. The
         same seed gives the same image.
@@ -391,6 +401,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         missing_values=np.nan,
         keep_empty_features=False,
         device="auto",
+        n_jobs=None,
         random_state=None,
         verbose=0,
         mask_rate="deprecated",
@@ -422,6 +433,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         self.missing_values = missing_values
         self.keep_empty_features = keep_empty_features
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
         self.mask_rate = mask_rate

@@ -175,7 +175,8 @@ def test_one_sample_works_or_raises_clearly(imputer):
 @IMPUTERS
 @pytest.mark.parametrize(
     "param, value",
-    [("device", 3), ("random_state", "seed"), ("add_indicator", "yes")],
+    [("device", 3), ("random_state", "seed"), ("add_indicator", "yes"), ("n_jobs", 0),
+     ("n_jobs", 1.5)],
 )
 def test_invalid_shared_parameters_name_themselves(imputer, param, value):
     _, X_missing = _table()
@@ -331,3 +332,29 @@ def test_range_overflow_is_blamed_on_the_data(imputer, dtype, extreme):
     X_missing[:, 2] = np.where(np.arange(len(X_missing)) % 2, extreme, -extreme)
     with pytest.raises(ValueError, match=rf"feature 2 overflows {np.dtype(dtype).name}.*Rescale"):
         clone(imputer).fit(X_missing)
+
+
+@IMPUTERS
+def test_n_jobs_sets_torch_threads_during_the_call_and_restores_the_callers(imputer):
+    _, X_missing = _table()
+    before = torch.get_num_threads()
+    seen = []
+    # The networks' forward passes, or SoftImputeFISTA's SVDs, report the threads.
+    owner, name = ((torch.linalg, "svd") if isinstance(imputer, SoftImputeFISTA)
+                   else (torch.nn.Module, "__call__"))
+    original = getattr(owner, name)
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+
+    torch.set_num_threads(3)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(owner, name, spy)
+            fitted = clone(imputer).set_params(n_jobs=2).fit(X_missing)
+            fitted.transform(X_missing)
+        assert torch.get_num_threads() == 3  # the caller's count is back
+    finally:
+        torch.set_num_threads(before)
+    assert seen and set(seen) == {2}

@@ -12,6 +12,9 @@ from benchmarks import __main__ as runner
 from benchmarks import scale, speed
 from benchmarks._memory import PeakMemory
 
+# Benchmark smoke runs: behind the slow marker (they need the benchmarks extra).
+pytestmark = pytest.mark.slow
+
 TINY = {"tables": [(60, 4)], "images": [(2, 8)], "zero_shot": [(24, 8)], "epochs": 1,
         "repeats": 1}
 

@@ -98,6 +98,7 @@ def _split_table(loader, seed=0):
     return X_missing[train], X_missing[test], train, test, rmse
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loader", [load_breast_cancer, load_wine, load_diabetes],
                          ids=["breast_cancer", "wine", "diabetes"])
 @pytest.mark.parametrize("imputer", learning_table_imputers(), ids=lambda e: type(e).__name__)

@@ -24,6 +24,9 @@ from skgain._networks import GAINMLP, xavier_init
 
 from ._tables import low_rank_with_holes
 
+# A dask cluster and multi-process training: minutes, so behind the slow marker.
+pytestmark = pytest.mark.slow
+
 GRID = {"alpha": [1, 100], "hint_rate": [0.5, 0.9]}
 
 

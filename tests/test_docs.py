@@ -37,6 +37,7 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", GUIDE, ids=[page.stem for page in GUIDE])
 def test_user_guide_examples_run(page, one_thread):
     text = page.read_text()

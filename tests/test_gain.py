@@ -648,3 +648,41 @@ def test_score_scores_what_transform_returns_blend_included():
     completed = imputer.transform(np.where(hidden, np.nan, X))
     error = ((completed - X) / imputer.data_range_)[hidden]
     assert score == pytest.approx(-np.sqrt(np.mean(error**2)), rel=1e-12)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"n_frequencies": 10**6}, "n_frequencies"),
+    ({"hidden_dim": 10**6}, "hidden_dim"),
+    ({"n_blocks": 10**4}, "n_blocks"),
+    ({"blend_estimator": SimpleImputer}, "not classes.*SimpleImputer\\(\\)"),
+])
+def test_sizes_beyond_their_bound_and_classes_are_clear_errors(params, match):
+    _, X_missing, _ = _correlated(n=40, d=4)
+    with pytest.raises(ValueError, match=match):
+        GAINImputer(max_epochs=1, **params).fit(X_missing)
+
+
+def test_first_layer_too_large_names_both_parameters():
+    X = np.random.RandomState(0).rand(8, 2000)
+    with pytest.raises(ValueError, match="n_frequencies=256 and hidden_dim=8192"):
+        GAINImputer(n_frequencies=256, hidden_dim=8192, max_epochs=1).fit(X)
+
+
+def test_learning_rate_grows_with_the_rows_a_step_uses_not_the_batch_asked():
+    _, X_missing, _ = _correlated(n=40, d=4)
+    huge = GAINImputer(batch_size=10**9, max_epochs=2, blend_estimator=None,
+                       random_state=0).fit(X_missing)
+    assert huge.learning_rate_ == pytest.approx(3e-3)  # 40 rows: the base rate
+    assert GAINImputer(batch_size=1024, max_epochs=1, blend_estimator=None).fit(
+        np.random.RandomState(0).rand(2000, 3)).learning_rate_ == pytest.approx(6e-3)
+
+
+def test_a_partner_worse_than_the_column_means_gets_no_weight():
+    X, X_missing, hidden = _correlated(n=300, d=6)
+    wild = SimpleImputer(strategy="constant", fill_value=1e9)
+    imputer = GAINImputer(max_epochs=20, blend_estimator=[wild, SimpleImputer()],
+                          random_state=0).fit(X_missing)
+    assert np.all(imputer.blend_weights_[:, 1] == 0)
+    assert np.allclose(imputer.blend_weights_.sum(axis=1), 1)
+    completed = imputer.transform(X_missing)
+    assert np.abs(completed[hidden]).max() < 2 * np.abs(X).max()

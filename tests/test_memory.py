@@ -17,6 +17,9 @@ from skgain._adversarial import _hold_out
 
 from ._tables import low_rank_with_holes
 
+# Peak-memory measurements on tables of tens of MB: behind the slow marker.
+pytestmark = pytest.mark.slow
+
 # Issue 13: fit + transform at most 2.5 times the input, output included.
 MAX_RATIO = 2.5
 

@@ -47,6 +47,7 @@ def _stream(imputer, chunks, n_passes, data_min=None, data_max=None):
     return imputer
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SMALL)
 def test_streamed_fit_imputes_within_ten_percent_of_a_full_fit(name):
     X, hidden, X_missing = _hidden_table()
@@ -188,6 +189,7 @@ def test_spatial_partial_fit_takes_image_chunks_of_one_shape():
         imputer.partial_fit(rng.rand(4, 5, 5))
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("_quiet")
 def test_streaming_takes_the_widest_default_width_whatever_the_chunk_size():
     _, _, X_missing = _hidden_table()

@@ -461,6 +461,7 @@ def _priced_choice(held_out, gain_per_pass):
     return chosen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gain_per_pass", [0.0, 0.01])
 def test_test_time_augmentation_choice_holds_on_unseen_images(gain_per_pass, monkeypatch):
     import skgain._spatial

@@ -137,6 +137,7 @@ def stripes(size=32):
     return (image - image.min()) / (image.max() - image.min())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("train_mask", ["target", "mcar"])
 def test_zero_shot_fill_learns_the_texture(train_mask):
     image = stripes(32)
