@@ -35,9 +35,10 @@ def make_imputers():
     return {
         "SimpleImputer(mean)": SimpleImputer(),
         "SoftImputeFISTA": SoftImputeFISTA(random_state=0),
-        "GAINImputer": GAINImputer(random_state=0),
+        # verbose=1: a progress bar of the epochs while the networks train.
+        "GAINImputer": GAINImputer(random_state=0, verbose=1),
         # The 64 columns are 8x8 images: SpatialGAIN infers the square shape.
-        "SpatialGAINImputer": SpatialGAINImputer(random_state=0),
+        "SpatialGAINImputer": SpatialGAINImputer(random_state=0, verbose=1),
     }
 
 
@@ -46,8 +47,11 @@ def rmse(X_imputed, X, hidden):
     return float(np.sqrt(np.mean(((X_imputed - X) / 16.0)[hidden] ** 2)))
 
 
-def run(imputers, X, hidden, train):
+def run(imputers, X, hidden, train, report=None):
     """Fit each imputer on the ``train`` rows and complete the others.
+
+    ``report(name, result)``, when given, is called as soon as each imputer's
+    result is known.
 
     Returns
     -------
@@ -68,20 +72,26 @@ def run(imputers, X, hidden, train):
             "seconds": time.perf_counter() - start,
             "filled": X_unseen,
         }
+        if report is not None:
+            report(name, results[name])
     return results
 
 
-def print_table(results, n_train, n_test):
-    """Print the RMSE table with a line on what the numbers mean."""
+def print_header(n_train, n_test):
+    """Print what the numbers mean and the table's header."""
     print(
         f"RMSE over the hidden pixels on the 0-1 scale (grey levels / 16); lower is better.\n"
         f"fit_transform: the {n_train} images each imputer was fitted on; "
-        f"unseen rows: {n_test} held-out images completed by transform."
+        f"unseen rows: {n_test} held-out images completed by transform.\n"
+        f"{'imputer':22s} {'fit_transform':>13s} {'unseen rows':>12s} {'seconds':>8s}",
+        flush=True,
     )
-    print(f"{'imputer':22s} {'fit_transform':>13s} {'unseen rows':>12s} {'seconds':>8s}")
-    for name, result in results.items():
-        print(f"{name:22s} {result['fit_transform']:13.4f} {result['unseen']:12.4f} "
-              f"{result['seconds']:8.1f}")
+
+
+def print_row(name, result):
+    """Print one imputer's line of the table, at once (also into a file)."""
+    print(f"{name:22s} {result['fit_transform']:13.4f} {result['unseen']:12.4f} "
+          f"{result['seconds']:8.1f}", flush=True)
 
 
 def save_figure(path, X_test, hidden_test, results, n_digits=N_FIGURE_DIGITS):
@@ -131,14 +141,14 @@ def main(argv=None):
     train[rng.permutation(len(X))[: int(TRAIN_FRACTION * len(X))]] = True
     print(f"digits: {len(X)} images of 8x8 pixels, {HIDDEN_FRACTION:.0%} of the pixels hidden; "
           f"fit on {train.sum()} images, transform the other {(~train).sum()}")
-    results = run(make_imputers(), X, hidden, train)
-    print_table(results, int(train.sum()), int((~train).sum()))
+    print_header(int(train.sum()), int((~train).sum()))
+    results = run(make_imputers(), X, hidden, train, report=print_row)
     if args.no_figure:
         return
     if save_figure(args.figure, X[~train], hidden[~train], results):
         print(f"figure of {N_FIGURE_DIGITS} held-out digits saved to {args.figure}")
     else:
-        print("figure skipped: matplotlib is not installed (pip install matplotlib)")
+        print('figure skipped: matplotlib is not installed (pip install "skgain[demo]")')
 
 
 if __name__ == "__main__":
