@@ -397,7 +397,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     >>> import numpy as np
     >>> from skgain import SpatialGAINImputer
     >>> rng = np.random.RandomState(0)
-    >>> images = rng.rand(8, 6, 6)
+    >>> yy, xx = np.mgrid[:6, :6]
+    >>> images = np.sin(xx / 2 + rng.rand(8, 1, 1) * 6) + yy / 6  # smooth, each its own
     >>> images[rng.rand(8, 6, 6) < 0.2] = np.nan
     >>> imputer = SpatialGAINImputer(max_epochs=2, random_state=0)
     >>> completed = imputer.fit_transform(images)

@@ -79,7 +79,10 @@ class ZeroShotSpatialImputer(BaseImputer):
        the observed pixels of A and the same positions of T (the smallest
        over A's windows); crops with d <= mean(d) - ``beta`` * std(d) are
        kept. When fewer than ``min_crops`` are left, the ``min_crops``
-       closest crops are used instead, with a warning. The default
+       closest crops are used instead, with a warning (an image with fewer
+       crops than ``min_crops`` trains on all of them, silently). Crops
+       that cannot be ranked (all at one distance, or none defined) are all
+       kept. The default
        ``beta=-inf`` keeps every crop (the paper prunes with 0): with the
        crops around A in the training set, pruning only takes data away.
     4. **Training.** A clone of ``estimator`` (a :class:`SpatialGAINImputer`)
