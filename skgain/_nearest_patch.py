@@ -93,15 +93,16 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
 
     Parameters
     ----------
-    image : array-like of shape (H, W) or (H, W, C)
-        The image; ``missing_values`` marks missing pixels.
+    image : array-like of real numbers, shape (H, W) or (H, W, C)
+        The image; ``missing_values`` marks missing pixels. Other pixels
+        must be finite.
     region : tuple of 4 int or None, default=None
         ``(top, left, height, width)`` of the target region; None finds the
         regions from the missing pixels. Missing pixels outside ``region``
         are filled too.
-    patch_size : int, default=64
+    patch_size : int >= 1, default=64
         Side of the windows and crops, capped by the image's sides.
-    stride : int, default=1
+    stride : int >= 1, default=1
         Step between candidate crops (1 searches every position).
     missing_values : float, default=np.nan
         The placeholder of missing values.
@@ -119,7 +120,10 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
     ------
     ValueError
         If ``image`` is not one image (see ``n_channels``), every pixel is
-        missing, or no fully observed crop lies outside the target regions.
+        missing, no fully observed crop lies outside the target regions, or
+        an argument is out of its range.
+    TypeError
+        If ``missing_values`` is not a number.
 
     See Also
     --------
@@ -139,10 +143,7 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
     >>> nearest_patch_fill(image, patch_size=2)[6, 6]
     np.float64(0.0)
     """
-    if not isinstance(patch_size, numbers.Integral) or patch_size < 1:
-        raise ValueError(f"patch_size must be a positive integer, got {patch_size!r}.")
-    if not isinstance(stride, numbers.Integral) or stride < 1:
-        raise ValueError(f"stride must be a positive integer, got {stride!r}.")
+    _check_arguments(patch_size, stride, missing_values, n_channels)
     values, missing, ndim = _as_image(image, missing_values, n_channels=n_channels)
     pixel_missing = missing.any(axis=-1)
     size = image_patch_size(patch_size, values.shape)
@@ -155,6 +156,24 @@ def nearest_patch_fill(image, region=None, *, patch_size=64, stride=1, missing_v
         _copy_nearest(values, pixel_missing, missing, regions, sources, size, filled)
     filled[~missing] = values[~missing]
     return filled[..., 0] if ndim == 2 else filled
+
+
+def _is_positive_int(value):
+    # bool is an Integral, but True as a size is a mistake.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _check_arguments(patch_size, stride, missing_values, n_channels):
+    """ValueErrors (TypeError for a non-number placeholder) naming the bad argument."""
+    if not _is_positive_int(patch_size):
+        raise ValueError(f"patch_size must be a positive integer, got {patch_size!r}.")
+    if not _is_positive_int(stride):
+        raise ValueError(f"stride must be a positive integer, got {stride!r}.")
+    if n_channels is not None and not _is_positive_int(n_channels):
+        raise ValueError(f"n_channels must be None or a positive integer, got {n_channels!r}.")
+    if isinstance(missing_values, bool) or not isinstance(missing_values, numbers.Real):
+        raise TypeError(f"missing_values must be a real number (np.nan by default), got "
+                        f"{missing_values!r}.")
 
 
 def _complete_crops(shape, pixel_missing, regions, size, stride):

@@ -7,6 +7,7 @@ either a clear error, a ValueError or TypeError whose message names the
 parameter, or a finite result within the data's range. The data are tiny and
 the training a few epochs at most: the whole file runs in seconds.
 
+``nearest_patch_fill``, the zero-shot baseline, is fuzzed with the helpers.
 The GAINImputer parameters that its own module validates (its blend, sizes
 and automatic settings) are covered in tests/test_gain.py; here only those
 the shared base validates.
@@ -21,8 +22,15 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
-from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer, ZeroShotSpatialImputer
-from skgain import fills, masks
+from skgain import (
+    GAINImputer,
+    SoftImputeFISTA,
+    SpatialGAINImputer,
+    ZeroShotSpatialImputer,
+    fills,
+    masks,
+    nearest_patch_fill,
+)
 
 from ._images import texture
 
@@ -322,9 +330,18 @@ HELPER_CASES = [
     (masks.apply_mask, dict(image=None, mask=np.zeros((2, 2), bool)), TypeError, "image"),
     (masks.apply_mask, dict(image=np.ones((2, 2)), mask=np.zeros((3, 2), bool)), ValueError,
      "mask"),
+    (nearest_patch_fill, dict(image=np.ones((4, 4, 4, 1))), ValueError, "image"),
+    (nearest_patch_fill, dict(image=_NAN_AT_MISSING, region=(0, 0, 9, 9)), ValueError,
+     "region"),
+    (nearest_patch_fill, dict(image=_NAN_AT_MISSING, patch_size=True), ValueError,
+     "patch_size"),
+    (nearest_patch_fill, dict(image=_NAN_AT_MISSING, stride=0), ValueError, "stride"),
+    (nearest_patch_fill, dict(image=_NAN_AT_MISSING, missing_values="NA"), TypeError,
+     "missing_values"),
+    (nearest_patch_fill, dict(image=_NAN_AT_MISSING, n_channels=0), ValueError, "n_channels"),
 ]
 PUBLIC_HELPERS = [getattr(fills, name) for name in fills.__all__] + [
-    getattr(masks, name) for name in masks.__all__]
+    getattr(masks, name) for name in masks.__all__] + [nearest_patch_fill]
 
 
 def test_every_helper_argument_has_a_bad_value():
