@@ -252,9 +252,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         draw on, and not images. Without a validation split ``w`` is 1.
     patch_size : int >= 2 or None, default=32
         Train on random ``patch_size`` x ``patch_size`` crops instead of whole
-        images (a size at least the images' height and width, or larger,
-        trains on whole images; a side of the image below it is not cropped): each batch of images gives ``(H // patch_size) * (W //
-        patch_size)`` steps on crops (one random position per step), so an
+        images (a size at least the images' height and width trains on
+        whole images; a side shorter than it is not cropped): each batch of
+        images gives ``(H // patch_size) * (W // patch_size)`` steps on
+        crops (one random position per step), so an
         epoch costs about as much as on whole images but makes many more
         optimiser steps (measured: clearly lower RMSE after the same epochs).
         None (the paper) trains on whole images.
