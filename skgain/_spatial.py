@@ -1058,11 +1058,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 f"learning_rate (now {self.learning_rate_})."
             )
         if not blended:
+            fill = ("" if self.initial_fill_ not in ("noise", "mean") else
+                    f"start from an interpolation (initial_fill={self.initial_fill_!r} now), ")
             warnings.warn(
                 f"{type(self).__name__}'s held-out RMSE ({network_rmse:.4g}) is worse than "
                 f"imputing each cell's mean ({mean_rmse:.4g}); train longer (max_epochs), "
-                "lower learning_rate, use an interpolating initial_fill, or set "
-                "mean_blend=True to blend the imputations with the means.",
+                f"lower learning_rate, {fill}or set mean_blend=True to blend the imputations "
+                "with the means.",
                 ConvergenceWarning,
             )
 

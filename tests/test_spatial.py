@@ -812,7 +812,8 @@ def test_network_worse_than_the_means_warns_unless_blended():
     # means' 0.016 (scaled), with no warning before.
     images, X = _smooth_images()
     settings = dict(initial_fill="noise", max_epochs=3, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="worse than imputing each cell's mean"):
+    with pytest.warns(ConvergenceWarning, match="worse than imputing each cell's mean.*"
+                      r"start from an interpolation \(initial_fill='noise' now\)"):
         SpatialGAINImputer(**settings).fit(X)
     # Blended with the means on held-out entries, it is no worse than them.
     with warnings.catch_warnings():
@@ -835,7 +836,7 @@ def test_network_worse_than_the_means_warns_unless_blended():
 )
 def test_check_against_means(imputed, truth, error):
     imputer = SpatialGAINImputer(learning_rate=0.5)
-    imputer.learning_rate_ = 0.5
+    imputer.learning_rate_, imputer.initial_fill_ = 0.5, "biharmonic"
     means = np.full(4, 0.1)
     check = imputer._check_against_means
     if error is None:
