@@ -28,15 +28,24 @@ def _imports():
     return torch_seconds, time.perf_counter() - start - torch_seconds
 
 
-def _blend(seed, et_rounds, et_trees=10):
+def _partner(spec, seed):
+    """One blend partner: "BayesianRidge", "KNN", "ExtraTrees x3 rounds" or
+    "ExtraTrees(5) x3 rounds" (trees, then IterativeImputer rounds)."""
     from sklearn.ensemble import ExtraTreesRegressor
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-    from sklearn.impute import IterativeImputer
+    from sklearn.impute import IterativeImputer, KNNImputer
 
-    trees = ExtraTreesRegressor(n_estimators=et_trees, random_state=seed)
-    return [IterativeImputer(max_iter=10, keep_empty_features=True, random_state=seed),
-            IterativeImputer(estimator=trees, max_iter=et_rounds, keep_empty_features=True,
-                             random_state=seed)]
+    if spec == "BayesianRidge":
+        return IterativeImputer(max_iter=10, keep_empty_features=True, random_state=seed)
+    if spec == "KNN":
+        return KNNImputer(keep_empty_features=True)
+    name, rounds = spec.split(" x")
+    # "ExtraTrees(5)" or "ExtraTrees(10, sqrt)": trees, then features tried per split.
+    args = name[len("ExtraTrees("):-1].split(", ") if "(" in name else ["10"]
+    forest = ExtraTreesRegressor(n_estimators=int(args[0]), random_state=seed,
+                                 max_features=args[1] if len(args) > 1 else 1.0)
+    return IterativeImputer(estimator=forest, max_iter=int(rounds.split()[0]),
+                            keep_empty_features=True, random_state=seed)
 
 
 def make(method, seed):
@@ -58,12 +67,12 @@ def make(method, seed):
         return KNNImputer()
     if method == "GAINImputer(blend_estimator=None)":
         return GAINImputer(blend_estimator=None, random_state=seed)
-    if method.startswith("GAINImputer(blend: BayesianRidge + ExtraTrees x"):
-        # "GAINImputer(blend: BayesianRidge + ExtraTrees x3 rounds; max_epochs=150)"
+    if method.startswith("GAINImputer(blend: "):
+        # "GAINImputer(blend: BayesianRidge + ExtraTrees(5) x3 rounds; max_epochs=150)"
         inside = method[len("GAINImputer(blend: "):-1].split("; ")
-        rounds = int(inside[0].split(" x")[1].split()[0])
+        partners = [_partner(spec, seed) for spec in inside[0].split(" + ")]
         extra = {k: int(v) for k, v in (item.split("=") for item in inside[1:])}
-        return GAINImputer(blend_estimator=_blend(seed, rounds), random_state=seed, **extra)
+        return GAINImputer(blend_estimator=partners, random_state=seed, **extra)
     raise ValueError(f"unknown method {method!r}")
 
 
@@ -113,6 +122,39 @@ def measure(method, seed, data):
     return record
 
 
+# Where a GAINImputer fit's time goes: (stage, functions of skgain/_gain.py or
+# _adversarial.py whose cumulative time it is). The names exist in the
+# reference commit's code too; a missing one counts 0.
+STAGES = (("network training steps", ("_run_epoch",)),
+          ("validation for early stopping", ("_validation_rmse",)),
+          ("blend partners and weights", ("_fit_blend", "_refit_blend")))
+
+
+def profile_stages(method, seed, data):
+    """Seconds of each of :data:`STAGES` in ``fit_transform`` of the training rows
+    (under cProfile, which slows Python-heavy code: read the shares)."""
+    import cProfile
+    import pstats
+
+    imputer = make(method, seed)
+    profile = cProfile.Profile()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        profile.enable()
+        imputer.fit_transform(data["X_missing"][data["train"]])
+        profile.disable()
+    stats = pstats.Stats(profile).stats
+    cumulative = {}
+    for (path, _, name), (_, _, _, total, _) in stats.items():
+        if path.endswith(("_gain.py", "_adversarial.py", "_base.py")):
+            # The outermost call of a name (GAINImputer's, not its super()'s).
+            cumulative[name] = max(cumulative.get(name, 0.0), total)
+    stages = {stage: sum(cumulative.get(name, 0.0) for name in names)
+              for stage, names in STAGES}
+    stages["fit_transform (all of it)"] = cumulative.get("fit_transform", 0.0)
+    return stages
+
+
 def main(job_path):
     job = json.loads(open(job_path).read())
     import threadpoolctl
@@ -133,6 +175,8 @@ def main(job_path):
                       import_torch_seconds=torch_seconds, import_skgain_seconds=skgain_seconds,
                       skgain_version=skgain.__version__, skgain_path=skgain.__file__,
                       torch_threads=torch.get_num_threads())
+        if job.get("profile") and method.startswith("GAINImputer"):
+            record["stages"] = profile_stages(method, job["seed"], data)
         records.append(record)
     json.dump(records, sys.stdout)
 

@@ -72,11 +72,13 @@ def reference_tree(commit, folder):
     return folder
 
 
-def run_worker(skgain_root, methods, seed, data_path, threads, folder):
-    """Records of ``methods`` timed by a fresh worker that imports skgain from ``skgain_root``."""
+def run_worker(skgain_root, methods, seed, data_path, threads, folder, profile=False):
+    """Records of ``methods`` timed by a fresh worker that imports skgain from
+    ``skgain_root``; with ``profile``, GAINImputer's fits are profiled once more
+    into stages (``_table_worker.STAGES``)."""
     job = Path(folder) / "job.json"
     job.write_text(json.dumps({"methods": list(methods), "seed": seed, "data": str(data_path),
-                               "threads": threads}))
+                               "threads": threads, "profile": profile}))
     env = {**os.environ, "PYTHONPATH": str(skgain_root), "OMP_NUM_THREADS": str(threads)}
     done = subprocess.run([sys.executable, str(WORKER), str(job)], env=env, check=True,
                           capture_output=True, text=True)
@@ -87,8 +89,10 @@ def run_worker(skgain_root, methods, seed, data_path, threads, folder):
     return records
 
 
-def measure(tables, seeds, methods, reference, threads=1, records_path=None, quick=False):
-    """One record per (table, seed, method), the reference commit's GAINImputer included."""
+def measure(tables, seeds, methods, reference, threads=1, records_path=None, quick=False,
+            reference_methods=(GAIN,), profile=False):
+    """One record per (table, seed, method), the reference commit's GAINImputer included
+    (and ``reference_methods``, variants run with the reference commit's code)."""
     records = []
     with tempfile.TemporaryDirectory() as tmp:
         # A copy of this checkout's package: edits made while the run goes on
@@ -105,13 +109,16 @@ def measure(tables, seeds, methods, reference, threads=1, records_path=None, qui
                 np.savez(data, X=X, X_missing=X_missing, hidden=hidden, train=train, test=test)
                 runs = [(current, methods, None)]
                 if ref_root is not None:
-                    runs.append((ref_root, [GAIN], REFERENCE))
+                    runs.append((ref_root, list(reference_methods), REFERENCE))
                 # Alternate which code goes first, so drifting load favours neither.
                 for root, names, label in (runs if seed % 2 == 0 else runs[::-1]):
-                    for record in run_worker(root, names, seed, data, threads, tmp):
+                    for record in run_worker(root, names, seed, data, threads, tmp,
+                                             profile and seed == 0):
                         record.update(table=name, seed=seed, shape=list(X.shape),
                                       load_average_1min=os.getloadavg()[0])
-                        record["method"] = label or record["method"]
+                        if label is not None:
+                            record["method"] = (label if record["method"] == GAIN else
+                                                f"{record['method']} at {reference}")
                         records.append(record)
                         print(f"{name:13s} seed={seed} {record['method']:58s} "
                               f"fit {record['rmse_fit']:.4f} unseen {record['rmse_unseen']:.4f} "
@@ -175,6 +182,26 @@ def verdicts(summary):
     return lines
 
 
+STAGE_NAMES = ("network training steps", "validation for early stopping",
+               "blend partners and weights")
+
+
+def stage_rows(records):
+    """One row per profiled (table, GAINImputer method): seconds per stage."""
+    rows = []
+    for r in records:
+        if "stages" not in r:
+            continue
+        stages, total = r["stages"], r["stages"]["fit_transform (all of it)"]
+        rest = total - sum(stages[name] for name in STAGE_NAMES)
+        rows.append([r["table"], r["method"],
+                     f"{r['import_torch_seconds'] + r['import_skgain_seconds']:.2f}",
+                     f"{r['first_use_seconds']:.2f}",
+                     *(f"{stages[name]:.2f}" for name in STAGE_NAMES), f"{rest:.2f}",
+                     f"{total:.2f}"])
+    return rows
+
+
 def _cell(stats):
     mean, se = stats
     return f"{mean:.4f}" if not np.isfinite(se) else f"{mean:.4f} ± {se:.4f}"
@@ -217,11 +244,20 @@ def report(records):
         markdown_table(["table", "shape", "method", "seeds", "RMSE fit", "RMSE unseen",
                         "seconds", "x ET", "first use s", "pickle MB"], rows),
     ]
+    stages = stage_rows(records)
+    if stages:
+        lines += ["", "## Where a fit's time goes (seed 0, under cProfile: read the shares)", "",
+                  "Seconds of `fit_transform` on the training rows, profiled in a second fit "
+                  "after the timed one; imports and first use are the worker's own timings "
+                  "(paid once per process).", "",
+                  markdown_table(["table", "method", "import torch + skgain s", "first use s",
+                                  *STAGE_NAMES, "rest s", "fit_transform s"], stages)]
     return "\n".join(lines), summary
 
 
 def run(quick=False, data_home=None, out_dir=None, tables=None, seeds=3, methods=METHODS,
-        reference=REFERENCE_COMMIT, threads=1, records_path=None, merge=None):
+        reference=REFERENCE_COMMIT, threads=1, records_path=None, merge=None,
+        reference_methods=(GAIN,), profile=True):
     """Measure (or merge saved records), then write the results folder."""
     os.environ["SKGAIN_DATA"] = str(data_home or os.environ.get("SKGAIN_DATA")
                                     or default_data_home())
@@ -229,7 +265,8 @@ def run(quick=False, data_home=None, out_dir=None, tables=None, seeds=3, methods
         records = [r for path in merge for r in json.loads(Path(path).read_text())]
     else:
         tables = tables or (QUICK_TABLES if quick else TABLES)
-        records = measure(tables, seeds, methods, reference, threads, records_path, quick)
+        records = measure(tables, seeds, methods, reference, threads, records_path, quick,
+                          reference_methods, profile)
     markdown, _ = report(records)
     return write_results(NAME, {"records": records, "quick": quick}, markdown,
                          out_dir=out_dir, experiment=NAME)
@@ -244,6 +281,10 @@ def main(argv=None):
                         help="'|'-separated method names (see _table_worker.make)")
     parser.add_argument("--reference", default=REFERENCE_COMMIT,
                         help="commit of the reference row ('' for none)")
+    parser.add_argument("--reference-methods", type=lambda s: s.split("|"), default=[GAIN],
+                        help="'|'-separated methods to run with the reference commit's code")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="skip the profile of where GAINImputer's fit time goes")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--records", default=None, help="save records here as they come")
     parser.add_argument("--merge", type=lambda s: s.split(","), default=None)
@@ -251,7 +292,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     path = run(args.quick, out_dir=args.out, tables=args.tables, seeds=args.seeds,
                methods=args.methods, reference=args.reference, threads=args.threads,
-               records_path=args.records, merge=args.merge)
+               records_path=args.records, merge=args.merge,
+               reference_methods=args.reference_methods, profile=not args.no_profile)
     print(f"wrote {path}")
     return 0
 

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import observed_means, rmse
 from ._blend import (
+    auto_blends,
     blend_weights,
     checked_output,
     is_given_imputer,
@@ -45,6 +46,10 @@ _MAX_FIRST_LAYER = 2**28
 # about as accurate in a third less time on others (tabular_confirm4-6.md).
 _AUTO_ROW_PASSES = 1_000_000
 _AUTO_EPOCH_RANGE = (100, 300)
+# ... and at most this many where the network is blended with other imputers,
+# which make up for a shorter training: half the epochs at the same blended
+# RMSE (benchmarks/results/table_speed/).
+_BLENDED_MAX_EPOCHS = 150
 # From this many training rows on, where the epochs above stop at their
 # floor of 100, the "auto" settings train a shallower generator on larger
 # batches for more epochs: it costs about half as much per row and on letter
@@ -180,10 +185,10 @@ class GAINImputer(BaseAdversarialImputer):
         Number of passes over the shuffled rows (early stopping may end
         training sooner). ``"auto"``: as many epochs as it takes to show the
         generator 1 million rows, between 100 and 300 epochs (218 for 4,601
-        rows): training costs about the same on every table from 3,334 to
-        10,000 rows, and below that 300 epochs let the one-cycle rate anneal
-        before early stopping; 175 from 10,000 training rows on, for the
-        cheaper generator ``"auto"`` picks there. Resolved in ``max_epochs_``.
+        rows), and at most 150 where the network is blended with other
+        imputers (``blend_estimator``), which make up for a shorter training;
+        175 from 10,000 training rows on, for the cheaper generator
+        ``"auto"`` picks there. Resolved in ``max_epochs_``.
     validation_fraction : float, default=0.1
         Fraction of the observed entries, at most 5000 of them, held out of
         training to measure a validation RMSE after every epoch, for early
@@ -209,36 +214,26 @@ class GAINImputer(BaseAdversarialImputer):
         Indices or boolean mask of categorical features. Their imputed values
         are rounded to the nearest value observed in ``fit``.
     blend_estimator : "auto", imputer, list of imputers or None, default="auto"
-        Imputers (anything with ``fit`` and ``transform`` that fills NaN and
-        keeps the shape) fitted on the same scaled entries as the network.
+        Imputers (instances with ``fit`` and ``transform`` that fill NaN and
+        keep the shape) fitted on the same scaled entries as the network.
         Each feature's imputation is a weighted average of the network's and
         theirs, with the non-negative weights summing to 1 that minimise
-        Huber's loss on that feature's held-out validation entries (a few
-        large misses do not decide them), shrunk towards the table's
-        weights, and the table's towards equal weights, as if 100 more
-        entries had voted for them: weights from few entries are noise, and
-        early stopping on the same entries flatters the network a little.
-        Once the weights are chosen, the imputers are refitted on every
-        observed entry, the held-out ones included
-        (``benchmarks/results/blend_ablation/blend_ablation.md``). The blend may leave a
-        column's fitted range by a quarter of it, so that a linear imputer
-        can extrapolate a hidden extreme (``gain_ablation_blend_bounds.md``). On
-        tables of a few hundred rows the network, a linear and a tree-based
-        imputer make different errors: on six tables it was not designed on
-        the blend beat the network alone on all six and the best of KNN,
-        BayesianRidge and ExtraTrees on five
-        (``benchmarks/results/tabular/tabular_confirm4.md``, 5 seeds); on three more,
-        the network alone on all three and the best peer on two
-        (``tabular_confirm6.md``: a linear model alone is better on smooth
-        tables). ``"auto"``:
-        :class:`~sklearn.impute.IterativeImputer` with BayesianRidge and with
-        ExtraTrees (10 trees; 10 rounds each) on tables of at most 100,000
-        entries and 64 features, where their memory (about 9 times the
-        input) and cost stay small; the network alone beyond, and without
-        held-out entries (``validation_fraction=0``) or with
-        :meth:`partial_fit`. None: the network alone. Imputers given with
-        ``validation_fraction=0`` or with :meth:`partial_fit` are a
-        ``ValueError``. :meth:`sample` draws from the network alone.
+        Huber's loss on that feature's held-out validation entries, shrunk
+        towards the table's weights, and the table's towards equal weights,
+        as if 100 more entries had voted for them. An imputer whose held-out
+        RMSE is not below the column means' gets weight 0. Once the weights
+        are chosen, the imputers are refitted on every observed entry, the
+        held-out ones included. The blend may leave a column's fitted range
+        by a quarter of it, so that a linear imputer can extrapolate a
+        hidden extreme. ``"auto"``: :class:`~sklearn.impute.IterativeImputer`
+        with BayesianRidge (10 rounds) and with ExtraTrees (10 trees trying
+        the square root of the features at each split, 3 rounds) on tables
+        of at most 100,000 entries and 64 features; the network alone
+        beyond, and without held-out entries (``validation_fraction=0``) or
+        with :meth:`partial_fit`. None: the network alone. Imputers given
+        with ``validation_fraction=0`` or with :meth:`partial_fit` are a
+        ``ValueError``. :meth:`sample` draws from the network alone. See the
+        user guide's "Blending" section.
     missing_values : float, default=np.nan
         The placeholder of missing values; all its occurrences are imputed.
     add_indicator : bool, default=False
@@ -501,10 +496,20 @@ class GAINImputer(BaseAdversarialImputer):
         epochs = self.max_epochs
         if epochs == "auto":
             epochs = _table_settings(n_samples)["max_epochs"] or _row_budget_epochs(n_samples)
+            if self._blends(n_samples):
+                epochs = min(epochs, _BLENDED_MAX_EPOCHS)
         patience = self.n_iter_no_change
         if patience == "auto":
             patience = max(1, epochs // 4)
         return epochs, patience
+
+    def _blends(self, n_samples):
+        """Whether fit blends the network with other imputers on ``n_samples`` rows
+        (None: unknown, with ``partial_fit``, which never blends)."""
+        if n_samples is None or self.blend_estimator is None or self.validation_fraction == 0:
+            return False
+        return (is_given_imputer(self.blend_estimator)
+                or auto_blends((n_samples, self.n_features_in_)))
 
     def _training_precision(self):
         if self.precision_ == "float32":
@@ -569,6 +574,7 @@ class GAINImputer(BaseAdversarialImputer):
         imputed = self._generate(X[rows], train_mask[rows], self._transform_seed)
         self._check_against_means(X[rows], train_mask[rows], held_out, imputed[held_out])
         self._fit_blend(X, train_mask, rows, held_out, imputed[held_out])
+        self._refit_blend(X, train_mask.astype(bool) | val_mask)
 
     def _check_against_means(self, X, train_mask, held_out, imputed):
         """A learning rate far too large saturates the generator at a column's
@@ -612,6 +618,15 @@ class GAINImputer(BaseAdversarialImputer):
         self.blend_weights_ = blend_weights(np.column_stack([imputed] + others),
                                             X[rows][held_out], features,
                                             self.n_features_in_, baseline=means)
+        self.blend_estimators_ = estimators
+
+    def _refit_blend(self, X, observed):
+        """Refit the blend's imputers on every observed entry, the held-out ones too:
+        on tables of a few dozen rows they cannot spare a tenth of the entries."""
+        if not getattr(self, "blend_estimators_", None):
+            return
+        estimators = [clone(estimator, safe=False) for estimator in self.blend_estimators_]
+        self._fit_quietly(estimators, with_nan(X, observed))
         self.blend_estimators_ = estimators
 
     def _fit_quietly(self, estimators, X_nan):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.impute import SimpleImputer
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer, SimpleImputer
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgain import GAINImputer
@@ -283,6 +284,7 @@ def test_saturated_training_is_an_error_naming_learning_rate(settings):
 
 def test_auto_schedule_gives_every_table_the_same_compute():
     est = GAINImputer(max_epochs="auto")
+    est.n_features_in_ = 100  # too wide for the blend: the network alone
     # 1 million rows seen: 218 epochs of 4,601 rows; within [100, 300].
     assert est._resolve_schedule(4601) == (218, 54)
     assert est._resolve_schedule(3334) == (300, 75)
@@ -292,6 +294,22 @@ def test_auto_schedule_gives_every_table_the_same_compute():
     assert est._resolve_schedule(10_000) == (175, 43)
     assert est._resolve_schedule(10**6) == (175, 43)
     assert GAINImputer(max_epochs=7, n_iter_no_change=3)._resolve_schedule(50) == (7, 3)
+
+
+def test_auto_schedule_caps_the_epochs_where_the_network_is_blended():
+    blended = GAINImputer()
+    blended.n_features_in_ = 10  # 178 x 10 entries: "auto" blends
+    assert blended._resolve_schedule(178) == (150, 37)
+    assert blended._resolve_schedule(9_999) == (101, 25)  # under the cap already
+    alone = GAINImputer(blend_estimator=None)
+    alone.n_features_in_ = 10
+    assert alone._resolve_schedule(178) == (300, 75)
+    held_out_none = GAINImputer(validation_fraction=0)
+    held_out_none.n_features_in_ = 10
+    assert held_out_none._resolve_schedule(178) == (300, 75)
+    X = np.random.RandomState(0).rand(60, 3)
+    X[::5, 1] = np.nan
+    assert GAINImputer(n_iter_no_change=1).fit(X).max_epochs_ == 150
 
 
 def _auto_settings(imputer):
@@ -629,8 +647,8 @@ def test_blend_needs_held_out_entries_and_the_whole_table():
     assert alone.blend_estimators_ == [] and streamed.blend_estimators_ == []
 
 
-class _NaNSpy(SimpleImputer):
-    """A mean imputer that records where its last ``transform`` input held NaN."""
+class _NaNSpy(IterativeImputer):
+    """A linear iterative imputer that records where its last ``transform`` input held NaN."""
 
     def transform(self, X):
         self.last_nan_ = np.isnan(X)

@@ -539,7 +539,11 @@ def test_golden_output():
     # make the stored arrays depend on the CPU.
     imputer = SpatialGAINImputer(max_epochs=2, batch_size=4, random_state=0,
                                  inference_precision="float32")
-    assert_matches_golden("spatial", imputer.fit_transform(images))
+    # Convolutions take CPU-specific kernel paths (oneDNN picks them per
+    # instruction set): the array stored on an Intel Xeon came out up to
+    # 2.6e-4 apart on an AMD EPYC, everything else equal. A change of
+    # behaviour moves these imputations by far more than 1e-3.
+    assert_matches_golden("spatial", imputer.fit_transform(images), atol=1e-3)
 
 
 @pytest.mark.parametrize("native", [True, False])
