@@ -67,6 +67,9 @@ def make(method, seed):
         return KNNImputer()
     if method == "GAINImputer(blend_estimator=None)":
         return GAINImputer(blend_estimator=None, random_state=seed)
+    if method.startswith("GAINImputer(max_epochs="):
+        return GAINImputer(max_epochs=int(method[len("GAINImputer(max_epochs="):-1]),
+                           random_state=seed)
     if method.startswith("GAINImputer(blend: "):
         # "GAINImputer(blend: BayesianRidge + ExtraTrees(5) x3 rounds; max_epochs=150)"
         inside = method[len("GAINImputer(blend: "):-1].split("; ")
