@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import REPO, default_data_home, markdown_table, provenance, save_records, write_results
+from ._common import REPO, default_data_home, git_commit, markdown_table, provenance, save_records, write_results
 from ._table_data import hide, load_table
 
 NAME = "table_speed"
@@ -99,6 +99,7 @@ def measure(tables, seeds, methods, reference, threads=1, records_path=None, qui
         # do not leak into its later tables.
         current = Path(tmp) / "current"
         shutil.copytree(REPO / "skgain", current / "skgain")
+        code_commit, dirty = git_commit()
         ref_root = reference_tree(reference, Path(tmp) / "reference") if reference else None
         for name in tables:
             X = load_table(name)
@@ -115,7 +116,8 @@ def measure(tables, seeds, methods, reference, threads=1, records_path=None, qui
                     for record in run_worker(root, names, seed, data, threads, tmp,
                                              profile and seed == 0):
                         record.update(table=name, seed=seed, shape=list(X.shape),
-                                      load_average_1min=os.getloadavg()[0])
+                                      load_average_1min=os.getloadavg()[0],
+                                      code_commit=code_commit, code_dirty=dirty)
                         if label is not None:
                             record["method"] = (label if record["method"] == GAIN else
                                                 f"{record['method']} at {reference}")
@@ -207,8 +209,11 @@ def _cell(stats):
     return f"{mean:.4f}" if not np.isfinite(se) else f"{mean:.4f} ± {se:.4f}"
 
 
-def report(records):
+def report(records, code_commit=None):
+    """The markdown report and the summary; ``code_commit`` names the code that
+    ran where the records do not (records saved before they carried it)."""
     summary = summarise(records)
+    commits = {(r.get("code_commit", code_commit), r.get("code_dirty")) for r in records}
     rows = [[t, "x".join(map(str, s["shape"])), m, s["n_seeds"], _cell(s["rmse_fit"]),
              _cell(s["rmse_unseen"]), f"{s['seconds']:.2f}", f"{s['x_et']:.2f}",
              f"{s['first_use_seconds']:.2f}", f"{s['pickle_mb']:.2f}"]
@@ -228,7 +233,9 @@ def report(records):
         f"first fit in its process (a tiny table), paid once: imports and torch's lazy "
         f"initialisation. Tuned on: {', '.join(TUNED_ON)}; the others were not tuned on.",
         "",
-        f"Commit {env['commit']} (dirty: {env['dirty']}), skgain {env['skgain']}, torch "
+        f"Code measured: {'; '.join(f'commit {c} (uncommitted changes: {d})' for c, d in commits)}"
+        f" (this checkout's skgain, copied at the start of the run); report written at commit "
+        f"{env['commit']}. skgain {env['skgain']}, torch "
         f"{env['torch']}, scikit-learn {env['sklearn']}, {env['cpu']} ({env['cpu_count']} "
         f"cores), 1 thread per method, load average (1 min) during the run "
         f"{min(loads):.2f} to {max(loads):.2f}, {env['date']}.",
@@ -257,7 +264,7 @@ def report(records):
 
 def run(quick=False, data_home=None, out_dir=None, tables=None, seeds=3, methods=METHODS,
         reference=REFERENCE_COMMIT, threads=1, records_path=None, merge=None,
-        reference_methods=(GAIN,), profile=True):
+        reference_methods=(GAIN,), profile=True, code_commit=None):
     """Measure (or merge saved records), then write the results folder."""
     os.environ["SKGAIN_DATA"] = str(data_home or os.environ.get("SKGAIN_DATA")
                                     or default_data_home())
@@ -267,7 +274,7 @@ def run(quick=False, data_home=None, out_dir=None, tables=None, seeds=3, methods
         tables = tables or (QUICK_TABLES if quick else TABLES)
         records = measure(tables, seeds, methods, reference, threads, records_path, quick,
                           reference_methods, profile)
-    markdown, _ = report(records)
+    markdown, _ = report(records, code_commit)
     return write_results(NAME, {"records": records, "quick": quick}, markdown,
                          out_dir=out_dir, experiment=NAME)
 
@@ -288,12 +295,15 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--records", default=None, help="save records here as they come")
     parser.add_argument("--merge", type=lambda s: s.split(","), default=None)
+    parser.add_argument("--code-commit", default=None,
+                        help="with --merge: the commit that ran records which do not name it")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     path = run(args.quick, out_dir=args.out, tables=args.tables, seeds=args.seeds,
                methods=args.methods, reference=args.reference, threads=args.threads,
                records_path=args.records, merge=args.merge,
-               reference_methods=args.reference_methods, profile=not args.no_profile)
+               reference_methods=args.reference_methods, profile=not args.no_profile,
+               code_commit=args.code_commit)
     print(f"wrote {path}")
     return 0
 

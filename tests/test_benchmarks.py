@@ -721,3 +721,42 @@ def test_results_go_to_the_experiments_folder_with_a_record(tmp_path, monkeypatc
     [earlier] = record["earlier"]
     assert earlier["files"] == ["demo_variant.json", "demo_variant.md"]
     assert earlier["seeds"] == 3
+
+
+def test_table_speed_times_gain_beside_the_reference_and_the_peer(tmp_path):
+    from benchmarks import table_speed
+
+    pytest.importorskip("statsmodels")
+    path = table_speed.run(tables=("danish_data",), quick=True, out_dir=tmp_path,
+                           methods=(table_speed.GAIN, table_speed.ET))
+    payload = json.loads((tmp_path / "table_speed.json").read_text())
+    methods = [r["method"] for r in payload["records"]]
+    assert methods.count(table_speed.GAIN) == 1 and table_speed.REFERENCE in methods
+    for record in payload["records"]:
+        assert record["seconds"] > record["fit_seconds"] > 0
+        assert 0 < record["rmse_fit"] < 1 and 0 < record["rmse_unseen"] < 1
+        assert record["first_use_seconds"] > 0 and record["pickle_mb"] > 0
+    # Each code ran from its own package: this checkout's copy and the reference's.
+    paths = {r["method"]: r["skgain_path"] for r in payload["records"]}
+    assert paths[table_speed.GAIN] != paths[table_speed.REFERENCE]
+    markdown = path.read_text()
+    assert "| danish_data |" in markdown and "Where a fit's time goes" in markdown
+    assert (tmp_path / "record.json").exists()
+
+
+def test_table_speed_verdicts_compare_with_the_reference_within_a_standard_error():
+    from benchmarks import table_speed
+
+    def record(method, seed, fit, unseen, seconds):
+        return {"table": "t", "seed": seed, "method": method, "shape": [10, 2],
+                "rmse_fit": fit, "rmse_unseen": unseen, "seconds": seconds,
+                "first_use_seconds": 1.0, "pickle_mb": 1.0}
+
+    records = [record(table_speed.ET, s, 0.2, 0.2, 2.0) for s in (0, 1)]
+    records += [record(table_speed.REFERENCE, 0, 0.10, 0.10, 6.0),
+                record(table_speed.REFERENCE, 1, 0.12, 0.12, 6.0),
+                record(table_speed.GAIN, 0, 0.11, 0.13, 1.0),
+                record(table_speed.GAIN, 1, 0.12, 0.13, 1.0)]
+    verdict = table_speed.verdicts(table_speed.summarise(records))
+    # 0.5x ET; unseen 0.13 against 0.11 +- 0.01: lost.
+    assert verdict == [["t", "0.50x", "3.00x", "met", "LOST"]]
