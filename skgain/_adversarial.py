@@ -204,9 +204,10 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
             return
         unused = self._changed_from_default(self._adversarial_only)
         if unused:
+            act, has, them = ("acts", "has", "it") if len(unused) == 1 else ("act", "have", "them")
             warnings.warn(
-                f"{', '.join(unused)} only act on the adversarial loss and have no effect "
-                "with adversarial=False; set adversarial=True to use them.",
+                f"{', '.join(unused)} {act} only on the adversarial loss and {has} no effect "
+                f"with adversarial=False; set adversarial=True to use {them}.",
                 UserWarning,
             )
 

@@ -264,7 +264,7 @@ def test_reconstruction_alone_needs_hidden_entries():
 
 def test_adversarial_parameters_warn_without_a_discriminator():
     _, X_missing, _ = _correlated(n=30)
-    with pytest.warns(UserWarning, match="alpha, hint_rate only act on the adversarial loss"):
+    with pytest.warns(UserWarning, match="alpha, hint_rate act only on the adversarial loss and have no"):
         GAINImputer(alpha=100, hint_rate=0.5, max_epochs=1).fit(X_missing)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
@@ -704,3 +704,11 @@ def test_a_partner_worse_than_the_column_means_gets_no_weight():
     assert np.allclose(imputer.blend_weights_.sum(axis=1), 1)
     completed = imputer.transform(X_missing)
     assert np.abs(completed[hidden]).max() < 2 * np.abs(X).max()
+
+
+def test_one_unused_adversarial_parameter_is_named_in_the_singular():
+    _, X_missing, _ = _correlated(n=40, d=4)
+    with pytest.warns(UserWarning, match="alpha acts only on the adversarial loss and has no "
+                                         "effect with adversarial=False; set adversarial=True "
+                                         "to use it"):
+        GAINImputer(alpha=3, max_epochs=1, blend_estimator=None).fit(X_missing)

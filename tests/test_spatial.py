@@ -305,7 +305,7 @@ def test_noise_fill_draws_differ_and_normconv_draws_agree():
 
 def test_adversarial_only_parameters_warn_without_a_discriminator():
     X = _with_holes((10, 6, 6))
-    with pytest.warns(UserWarning, match="alpha, hint_decay only act on the adversarial loss"):
+    with pytest.warns(UserWarning, match="alpha, hint_decay act only on the adversarial loss and have no"):
         SpatialGAINImputer(alpha=100, hint_decay=0.9, **FAST).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
