@@ -26,6 +26,7 @@ the tables, then ``--merge FILE,FILE``.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -36,7 +37,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import REPO, default_data_home, git_commit, markdown_table, provenance, save_records, write_results
+from ._common import (
+    REPO,
+    default_data_home,
+    git_commit,
+    markdown_table,
+    provenance,
+    results_dir,
+    save_records,
+    write_results,
+)
 from ._table_data import hide, load_table
 
 NAME = "table_speed"
@@ -262,6 +272,88 @@ def report(records, code_commit=None):
     return "\n".join(lines), summary
 
 
+# Cost against size: synthetic tables (rank 4 plus noise, 20% MCAR) of these
+# (rows, columns), GAINImputer() beside ExtraTrees' iterative imputation.
+SCALING_ROWS = ((200, 10), (1000, 10), (5000, 10), (20000, 10))
+SCALING_COLUMNS = ((1000, 5), (1000, 20), (1000, 50))
+SCALING_METHODS = (GAIN, ET)
+
+
+def synthetic_table(n_rows, n_columns, seed=0):
+    """A rank-4 table plus 5% noise: what a tree or a network can learn from."""
+    rng = np.random.RandomState(seed)
+    return rng.rand(n_rows, 4) @ rng.rand(4, n_columns) + 0.05 * rng.randn(n_rows, n_columns)
+
+
+def measure_scaling(shapes, methods=SCALING_METHODS, threads=1):
+    """One record per (shape, method): seconds of fit_transform + transform, one seed."""
+    records = []
+    with tempfile.TemporaryDirectory() as tmp:
+        current = Path(tmp) / "current"
+        shutil.copytree(REPO / "skgain", current / "skgain")
+        code_commit, dirty = git_commit()
+        for n_rows, n_columns in shapes:
+            X = synthetic_table(n_rows, n_columns)
+            X_missing, hidden = hide(X, "mcar", MISSING_RATE, 0)
+            train, test = split_rows(n_rows, 0)
+            data = Path(tmp) / "data.npz"
+            np.savez(data, X=X, X_missing=X_missing, hidden=hidden, train=train, test=test)
+            for record in run_worker(current, methods, 0, data, threads, tmp):
+                record.update(shape=[n_rows, n_columns], code_commit=code_commit,
+                              code_dirty=dirty, load_average_1min=os.getloadavg()[0])
+                records.append(record)
+                print(f"scaling {n_rows:6d} x {n_columns:3d} {record['method']:30s} "
+                      f"{record['seconds']:7.2f}s", flush=True)
+    return records
+
+
+def plot_scaling(records, path):
+    """Seconds against rows (10 columns) and against columns (1000 rows), log scales."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, (vary, fixed, label) in zip(axes, ((0, (1, 10), "rows (10 columns)"),
+                                               (1, (0, 1000), "columns (1000 rows)"))):
+        for method in dict.fromkeys(r["method"] for r in records):
+            points = sorted((r["shape"][vary], r["seconds"]) for r in records
+                            if r["method"] == method and r["shape"][fixed[0]] == fixed[1])
+            ax.plot(*zip(*points), marker="o", label=method)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("seconds, fit_transform + transform")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def scaling_report(records):
+    rows = [["x".join(map(str, r["shape"])), r["method"], f"{r['seconds']:.2f}",
+             f"{r['fit_seconds']:.2f}", r.get("n_iter", "")] for r in records]
+    return "\n".join([
+        "# Seconds against table size: GAINImputer() and IterativeImputer(ExtraTrees)", "",
+        "Synthetic tables (rank 4 plus 5% noise), 20% MCAR, fit_transform on 80% of the rows and "
+        "transform of the rest, one thread, each size in a fresh worker process (first use timed "
+        "apart). Produced by `python -m benchmarks.table_speed --scaling`.", "",
+        "![seconds against rows and columns](table_speed_scaling.png)", "",
+        markdown_table(["rows x columns", "method", "seconds", "fit seconds", "epochs"], rows)])
+
+
+def run_scaling(out_dir=None, threads=1, quick=False):
+    shapes = SCALING_ROWS[:1] if quick else SCALING_ROWS + SCALING_COLUMNS
+    records = measure_scaling(shapes, threads=threads)
+    folder = results_dir(NAME, out_dir)
+    if importlib.util.find_spec("matplotlib") is not None:
+        plot_scaling(records, folder / "table_speed_scaling.png")
+    return write_results("table_speed_scaling", {"records": records}, scaling_report(records),
+                         out_dir=out_dir, experiment=NAME)
+
+
 def run(quick=False, data_home=None, out_dir=None, tables=None, seeds=3, methods=METHODS,
         reference=REFERENCE_COMMIT, threads=1, records_path=None, merge=None,
         reference_methods=(GAIN,), profile=True, code_commit=None):
@@ -298,7 +390,12 @@ def main(argv=None):
     parser.add_argument("--code-commit", default=None,
                         help="with --merge: the commit that ran records which do not name it")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--scaling", action="store_true",
+                        help="seconds against rows and columns on synthetic tables instead")
     args = parser.parse_args(argv)
+    if args.scaling:
+        print(f"wrote {run_scaling(args.out, args.threads, args.quick)}")
+        return 0
     path = run(args.quick, out_dir=args.out, tables=args.tables, seeds=args.seeds,
                methods=args.methods, reference=args.reference, threads=args.threads,
                records_path=args.records, merge=args.merge,

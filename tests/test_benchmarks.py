@@ -760,3 +760,15 @@ def test_table_speed_verdicts_compare_with_the_reference_within_a_standard_error
     verdict = table_speed.verdicts(table_speed.summarise(records))
     # 0.5x ET; unseen 0.13 against 0.11 +- 0.01: lost.
     assert verdict == [["t", "0.50x", "3.00x", "met", "LOST"]]
+
+
+def test_table_speed_scaling_writes_seconds_and_the_plot(tmp_path):
+    from benchmarks import table_speed
+
+    path = table_speed.run_scaling(out_dir=tmp_path, quick=True)
+    payload = json.loads((tmp_path / "table_speed_scaling.json").read_text())
+    assert {r["method"] for r in payload["records"]} == set(table_speed.SCALING_METHODS)
+    assert all(r["shape"] == [200, 10] and r["seconds"] > 0 for r in payload["records"])
+    assert "| 200x10 |" in path.read_text()
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (tmp_path / "table_speed_scaling.png").stat().st_size > 1000
