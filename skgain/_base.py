@@ -25,11 +25,12 @@ from abc import abstractmethod
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from threadpoolctl import threadpool_limits
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+# threadpoolctl comes with scikit-learn (one of its own dependencies).
+from threadpoolctl import threadpool_limits
 
 _SEED_HIGH = 2**31 - 1
 
