@@ -86,8 +86,8 @@ class GAINImputer(BaseAdversarialImputer):
     adversarial loss on the missing entries plus ``alpha`` times the mean
     squared error on observed entries.
 
-    The defaults differ from the original GAIN, each measured in
-    ``benchmarks/results/gain_ablation/gain_ablation.md`` and ``benchmarks/results/tabular/tabular.md``:
+    The defaults differ from the original GAIN (the user guide's
+    :ref:`table_training` and :ref:`parameters <table_parameters>` say why):
     the generator is a deeper residual perceptron with layer normalisation
     (``architecture="resmlp"``), trained with a one-cycle learning rate in
     larger batches, as a masked autoencoder: a fraction ``drop_rate`` of the
@@ -111,8 +111,8 @@ class GAINImputer(BaseAdversarialImputer):
     adversarial : bool, default=False
         Train against a discriminator with the hint mechanism (GAIN). False
         trains the generator alone as a masked autoencoder (needs
-        ``drop_rate > 0``), which was as accurate at a third of the cost on
-        MCAR tables (``benchmarks/results/gain_ablation/gain_ablation.md``).
+        ``drop_rate > 0``), without a second network to train at every step;
+        the user guide's :ref:`table_training` compares the two.
     alpha : float, default=10
         Weight of the reconstruction loss against the adversarial loss. The
         SpatialGAIN paper uses 10; the GAIN authors' code uses 100.
@@ -127,9 +127,8 @@ class GAINImputer(BaseAdversarialImputer):
         ``transform`` draws it in batches from a stream seeded by
         ``random_state``, so the same call gives the same output, but a
         row's imputation depends slightly on its place among the rows
-        transformed with it (on iris, 20% missing, 20 epochs in float32:
-        by up to 0.0018 cm, the rows transformed alone against among all
-        150). ``noise_scale=0`` makes every row's imputation independent of
+        transformed with it, whose noise comes from the same stream.
+        ``noise_scale=0`` makes every row's imputation independent of
         the others (its accuracy has not been benchmarked).
     drop_rate : float, default=0.3
         Fraction of the observed entries hidden from the generator at each
@@ -137,7 +136,7 @@ class GAINImputer(BaseAdversarialImputer):
         denoising objective teaches the generator to predict entries it
         cannot see, which GAIN's loss on visible entries does not (the
         generator can copy them). 0 gives the original GAIN objective.
-        Measured on spam and letter in ``benchmarks/results/tabular/tabular.md``.
+        See the user guide's :ref:`parameters <table_parameters>`.
     architecture : {"resmlp", "mlp"}, default="resmlp"
         The generator. ``"resmlp"``: a residual perceptron,
         ``n_blocks`` pre-norm residual blocks of width ``hidden_dim``, output
@@ -153,16 +152,16 @@ class GAINImputer(BaseAdversarialImputer):
         original GAIN). Resolved in ``hidden_dim_``.
     n_blocks : int or "auto", default="auto"
         Residual blocks of the ``"resmlp"`` generator. ``"auto"``: 4, or 2
-        from 10,000 training rows on, where the shallower generator, on
-        larger batches for more epochs, was more accurate in fewer seconds
-        (``benchmarks/results/gain_ablation/gain_ablation_large.md``); 4 with
+        from 10,000 training rows on, where a shallower generator on larger
+        batches costs less per row and can be trained for more epochs (see
+        the user guide's :ref:`parameters <table_parameters>`); 4 with
         :meth:`partial_fit`. Resolved in ``n_blocks_``.
     n_frequencies : int or "auto", default="auto"
         Periodic features (``sin`` and ``cos`` of learned frequencies times
         the value) the ``"resmlp"`` generator gets for each observed value,
-        besides the value itself (Gorishniy et al., 2022): they cut the
-        validation error by 10-20% at the same number of epochs on spam and
-        letter. 0 turns them off. ``"auto"``: 8, or 0 above 1024 features,
+        besides the value itself (Gorishniy et al., 2022): they let the first
+        layer respond to narrow ranges of a value, which a linear function of
+        it cannot. 0 turns them off. ``"auto"``: 8, or 0 above 1024 features,
         where the first layer (``n_features * (2 + 2 * n_frequencies) *
         hidden_dim`` weights) would dominate the cost. Resolved in
         ``n_frequencies_``.
@@ -193,7 +192,8 @@ class GAINImputer(BaseAdversarialImputer):
         Fraction of the observed entries, at most 5000 of them, held out of
         training to measure a validation RMSE after every epoch, for early
         stopping and the check against mean imputation. The cap keeps big
-        tables' entries for training (10% of letter held out cost 4% RMSE).
+        tables' entries for training, where a few thousand entries already
+        measure the RMSE well enough to stop on.
         0 disables early stopping and trains for ``max_epochs`` epochs.
     n_iter_no_change : int or "auto", default="auto"
         Stop when the validation RMSE has not improved by ``tol`` for this
@@ -206,7 +206,7 @@ class GAINImputer(BaseAdversarialImputer):
     precision : {"auto", "float32", "bfloat16"}, default="auto"
         Arithmetic of the training steps. ``"bfloat16"`` trains under
         :func:`torch.autocast` (weights and optimizer stay float32) and is
-        about twice as fast where the hardware has bfloat16 units; imputation
+        faster where the hardware has bfloat16 units; imputation
         always runs in float32. ``"auto"``: bfloat16 on a CUDA device that
         supports it and on CPUs with AVX512-BF16 or AMX, float32 elsewhere.
         Resolved in ``precision_``.
@@ -233,7 +233,7 @@ class GAINImputer(BaseAdversarialImputer):
         with :meth:`partial_fit`. None: the network alone. Imputers given
         with ``validation_fraction=0`` or with :meth:`partial_fit` are a
         ``ValueError``. :meth:`sample` draws from the network alone. See the
-        user guide's "Blending" section.
+        user guide's :ref:`table_blend`.
     missing_values : float, default=np.nan
         The placeholder of missing values; all its occurrences are imputed.
     add_indicator : bool, default=False
@@ -247,13 +247,13 @@ class GAINImputer(BaseAdversarialImputer):
     n_jobs : int or None, default=None
         CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform``,
         ``score``, ``partial_fit`` and ``sample``: None is one thread, which is
-        safe on a machine shared with other jobs (there, several spinning
-        threads can slow a fit a hundredfold); -1 uses every core. The caller's
-        thread counts are restored afterwards. The same ``random_state`` gives
-        the same output at the same ``n_jobs`` on the same hardware; another
-        thread count changes the order of floating-point sums, and training can
-        carry such last-digit differences into the imputations (user guide:
-        :ref:`threads`).
+        safe on a machine shared with other jobs (there, several threads spin
+        waiting for each other and can slow a fit many times); -1 uses every
+        core. The caller's thread counts are restored afterwards. The same
+        ``random_state`` gives the same output at the same ``n_jobs`` on the
+        same hardware; another thread count changes the order of floating-point
+        sums, and training can carry such last-digit differences into the
+        imputations (user guide: :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, noise, hints and the
         validation split. The same seed gives the same imputations.
