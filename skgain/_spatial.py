@@ -101,8 +101,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     (``inference_precision``). By default
     (``adversarial=False``) there is no discriminator: the generator is
     trained on that reconstruction alone, the convolutional denoising
-    autoencoder the paper names as future work, which measured as good as
-    the adversarial training at half its cost (``benchmarks/images.py``);
+    autoencoder the paper names as future work, which has no discriminator
+    to train (see the user guide's :ref:`images_networks`);
     ``adversarial=True`` restores the GAN.
 
     The paper's configuration is ``architecture="standard"`` (or
@@ -156,9 +156,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         (``"mean"``) or, as in the paper, noise drawn from U(0,
         ``noise_scale``). ``"auto"`` uses ``"biharmonic"`` for images and
         ``"normconv"`` for a table laid out as a square, where a smooth
-        surface through unrelated columns means nothing (measured on
-        breast_cancer, wine and diabetes: lower RMSE on unseen rows than
-        ``"biharmonic"``). Resolved in ``fit`` (``initial_fill_``).
+        surface through unrelated columns means nothing (see the user
+        guide's :ref:`images_fit_choices`). Resolved in ``fit``
+        (``initial_fill_``).
     drop_rate : float in [0, 1), default=0.2
         Fraction of the observed pixels hidden from the generator at each
         training step; the reconstruction loss is then taken on those pixels
@@ -166,8 +166,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     adversarial : bool, default=False
         Train against a discriminator, as in the paper. False (the default)
         trains the generator on the reconstruction loss alone, the denoising
-        autoencoder (needs ``drop_rate > 0``): in ``benchmarks/images.py`` it
-        matched or beat the adversarial version at half the cost per epoch.
+        autoencoder (needs ``drop_rate > 0``), whose epochs skip the
+        discriminator's passes and updates. See the user guide's
+        :ref:`images_networks`.
     alpha : float, default=10
         Weight of the reconstruction loss against the adversarial loss.
     hint_rate : float, default=0.9
@@ -194,39 +195,35 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         rectangular one, False one pass. The initial fill is computed once
         for all views. The networks are trained on images as they are, so
         the average helps images with no preferred orientation a little and
-        hurts upright ones (digits, unseen rows: 0.155 to 0.210 with the 8
-        symmetries). ``"auto"`` decides in ``fit`` on the held-out observed
+        hurts upright ones (digits, say), whose turned views look like no
+        training image. ``"auto"`` decides in ``fit`` on the held-out observed
         pixels (``validation_fraction``; a seeded subset of at most about 2
         million pixels): it keeps the most views whose extra passes lowered
         their RMSE by at least 1% each against one pass (the mirror 1%, the
         8 symmetries 7%), one pass if neither did; off for a table laid out
         as a square (no spatial symmetry) and without a validation split. The
         decision and the held-out RMSEs are stored in
-        ``test_time_augmentation_`` and ``held_out_rmse_``
-        (``benchmarks/results/image_views/image_views.md`` measures each choice). With
+        ``test_time_augmentation_`` and ``held_out_rmse_`` (the user guide's
+        :ref:`images_fit_choices` compares the choices). With
         ``test_time_steps`` any gain keeps more views: the passes then add
-        a few percent to the time of the training steps, and with 40 steps
-        the 8 symmetries took tench from 0.879x to 0.854x
-        inpaint_biharmonic's RMSE.
+        little to the time of the training steps.
     test_time_steps : int, default=0
-        Test-time training: before completing each image, ``transform``
-        (and ``fit_transform``, ``score``, ``sample``) trains a copy of
-        the generator for this many Adam steps on that image's own observed
-        pixels (the training objective: a fraction
-        ``drop_rate`` of them hidden and rebuilt, on the whole image, through
-        the views ``transform`` averages over in turn), completes the image
-        with the copy and discards it; the fitted model never changes. 40
-        steps with the 8 symmetries lowered the RMSE on tench val from
-        0.869x inpaint_biharmonic's (the symmetries alone) to 0.854x, and on
-        8 photos never tuned on from 0.729x to 0.694x, at 0.65 images per
-        second on one core against 11 (``benchmarks/results/image_test_time/image_test_time.md``).
-        0 (the default) completes every image with the fitted generator.
-        Needs ``drop_rate > 0``; read when imputing, so it may be set after
+        Test-time training: before completing each image, ``transform`` (and
+        ``fit_transform``, ``score``, ``sample``) trains a copy of the
+        generator for this many Adam steps on that image's own observed pixels
+        (the training objective: a fraction ``drop_rate`` of them hidden and
+        rebuilt, on the whole image, through the views ``transform`` averages
+        over in turn), completes the image with the copy and discards it; the
+        fitted model never changes. The copy adapts to the textures and edges
+        of that image, at the cost of this many training steps per image (the
+        user guide's :ref:`images_test_time` weighs the two). 0 (the default)
+        completes every image with the fitted generator. Needs
+        ``drop_rate > 0``; read when imputing, so it may be set after
         ``fit``. ``sample`` trains a copy per image and draw.
     test_time_learning_rate : float, default=3e-3
-        Adam's step size in test-time training (``test_time_steps``),
-        chosen on 16 tench images; 1e-3 was close behind on 100 tench images
-        and the held-out photos.
+        Adam's step size in test-time training (``test_time_steps``): the
+        copy of the generator has few steps to adapt to each image (see the
+        user guide's :ref:`images_test_time`).
     inference_precision : {"auto", "float32", "bfloat16"}, default="auto"
         Precision of the network's passes when imputing (``transform``,
         ``fit_transform``, ``score``, ``sample`` and the choices ``fit``
@@ -236,12 +233,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         1e-3 of the value range. ``"auto"`` resolves in ``fit`` (into
         ``inference_precision_``, and again where a fitted model is
         unpickled) to bfloat16 for images on a CPU that computes it natively
-        (AVX512-BF16 or AMX), where the transform of 160x160 tench images ran
-        1.9x faster with the same RMSE to the fourth decimal
-        (``benchmarks/results/image_views/image_views.md``), and to float32 elsewhere: on
-        an H100 the passes are a small part of the transform time and
-        bfloat16 bought none (``gpu.md``), and tables laid out as squares are
-        tiny.
+        (AVX512-BF16 or AMX), where it speeds up the passes, and to float32
+        elsewhere: on a GPU the passes are a small part of the transform
+        time, and tables laid out as squares are tiny (see the user guide's
+        :ref:`images_fit_choices`).
     mean_blend : bool or "auto", default="auto"
         Return ``w * network + (1 - w) * mean`` at missing entries, where
         ``mean`` is the mean of the observed values of each cell in ``fit``
@@ -255,10 +250,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         images (a size at least the images' height and width trains on
         whole images; a side shorter than it is not cropped): each batch of
         images gives ``(H // patch_size) * (W // patch_size)`` steps on
-        crops (one random position per step), so an
-        epoch costs about as much as on whole images but makes many more
-        optimiser steps (measured: clearly lower RMSE after the same epochs).
-        None (the paper) trains on whole images.
+        crops (one random position per step), so an epoch costs about as
+        much as on whole images but makes many more optimiser steps. None
+        (the paper) trains on whole images.
         ``transform`` always works on whole images.
     learning_rate : float, default=1e-3
         Adam step size (betas 0.9, 0.999) of both networks; with
@@ -273,17 +267,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         ``"constant"``: ``learning_rate`` throughout, as in the paper.
         ``"one-cycle"``: the generator's learning rate rises for the first
         10% of the batches of ``max_epochs`` epochs and anneals to nearly
-        zero (Smith and Topin, 2019), as in GAINImputer. It wins short
-        training: on Imagenette after 3 epochs it lowered the RMSE from
-        0.0417 to 0.0398 (``benchmarks/results/image_ablation/image_ablation.md``), but
-        after 15 it reached 0.0399 against the constant rate's 0.0394 (seed
-        0 in the same conditions: ``images_partial_ours_onecycle.md`` and
-        the seed-0 records of ``images_partial_ours_heldout.json``). ``partial_fit`` always uses
-        a constant rate (it has no planned number of steps).
+        zero (Smith and Topin, 2019), as in GAINImputer. It helps short
+        training more than the default 15 epochs (see the user guide's
+        :ref:`images_networks`). ``partial_fit`` always uses a constant rate
+        (it has no planned number of steps).
     batch_size : int, default=16
         Images per training step (at least 2, for batch normalisation) and
         per step of ``transform``: memory is bounded by the batch size. The
-        paper uses 64; 16 makes more steps per epoch and measured better.
+        paper uses 64; 16 makes more, smaller steps per epoch.
     max_epochs : int, default=15
         Maximum number of passes over the shuffled images.
     validation_fraction : float, default=0.1
@@ -307,13 +298,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     n_jobs : int or None, default=None
         CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform``,
         ``score``, ``partial_fit`` and ``sample``: None is one thread, which is
-        safe on a machine shared with other jobs (there, several spinning
-        threads can slow a fit a hundredfold); -1 uses every core. The caller's
-        thread counts are restored afterwards. The same ``random_state`` gives
-        the same output at the same ``n_jobs`` on the same hardware; another
-        thread count changes the order of floating-point sums, and training can
-        carry such last-digit differences into the imputations (user guide:
-        :ref:`threads`).
+        safe on a machine shared with other jobs (there, several threads spin
+        waiting for each other and can slow a fit many times); -1 uses every
+        core. The caller's thread counts are restored afterwards. The same
+        ``random_state`` gives the same output at the same ``n_jobs`` on the
+        same hardware; another thread count changes the order of floating-point
+        sums, and training can carry such last-digit differences into the
+        imputations (user guide: :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, noise, dropped pixels, hints and the
         validation split. The same seed gives the same imputations.
