@@ -105,8 +105,9 @@ class ZeroShotSpatialImputer(BaseImputer):
        unlike A can teach a correction that hurts A; this guards against it
        without ever looking at A's missing values. With
        ``train_crops="all"`` these pixels are training targets too (under
-       other hidden patterns), so the check is an optimistic guard; it
-       still rejected the network on 3 of 9 MNAR images of the benchmark.
+       other hidden patterns), so the check is an optimistic guard: it
+       catches a network that does worse than the interpolation even on
+       pixels it was trained on.
     6. **Imputation.** Every window of every region is completed by the
        network (overlapping windows are averaged) and the whole image is
        returned with every observed pixel unchanged.
@@ -117,8 +118,9 @@ class ZeroShotSpatialImputer(BaseImputer):
     defaults (a residual U-Net correcting a biharmonic interpolation,
     trained on the reconstruction of hidden observed pixels of the whole
     image, A's surroundings included, in A's own hole pattern and in all
-    symmetries) are what worked best in
-    ``benchmarks/results/zero_shot/zero_shot_ablation.md``. The network can only add
+    symmetries) train on the pixels most like A's missing ones, in the
+    pattern A is missing them in (the user guide's :ref:`zero_shot_settings`
+    says what each adds). The network can only add
     to the interpolation where it has learnt a correction, and the
     self-check falls back to the interpolation where it has not.
 
@@ -150,7 +152,7 @@ class ZeroShotSpatialImputer(BaseImputer):
         Side p of the crops and of the target windows; capped by the
         image's smaller side (``patch_size_``), so a larger value is
         allowed. Below 4 pixels a crop holds too little of its
-        neighbourhood to learn from (1 and 2 imputed worse than the mean).
+        neighbourhood to learn from.
     region : tuple of 4 int or None, default=None
         ``(top, left, height, width)`` of the target region A; None finds the
         regions from the missing pixels.
@@ -162,8 +164,8 @@ class ZeroShotSpatialImputer(BaseImputer):
         to fit an image with more channels (a hyperspectral one, say).
         Ignored for a 2-D image.
     stride : int, default=16
-        Step between the crops taken when ``n_crops`` is None (16 keeps a
-        320x320 fit within about 30 s on one CPU core).
+        Step between the crops taken when ``n_crops`` is None; a smaller
+        step gives more crops and a longer fit.
     n_crops : int or None, default=None
         Draw this many distinct crop positions at random (stride 1) instead
         of the ``stride`` grid.
@@ -207,8 +209,8 @@ class ZeroShotSpatialImputer(BaseImputer):
     adversarial : bool, default=False
         Train against a discriminator (the paper's SpatialGAIN); False trains
         the same generator on the reconstruction loss alone (a denoising
-        autoencoder). False is the default: in our trials on the tench image
-        it was about 1.5 times faster per epoch and no less accurate.
+        autoencoder), whose epochs skip the discriminator's passes and
+        updates (see the user guide's :ref:`zero_shot_settings`).
     alpha : float, default=10
         Weight of the reconstruction loss against the adversarial loss.
     hint_rate : float, default=0.9
@@ -223,9 +225,7 @@ class ZeroShotSpatialImputer(BaseImputer):
     max_epochs : int, default=4
         Maximum number of passes over the kept crops (over their 8 views
         with ``augment``: about 1160 steps of 8 crops on a 320x320 image).
-        Four epochs beat two on 8 of 9 MCAR images of the zero-shot
-        benchmark (5 seeds: 0.840x biharmonic's RMSE against 0.873x;
-        ``benchmarks/results/zero_shot/zero_shot_ablation.md``, rows 10-12).
+        The user guide's :ref:`zero_shot_settings` compares 4 epochs with 2.
     validation_fraction : float, default=0.1
         Fraction of the crops' observed pixels held out for early stopping.
     n_iter_no_change : int, default=5
@@ -243,12 +243,12 @@ class ZeroShotSpatialImputer(BaseImputer):
     n_jobs : int or None, default=None
         CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform`` and
         ``score``: None is one thread, which is safe on a machine shared with
-        other jobs (there, several spinning threads can slow a fit a
-        hundredfold); -1 uses every core. The caller's thread counts are
-        restored afterwards. The same ``random_state`` gives the same output at
-        the same ``n_jobs`` on the same hardware; another thread count changes
-        the order of floating-point sums, and training can carry such
-        last-digit differences into the imputations (user guide:
+        other jobs (there, several threads spin waiting for each other and can
+        slow a fit many times); -1 uses every core. The caller's thread counts
+        are restored afterwards. The same ``random_state`` gives the same
+        output at the same ``n_jobs`` on the same hardware; another thread
+        count changes the order of floating-point sums, and training can carry
+        such last-digit differences into the imputations (user guide:
         :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds the crop draw, the network's initialisation and training. The
