@@ -161,16 +161,15 @@ class SoftImputeFISTA(BaseImputer):
     Memory: ``fit`` works on the whole matrix in float64, keeping a few
     dense n_samples x n_features matrices at once (the scaled data, the
     mask, the iterate, its momentum and the gradient step), so its peak is
-    linear in the input: about 9 times the input's float64 size with a fixed
-    ``shrinkage`` (10,000 to 1,000,000 x 10, ``max_rank=5``,
-    ``benchmarks/results/scale/scale.md``) and about 13 times with the default
-    shrinkage path (50,000 and 100,000 x 50, ``max_rank=10``; resident-set
-    peaks). ``max_rank`` keeps each singular-value
-    step at O(n_samples x max_rank) beyond those matrices; without it the
-    full SVD adds about two more. ``transform`` works in blocks of rows: its
-    peak is the output plus blocks of ``batch_size`` rows. For tables that do
-    not fit this budget, use :class:`GAINImputer`, whose memory is bounded
-    by its batches (and ``partial_fit``).
+    linear in the input, and higher with the default shrinkage path (which
+    also keeps the training and held-out masks and the best solution so far)
+    than with a fixed ``shrinkage`` (the user guide's :ref:`big_tables`
+    gives measured peaks). ``max_rank`` keeps each singular-value step at
+    O(n_samples x max_rank) beyond those matrices; without it the full SVD
+    adds about two more. ``transform`` works in blocks of rows: its peak is
+    the output plus blocks of ``batch_size`` rows. For tables that do not
+    fit this budget, use :class:`GAINImputer`, whose memory is bounded by
+    its batches (and ``partial_fit``).
 
     Parameters
     ----------
@@ -217,12 +216,12 @@ class SoftImputeFISTA(BaseImputer):
     n_jobs : int or None, default=None
         CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform`` and
         ``score``: None is one thread, which is safe on a machine shared with
-        other jobs (there, several spinning threads can slow a fit a
-        hundredfold); -1 uses every core. The caller's thread counts are
-        restored afterwards. The same ``random_state`` gives the same output at
-        the same ``n_jobs`` on the same hardware; another thread count changes
-        the order of floating-point sums, and training can carry such
-        last-digit differences into the imputations (user guide:
+        other jobs (there, several threads spin waiting for each other and can
+        slow a fit many times); -1 uses every core. The caller's thread counts
+        are restored afterwards. The same ``random_state`` gives the same
+        output at the same ``n_jobs`` on the same hardware; another thread
+        count changes the order of floating-point sums, and training can carry
+        such last-digit differences into the imputations (user guide:
         :ref:`threads`).
     random_state : int, RandomState instance or None, default=None
         Seeds the held-out entries of the path, the randomised SVD (with
