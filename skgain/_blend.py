@@ -1,15 +1,12 @@
 """Blending a network's imputations with other imputers', feature by feature.
 
 On tables of a few hundred rows a small network, a linear iterative imputer
-and a tree-based one make different errors, and a weighted average beats
-each of them on average over the tables it was designed on
-(``benchmarks/results/blend_ablation/blend_ablation.md``; ``blend_ablation_confirm.md``
-and ``tabular_confirm4.md`` check it on others). The weights of each
-feature are chosen on entries held out of training, with Huber's loss, so
-an imputer that only adds noise gets weight 0 and a few large misses do not
-decide them. The same files show what the network adds: little on the
-design tables, where the two imputers blended without it come within
-0.0006, more on the others.
+and a tree-based one make different errors, so a weighted average of them
+can be better than each alone. The weights of each feature are chosen on
+entries held out of training, with Huber's loss, so an imputer that only
+adds noise gets weight 0 and a few large misses do not decide them. The
+user guide's "Blending with other imputers" (:ref:`table_blend`) gives the
+evidence, and what the network adds to the two imputers.
 """
 
 import itertools
@@ -176,9 +173,9 @@ def _huber_entry_weights(errors):
     inverse of their error: their loss grows linearly, not quadratically.
     The squared error of a few hundred held-out entries can be dominated by
     a handful of them, so least-squares weights follow whichever imputer
-    happened to miss those few; Huber's loss weighs the bulk
-    (``benchmarks/results/blend_ablation/blend_ablation.md``). All weights are 1 when
-    more than half the errors are 0.
+    happened to miss those few; Huber's loss weighs the bulk (see the user
+    guide's :ref:`table_blend`). All weights are 1 when more than half the
+    errors are 0.
     """
     scale = _HUBER_K * 1.4826 * np.median(np.abs(errors))
     if scale <= 0:
