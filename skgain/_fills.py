@@ -1,11 +1,12 @@
 """Interpolations of the missing cells of image batches, used as initial fills.
 
-A convolutional generator that refines an interpolation learns a residual,
-which trains faster and better than learning the image from noise. All three
-public functions take (n, C, H, W) or (H, W) tensors or NumPy arrays and
-return the same kind and shape (``_check_fill_input``): ``normalized_convolution``
-gives its estimate at every cell, the other two keep the observed cells. The
-estimators call the unchecked ``_``-prefixed versions on their own tensors.
+A convolutional generator that refines an interpolation learns only a residual,
+the correction the interpolation needs, instead of the whole image from noise.
+All three public functions take (n, C, H, W) or (H, W) tensors or NumPy arrays
+and return the same kind and shape (``_check_fill_input``):
+``normalized_convolution`` gives its estimate at every cell, the other two keep
+the observed cells. The estimators call the unchecked ``_``-prefixed versions
+on their own tensors.
 """
 
 import math
@@ -270,8 +271,8 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3, reach=2):
 
     Minimises the squared discrete Laplacian ``sum(laplacian(x) ** 2)`` over
     the missing cells with the observed cells fixed: the biharmonic
-    interpolation of :func:`skimage.restoration.inpaint_biharmonic` (same
-    RMSE to 1e-4 on the Imagenette val images with 20% MCAR pixels), solved
+    interpolation of :func:`skimage.restoration.inpaint_biharmonic` (the
+    same minimisation; ``tests/test_fills.py`` compares the two), solved
     for the whole batch at once by conjugate gradients started from a
     normalised convolution. Each channel is filled on its own.
 
@@ -290,8 +291,8 @@ def biharmonic_fill(values, mask, max_iter=50, tol=1e-3, reach=2):
         1 (or True) for observed entries, 0 (or False) for missing ones;
         no other value.
     max_iter : int >= 0, default=50
-        Maximum conjugate-gradient iterations (small scattered holes need
-        about 5; wide ones more).
+        Maximum conjugate-gradient iterations (small scattered holes
+        converge in a few; wide ones need more).
     tol : float >= 0, default=1e-3
         Stop the solve of an image channel when its residual norm has
         fallen below ``tol`` times its initial value (each solve on its own:
