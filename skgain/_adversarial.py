@@ -50,6 +50,12 @@ def _fused(device):
     return {"fused": True} if torch.device(device).type in ("cpu", "cuda") else {}
 
 
+class TrainingDivergedError(ValueError, FloatingPointError):
+    """A loss became NaN or infinite: the parameters (a learning rate too large,
+    most often) cannot train. A ``ValueError`` like every other bad setting,
+    and a ``FloatingPointError`` for callers that caught that before."""
+
+
 def _on_device(net, device):
     """``net`` on ``device``: moved only when its weights are elsewhere (an
     unpickled model), since walking the modules costs a few milliseconds,
@@ -353,7 +359,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
                 scheduler.step()
         means = torch.as_tensor(sums).cpu().numpy() / max(n_batches, 1)
         if not np.all(np.isfinite(means)):
-            raise FloatingPointError(
+            raise TrainingDivergedError(
                 f"{type(self).__name__} training diverged at epoch {epoch + 1} (a loss is "
                 f"NaN or infinite); lower learning_rate (now {self.learning_rate_})."
             )
