@@ -8,9 +8,6 @@ parameter, or a finite result within the data's range. The data are tiny and
 the training a few epochs at most: the whole file runs in seconds.
 
 ``nearest_patch_fill``, the zero-shot baseline, is fuzzed with the helpers.
-The GAINImputer parameters that its own module validates (its blend, sizes
-and automatic settings) are covered in tests/test_gain.py; here only those
-the shared base validates.
 """
 
 import inspect
@@ -18,6 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.impute import SimpleImputer
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -97,7 +95,13 @@ _NETWORK = {
     "validation_fraction": 1.0, "verbose": "loud",
 }
 BAD = {
-    GAINImputer: {k: v for k, v in _SHARED.items() if k != "n_jobs"},
+    GAINImputer: {
+        **_SHARED, **{k: v for k, v in _NETWORK.items() if k not in ("channels", "initial_fill")},
+        "batch_size": 0, "blend_estimator": SimpleImputer,  # the class, not an instance
+        "categorical_features": [99], "drop_rate": 1.0, "hidden_dim": 10**6,
+        "hint_mechanism": "other", "n_blocks": 10**4, "n_frequencies": 10**6,
+        "noise_scale": -1, "precision": "float16", "tol": -1,
+    },
     SpatialGAINImputer: {
         **_SHARED, **_NETWORK, "drop_rate": 1.0, "hint_decay": 0, "hint_mechanism": "other",
         "image_shape": (4, 4, 4),  # 64 values, but the images are 8x8
@@ -118,18 +122,9 @@ BAD = {
         "validation_fraction": 1.0, "verbose": "loud",
     },
 }
-# GAINImputer's own parameters: tests/test_gain.py (issue 32's GAIN side).
-GAIN_OWN = {"adversarial", "alpha", "architecture", "batch_size", "blend_estimator",
-            "categorical_features", "drop_rate", "hidden_dim", "hint_mechanism", "hint_rate",
-            "learning_rate", "lr_schedule", "max_epochs", "n_blocks", "n_frequencies",
-            "n_iter_no_change", "n_jobs", "noise_scale", "precision", "tol",
-            "validation_fraction", "verbose"}
-
-
 @pytest.mark.parametrize("cls", list(BAD), ids=lambda cls: cls.__name__)
 def test_every_parameter_has_a_bad_value(cls):
-    covered = set(BAD[cls]) | (GAIN_OWN if cls is GAINImputer else set())
-    assert set(cls().get_params()) <= covered
+    assert set(cls().get_params()) <= set(BAD[cls])
 
 
 BAD_CASES = [pytest.param(cls, name, value, id=f"{cls.__name__}-{name}={value!r}")
@@ -167,6 +162,9 @@ def _assert_in_range(X_out, X, margin=0.0):
     (ZeroShotSpatialImputer, {"region": (8, 8, 2, 2)}),  # grown to a window
     (SoftImputeFISTA, {"max_rank": 10**6, "batch_size": 10**9}),
     (GAINImputer, {"keep_empty_features": True, "add_indicator": True}),
+    (GAINImputer, {"batch_size": 10**9}),  # the 24 rows in one step, at the base rate
+    (GAINImputer, {"blend_estimator": [SimpleImputer(strategy="constant",
+                                                     fill_value=1e9)]}),  # weight 0
 ], ids=lambda value: getattr(value, "__name__", repr(value)))
 def test_edge_values_give_a_finite_result_in_range(cls, params):
     estimator, X = _estimator(cls, **params)
@@ -260,6 +258,7 @@ def _hidden_by_score(estimator, X):
 
 
 @pytest.mark.parametrize("cls, params", [
+    (GAINImputer, {"blend_estimator": "auto"}),  # the blend is what transform returns
     (SpatialGAINImputer, {}),
     (SpatialGAINImputer, {"test_time_steps": 2, "test_time_augmentation": "flip"}),
     (SpatialGAINImputer, {"mean_blend": True}),
