@@ -320,7 +320,11 @@ def plot_scaling(records, path):
         for method in dict.fromkeys(r["method"] for r in records):
             points = sorted((r["shape"][vary], r["seconds"]) for r in records
                             if r["method"] == method and r["shape"][fixed[0]] == fixed[1])
-            ax.plot(*zip(*points), marker="o", label=method)
+            if points:  # a quick run has no column sweep
+                ax.plot(*zip(*points), marker="o", label=method)
+        if not ax.lines:
+            ax.set_visible(False)
+            continue
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(label)

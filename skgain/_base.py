@@ -30,7 +30,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 # threadpoolctl comes with scikit-learn (one of its own dependencies).
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 _SEED_HIGH = 2**31 - 1
 
@@ -49,6 +49,14 @@ def resolve_n_jobs(n_jobs):
     return n_jobs
 
 
+@functools.lru_cache(maxsize=1)
+def _thread_pools():
+    """The BLAS and OpenMP libraries loaded in this process, found once: the
+    search walks every loaded library, too slow and too much memory for each
+    ``transform``."""
+    return ThreadpoolController()
+
+
 @contextlib.contextmanager
 def cpu_threads(n_jobs):
     """Run torch, BLAS and OpenMP on the threads ``n_jobs`` asks for, then restore
@@ -63,7 +71,7 @@ def cpu_threads(n_jobs):
     if wanted != before:
         torch.set_num_threads(wanted)
     try:
-        with threadpool_limits(wanted):
+        with _thread_pools().limit(limits=wanted):
             yield
     finally:
         if wanted != before:

@@ -505,11 +505,14 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _blends(self, n_samples):
         """Whether fit blends the network with other imputers on ``n_samples`` rows
-        (None: unknown, with ``partial_fit``, which never blends)."""
+        (None: unknown, with ``partial_fit``, which never blends). Before ``fit``
+        the number of features is unknown, and ``"auto"`` counts as not blending."""
         if n_samples is None or self.blend_estimator is None or self.validation_fraction == 0:
             return False
-        return (is_given_imputer(self.blend_estimator)
-                or auto_blends((n_samples, self.n_features_in_)))
+        if is_given_imputer(self.blend_estimator):
+            return True
+        n_features = getattr(self, "n_features_in_", None)
+        return n_features is not None and auto_blends((n_samples, n_features))
 
     def _training_precision(self):
         if self.precision_ == "float32":

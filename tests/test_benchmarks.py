@@ -345,6 +345,13 @@ def test_growth_exponent_recovers_a_power_law():
     assert scale.growth_exponent([10], [1.0]) is None
 
 
+def _previous_weights(imputations, truth, features, n_features, baseline=None):
+    """The previous default's least-squares weights, which had no baseline."""
+    from skgain import _blend
+
+    return _blend._least_squares_weights(imputations, truth, features, n_features)
+
+
 def test_blend_ablation_reweighing_reproduces_real_fits():
     import warnings
     from contextlib import nullcontext
@@ -385,7 +392,7 @@ def test_blend_ablation_reweighing_reproduces_real_fits():
     from skgain import _blend
 
     previous = {blend_ablation.NOT_REFITTED: {},
-                blend_ablation.PREVIOUS: {"blend_weights": _blend._least_squares_weights}}
+                blend_ablation.PREVIOUS: {"blend_weights": _previous_weights}}
     for variant, patches in previous.items():
         with mock.patch.object(GAINImputer, "_refit_blend", lambda self, X, observed: None), \
                 mock.patch.multiple("skgain._gain", **patches) if patches else nullcontext(), \
