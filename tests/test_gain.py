@@ -693,7 +693,8 @@ def test_learning_rate_grows_with_the_rows_a_step_uses_not_the_batch_asked():
     huge = GAINImputer(batch_size=10**9, max_epochs=2, blend_estimator=None,
                        random_state=0).fit(X_missing)
     assert huge.learning_rate_ == pytest.approx(3e-3)  # 40 rows: the base rate
-    assert GAINImputer(batch_size=1024, max_epochs=1, blend_estimator=None).fit(
+    assert GAINImputer(batch_size=1024, max_epochs=1, validation_fraction=0,
+                       random_state=0).fit(
         np.random.RandomState(0).rand(2000, 3)).learning_rate_ == pytest.approx(6e-3)
 
 
