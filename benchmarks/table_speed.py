@@ -233,7 +233,7 @@ def report(records, code_commit=None):
     lines = [
         "# GAINImputer's defaults against tree-based iterative imputation: seconds and RMSE",
         "",
-        f"Produced by `python -m benchmarks.table_speed` ({__doc__.splitlines()[0]}). "
+        f"Produced by `python -m benchmarks.table_speed`. "
         f"20% MCAR; fit_transform on 80% of the rows (\"fit\"), transform on the other 20% "
         f"(\"unseen\"); RMSE after min-max scaling (mean ± standard error over seeds); "
         f"seconds = fit_transform + transform, one thread per method, each (table, seed) in "
@@ -371,8 +371,9 @@ def run(quick=False, data_home=None, out_dir=None, tables=None, seeds=3, methods
         records = measure(tables, seeds, methods, reference, threads, records_path, quick,
                           reference_methods, profile)
     markdown, _ = report(records, code_commit)
+    measured = sorted({str(r.get("code_commit", code_commit)) for r in records})
     return write_results(NAME, {"records": records, "quick": quick}, markdown,
-                         out_dir=out_dir, experiment=NAME)
+                         out_dir=out_dir, experiment=NAME, measured_code_commits=measured)
 
 
 def main(argv=None):
