@@ -25,9 +25,8 @@ from ._common import RESULTS_DIR, environment, markdown_table, write_results
 EXPERIMENTS = ("speed", "scale", "tabular", "low_rank", "panel", "images", "zero_shot")
 # Run by name only, never by ``all``: the GPU check needs a CUDA device, and the
 # ablations behind the defaults take hours each on a CPU.
-ON_REQUEST = ("gpu", "table_speed", "gain_ablation", "blend_ablation", "image_ablation",
-              "image_test_time",
-              "image_views", "square_tables")
+ON_REQUEST = ("gpu", "table_speed", "demo_time", "gain_ablation", "blend_ablation",
+              "image_ablation", "image_test_time", "image_views", "square_tables")
 
 
 class MissingExperiment(ValueError):

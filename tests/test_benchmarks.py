@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -779,3 +780,15 @@ def test_table_speed_scaling_writes_seconds_and_the_plot(tmp_path):
     assert "| 200x10 |" in path.read_text()
     if importlib.util.find_spec("matplotlib") is not None:
         assert (tmp_path / "table_speed_scaling.png").stat().st_size > 1000
+
+
+def test_demo_time_writes_the_seconds_and_the_demos_table(tmp_path):
+    from benchmarks import demo_time
+
+    fake_demo = ("print('digits: ...'); print('imputer  fit_transform  unseen rows  seconds'); "
+                 "print('GAINImputer 0.1283 0.1360 48.8')")
+    path = demo_time.run(out_dir=tmp_path, command=(sys.executable, "-c", fake_demo))
+    payload = json.loads((tmp_path / "demo_time.json").read_text())
+    assert payload["rows"] == [["GAINImputer", 0.1283, 0.136, 48.8]]
+    assert 0 < payload["seconds"] < demo_time.TARGET_SECONDS
+    assert "(met)" in path.read_text() and (tmp_path / "record.json").exists()
