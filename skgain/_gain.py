@@ -226,8 +226,8 @@ class GAINImputer(BaseAdversarialImputer):
         held-out ones included. The blend may leave a column's fitted range
         by a quarter of it, so that a linear imputer can extrapolate a
         hidden extreme. ``"auto"``: :class:`~sklearn.impute.IterativeImputer`
-        with BayesianRidge (10 rounds) and with ExtraTrees (10 trees trying
-        the square root of the features at each split, 3 rounds) on tables
+        with BayesianRidge (10 rounds) and with ExtraTrees (10 trees, 3
+        rounds) on tables
         of at most 100,000 entries and 64 features; the network alone
         beyond, and without held-out entries (``validation_fraction=0``) or
         with :meth:`partial_fit`. None: the network alone. Imputers given
