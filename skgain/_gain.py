@@ -47,8 +47,9 @@ _MAX_FIRST_LAYER = 2**28
 _AUTO_ROW_PASSES = 1_000_000
 _AUTO_EPOCH_RANGE = (100, 300)
 # ... and at most this many where the network is blended with other imputers,
-# which make up for a shorter training: half the epochs at the same blended
-# RMSE (benchmarks/results/table_speed/).
+# which make up for a shorter training: 300 epochs took 2.0x ExtraTrees'
+# seconds against 1.5x at the same blended RMSE (the ablation row of
+# benchmarks/results/table_speed/ as committed in b445f2c).
 _BLENDED_MAX_EPOCHS = 150
 # From this many training rows on, where the epochs above stop at their
 # floor of 100, the "auto" settings train a shallower generator on larger
