@@ -33,15 +33,6 @@ from skgain import (
 from ._images import texture
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny networks gain nothing from threads on a shared CPU.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ------------------------------------------------------------------ data
 def _table(n=24, d=4, seed=0):
     rng = np.random.RandomState(seed)

@@ -59,15 +59,9 @@ def check_region(region, image_shape):
     (2, 3, 4, 5)
     """
     height_img, width_img = _spatial_shape(image_shape)
-    try:
-        values = tuple(region)
-    except TypeError:
-        values = ()
-    if len(values) != 4 or not all(_is_int(v) for v in values):
-        raise ValueError(
-            f"region must be a tuple of 4 integers (top, left, height, width), got {region!r}."
-        )
-    top, left, height, width = (int(v) for v in values)
+    top, left, height, width = _int_tuple(
+        region, 4, f"region must be a tuple of 4 integers (top, left, height, width), "
+                   f"got {region!r}.")
     if height < 1 or width < 1:
         raise ValueError(f"region height and width must be positive, got {region!r}.")
     if top < 0 or left < 0 or top + height > height_img or left + width > width_img:
@@ -126,15 +120,19 @@ def _check_size(size):
     """``size`` of :func:`block_region` as ``(height, width)``."""
     if _is_int(size):
         return size, size
+    return _int_tuple(size, 2, f"size must be an integer or a tuple of 2 integers "
+                               f"(height, width); got {size!r}.")
+
+
+def _int_tuple(value, length, message):
+    """``value`` as a tuple of ``length`` ints; a ValueError with ``message`` otherwise."""
     try:
-        pair = tuple(size)
+        values = tuple(value)
     except TypeError:
-        pair = ()
-    if len(pair) != 2 or not all(_is_int(v) for v in pair):
-        raise ValueError(
-            f"size must be an integer or a tuple of 2 integers (height, width); got {size!r}."
-        )
-    return pair
+        values = ()
+    if len(values) != length or not all(_is_int(v) for v in values):
+        raise ValueError(message)
+    return tuple(int(v) for v in values)
 
 
 def _check_rate(value, name):
