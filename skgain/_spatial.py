@@ -244,7 +244,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         on the held-out observed entries: never worse than the network
         alone or than mean imputation on them. ``"auto"`` blends tables laid
         out as squares, whose convolutions have no spatial structure to
-        draw on, and not images. Without a validation split ``w`` is 1.
+        draw on, and blends images only where the network's held-out RMSE
+        (on a seeded subset of the images) is worse than the means' (too
+        short a fit, a noise fill). Without a validation split ``w`` is 1.
     patch_size : int >= 2 or None, default=32
         Train on random ``patch_size`` x ``patch_size`` crops instead of whole
         images (a size at least the images' height and width trains on
@@ -890,7 +892,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         held_out, self._held_out = self._held_out, None
         self.held_out_rmse_ = {}
         self.test_time_augmentation_, evidence = self._choose_augmentation(X, held_out, rng)
-        self.network_weight_, blend_evidence = self._choose_network_weight(X, held_out)
+        self.network_weight_, blend_evidence = self._choose_network_weight(X, held_out, rng)
         if held_out is not None:
             evidence = blend_evidence or evidence or self._held_out_evidence(
                 *self._decision_rows(X, held_out, rng))
@@ -995,17 +997,22 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 chosen = augment  # more views last: the most views that pay win
         return chosen, evidence[chosen]
 
-    def _choose_network_weight(self, X, held_out):
+    def _choose_network_weight(self, X, held_out, rng):
         """Resolve ``mean_blend``: the weight of the network against the column means.
 
         Returns the weight and, where it was fitted, the held-out evidence
         (see :meth:`_held_out_evidence`) of the network alone, else None.
         """
-        blend = self.mean_blend
-        if blend == "auto":
-            blend = not self._is_image
-        if not blend or held_out is None:
+        if not self.mean_blend or held_out is None:
             return 1.0, None
+        if self.mean_blend == "auto" and self._is_image:
+            # Images keep the network alone unless it loses to the means on a
+            # seeded subset of the held-out entries (too short a fit, a noise
+            # fill): then blending is the better answer, not a warning alone.
+            X, held_out = self._decision_rows(X, held_out, rng)
+            imputed, truth, means = self._held_out_evidence(X, held_out)
+            if rmse(imputed, truth) <= rmse(means, truth):
+                return 1.0, None
         truth = X[held_out[1].astype(bool)]
         cols = np.nonzero(held_out[1])[1]
         network = self._held_out_imputation(X, held_out)

@@ -186,10 +186,28 @@ def test_spatial_learning_rate_far_too_large_is_an_error_naming_it():
             imputer.fit(X)
 
 
-def test_spatial_noise_fill_worse_than_the_means_warns():
-    # RMSE 1.52 against the mean's 0.40, silently.
+def test_spatial_noise_fill_worse_than_the_means_is_blended_with_them():
+    # RMSE 1.52 against the mean's 0.40, silently: "auto" now blends images
+    # whose network loses to the means on held-out entries.
+    rng = np.random.RandomState(1)
+    X = _images(n=24)
+    hidden = ~np.isnan(X) & (rng.rand(*X.shape) < 0.2)
+    X_in = np.where(hidden, np.nan, X)
+    imputer = SpatialGAINImputer(initial_fill="noise", max_epochs=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # blended: nothing to act on
+        X_out = imputer.fit_transform(X_in)
+    assert imputer.network_weight_ < 1
+    means = np.nanmean(X_in, axis=0)
+    mean_rmse = np.sqrt(np.mean((np.broadcast_to(means, X.shape)[hidden] - X[hidden]) ** 2))
+    out_rmse = np.sqrt(np.mean((X_out[hidden] - X[hidden]) ** 2))
+    assert out_rmse <= 1.1 * mean_rmse
+
+
+def test_spatial_noise_fill_worse_than_the_means_warns_when_not_blended():
     with pytest.warns(ConvergenceWarning, match="worse than imputing each cell's mean"):
-        SpatialGAINImputer(initial_fill="noise", max_epochs=3, random_state=0).fit(_images())
+        SpatialGAINImputer(initial_fill="noise", max_epochs=3, mean_blend=False,
+                           random_state=0).fit(_images())
 
 
 def test_spatial_image_shape_with_channels_is_read_channels_last():
