@@ -2,11 +2,10 @@
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from ._base import BaseImputer, batch_slices, draw_seed, torch_generator
 
@@ -176,12 +175,6 @@ class SoftImputeFISTA(BaseImputer):
     shrinkage : float or None, default=None
         Weight of the nuclear norm, on the min-max scaled, centred data.
         None chooses it on held-out observed entries (see above).
-    shrinkage_fraction : float, default="deprecated"
-        Deprecated: with ``shrinkage=None``, use this fraction of the largest
-        singular value of the scaled, centred, zero-filled matrix instead of
-        the held-out choice (the behaviour of earlier versions, which used
-        0.02 by default). Setting it emits a ``FutureWarning``; it will be
-        removed in 0.3.
     n_shrinkages : int, default=20
         Number of shrinkage values on the path (``shrinkage=None`` only).
     validation_fraction : float, default=0.1
@@ -300,10 +293,6 @@ class SoftImputeFISTA(BaseImputer):
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
         "shrinkage": [Interval(numbers.Real, 0, None, closed="left"), None],
-        "shrinkage_fraction": [
-            Interval(numbers.Real, 0, None, closed="left"),
-            Hidden(StrOptions({"deprecated"})),
-        ],
         "n_shrinkages": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -318,7 +307,6 @@ class SoftImputeFISTA(BaseImputer):
         self,
         *,
         shrinkage=None,
-        shrinkage_fraction="deprecated",
         n_shrinkages=20,
         validation_fraction=0.1,
         max_iter=500,
@@ -335,7 +323,6 @@ class SoftImputeFISTA(BaseImputer):
         random_state=None,
     ):
         self.shrinkage = shrinkage
-        self.shrinkage_fraction = shrinkage_fraction
         self.n_shrinkages = n_shrinkages
         self.validation_fraction = validation_fraction
         self.max_iter = max_iter
@@ -380,16 +367,6 @@ class SoftImputeFISTA(BaseImputer):
 
     def _choose_shrinkage(self, X, mask, prox, generator):
         """Return ``(warm start or None, shrinkage)`` for the final fit."""
-        if self.shrinkage_fraction != "deprecated":
-            warnings.warn(
-                "shrinkage_fraction is deprecated and will be removed in 0.3: leave "
-                "shrinkage=None to choose the shrinkage on held-out entries, or set shrinkage.",
-                FutureWarning,
-            )
-            if self.shrinkage is None:
-                centred = mask * (X - _column_means(X, mask))
-                sigma_max = torch.linalg.matrix_norm(centred, ord=2).item()
-                return None, float(self.shrinkage_fraction * sigma_max)
         if self.shrinkage is not None:
             return None, float(self.shrinkage)
         if mask.sum().item() < 2:

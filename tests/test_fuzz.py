@@ -109,7 +109,7 @@ BAD = {
     },
     SoftImputeFISTA: {
         **_SHARED, "accelerated": "yes", "batch_size": 0, "max_iter": 0, "max_rank": 0,
-        "n_shrinkages": 0, "shrinkage": -1.0, "shrinkage_fraction": -1.0, "tol": -1,
+        "n_shrinkages": 0, "shrinkage": -1.0, "tol": -1,
         "validation_fraction": 1.0, "verbose": "loud",
     },
 }

@@ -1,7 +1,5 @@
 """SoftImputeFISTA: recovery, the shrinkage path, new rows, the proximal step, errors."""
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -157,18 +155,6 @@ def test_verbose_prints_the_path_and_the_fit(capsys):
     assert capsys.readouterr().out.count("iteration ") == 6
 
 
-def test_shrinkage_fraction_is_deprecated_but_still_works():
-    _, X_missing, hidden = _low_rank()
-    with pytest.warns(FutureWarning, match="shrinkage_fraction is deprecated"):
-        est = SoftImputeFISTA(shrinkage_fraction=0.1, max_iter=5).fit(X_missing)
-    scaled = (X_missing - est.data_min_) / est.data_range_
-    centred = np.where(hidden, 0.0, scaled - np.nanmean(scaled, axis=0))
-    assert est.shrinkage_ == pytest.approx(0.1 * np.linalg.norm(centred, 2), rel=1e-6)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        SoftImputeFISTA(max_iter=5).fit(X_missing)
-
-
 def test_fista_reaches_the_objective_in_fewer_iterations_than_soft_impute():
     _, X_missing, _ = _low_rank()
     fista = SoftImputeFISTA(shrinkage=0.001, tol=1e-8, max_iter=2000, random_state=0).fit(X_missing)
@@ -227,7 +213,6 @@ def test_huge_shrinkage_gives_rank_zero_and_the_column_means():
     "param, value",
     [
         ("shrinkage", -1.0), ("shrinkage", np.inf), ("shrinkage", "auto"),
-        ("shrinkage_fraction", -0.1), ("shrinkage_fraction", "auto"),
         ("n_shrinkages", 0), ("n_shrinkages", 2.5),
         ("validation_fraction", 0.0), ("validation_fraction", 1.0), ("validation_fraction", np.nan),
         ("max_iter", 0), ("tol", -1), ("tol", np.nan), ("max_rank", 0), ("accelerated", "yes"),
