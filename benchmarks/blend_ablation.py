@@ -40,6 +40,7 @@ digits,elnino,fair,fertility,goog,grunfeld,interest_inflation,scotland,statecrim
 import argparse
 import contextlib
 import copy
+import itertools
 import os
 import time
 import warnings
@@ -52,7 +53,6 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from skgain import GAINImputer, SoftImputeFISTA
-from skgain import _blend
 
 from ._common import default_data_home, markdown_table, scaled_rmse, write_results
 
@@ -75,8 +75,108 @@ VARIANTS = ("network alone", "BayesianRidge alone", "ExtraTrees alone",
             "network + average of the two", NO_NETWORK, "equal weights", DEFAULT,
             LEAST_SQUARES, NOT_REFITTED, PREVIOUS,
             "three-way, not shrunk", "three-way, split, shrunk", FOUR_WAY, K_FOLD)
+# GAINImputer's weights (skgain/_blend.py) are re-expressed below, with the
+# parts this ablation varies as arguments: each estimated weight is shrunk
+# as if PRIOR_ENTRIES more entries had voted for the prior, and Huber's loss
+# (errors beyond HUBER_K robust standard deviations count linearly) is fitted
+# by HUBER_ITERATIONS rounds of reweighted least squares.
+# tests/test_benchmarks.py checks the rows built on them against real fits.
+PRIOR_ENTRIES = 100
+HUBER_K = 1.345
+HUBER_ITERATIONS = 10
 
 
+# ---------------------------------------------------------------- the weights
+def blend_weights(imputations, truth, features, n_features, prior_entries=PRIOR_ENTRIES,
+                  huber=True):
+    """Weight of each imputer per feature: shape (n_features, n_imputers).
+
+    ``imputations`` (n_entries, n_imputers) holds the imputers' values of
+    held-out entries, ``truth`` their observed values and ``features`` their
+    column indices. A feature's weights are non-negative, sum to 1 and
+    minimise Huber's loss (``huber``) or the squared error of the weighted
+    average; the table's weights are shrunk towards equal weights, and each
+    feature's towards the table's, by ``prior_entries`` pseudo-entries.
+    """
+    if not huber:
+        return _least_squares_weights(imputations, truth, features, n_features, prior_entries)
+    entry_weights = np.ones(len(truth))
+    for _ in range(HUBER_ITERATIONS):
+        root = np.sqrt(entry_weights)
+        weights = _least_squares_weights(imputations * root[:, None], truth * root, features,
+                                         n_features, prior_entries)
+        errors = truth - np.einsum("ij,ij->i", imputations, weights[features])
+        scale = HUBER_K * 1.4826 * np.median(np.abs(errors))
+        entry_weights = (np.minimum(1.0, scale / np.maximum(np.abs(errors), 1e-300))
+                         if scale > 0 else np.ones(len(errors)))
+    return weights
+
+
+def _least_squares_weights(imputations, truth, features, n_features, prior_entries):
+    n_entries, n_imputers = imputations.shape
+    equal = np.full(n_imputers, 1.0 / n_imputers)
+    gram = np.empty((n_features, n_imputers, n_imputers))
+    for i, j in itertools.product(range(n_imputers), repeat=2):
+        gram[:, i, j] = np.bincount(features, imputations[:, i] * imputations[:, j],
+                                    minlength=n_features)
+    cross = np.stack([np.bincount(features, column * truth, minlength=n_features)
+                      for column in imputations.T], axis=1)
+
+    def shrunk(weights, count, prior):
+        return (count * weights + prior_entries * prior) / (count + prior_entries)
+
+    table = shrunk(_simplex_least_squares(gram.sum(axis=0), cross.sum(axis=0), equal),
+                   n_entries, equal)
+    count = np.bincount(features, minlength=n_features)
+    per_feature = np.array([_simplex_least_squares(g, c, table) for g, c in zip(gram, cross)])
+    return shrunk(per_feature, count[:, None], table)
+
+
+def _simplex_least_squares(gram, cross, default):
+    """The w >= 0 with sum 1 that minimises ``w @ gram @ w - 2 * cross @ w``:
+    the best of each face's equality-constrained minimum (``default`` when
+    the imputers agree on every entry)."""
+    diagonal = np.diag(gram)
+    if np.max(diagonal[:, None] + diagonal[None, :] - 2 * gram) <= 0:
+        return default
+    best, best_loss = None, np.inf
+    for size in range(1, len(cross) + 1):
+        for face in itertools.combinations(range(len(cross)), size):
+            weights = _face_minimum(gram, cross, list(face))
+            if weights is None or np.any(weights < 0):
+                continue
+            loss = weights @ gram @ weights - 2 * cross @ weights
+            if loss < best_loss:
+                best, best_loss = weights, loss
+    return best
+
+
+def _face_minimum(gram, cross, face):
+    """Minimiser over the weights that are 0 off ``face`` and sum to 1 (None if none)."""
+    weights = np.zeros(len(cross))
+    if len(face) == 1:
+        weights[face[0]] = 1.0
+        return weights
+    # Lagrange conditions: gram w + mu = cross on the face, sum(w) = 1.
+    system = np.block([[gram[np.ix_(face, face)], np.ones((len(face), 1))],
+                       [np.ones((1, len(face))), np.zeros((1, 1))]])
+    solution = np.linalg.lstsq(system, np.append(cross[face], 1.0), rcond=None)[0]
+    if not np.isclose(solution[:-1].sum(), 1.0):
+        return None
+    weights[face] = solution[:-1]
+    return weights
+
+
+def _with_nan(X, mask):
+    """Scaled rows as float64 with NaN where ``mask`` is 0 (what an imputer takes)."""
+    return np.where(np.asarray(mask, dtype=bool), X, np.nan).astype(np.float64, copy=False)
+
+
+def _imputed(estimator, X_nan):
+    return np.asarray(estimator.transform(X_nan), dtype=np.float64)
+
+
+# ---------------------------------------------------------------- the fits
 def _every_other(held_out, parity):
     """Held-out entries of even (0) or odd (1) rank in row-major order."""
     entries = np.flatnonzero(held_out)
@@ -139,9 +239,9 @@ def _fit_recording(X_train, seed):
 
 def _held_out_columns(recorded):
     """The three imputers' values of the held-out entries, their truth and features."""
-    X_nan = _blend.with_nan(recorded["X"], recorded["mask"])
+    X_nan = _with_nan(recorded["X"], recorded["mask"])
     held_out = recorded["held_out"]
-    others = [_blend.checked_output(e, X_nan)[held_out] for e in recorded["weighed"]]
+    others = [_imputed(e, X_nan)[held_out] for e in recorded["weighed"]]
     columns = np.column_stack([recorded["imputed"]] + others)
     return columns, recorded["X"][held_out], np.nonzero(held_out)[1]
 
@@ -150,21 +250,19 @@ def _variant_weights(columns, truth, features, n_features):
     """(n_features, 3) weights of network, BayesianRidge and ExtraTrees per variant."""
     def on(chosen):
         weights = np.zeros((n_features, 3))
-        weights[:, chosen] = _blend.blend_weights(columns[:, chosen], truth, features,
-                                                  n_features)
+        weights[:, chosen] = blend_weights(columns[:, chosen], truth, features, n_features)
         return weights
 
     def alone(k):
         return np.tile(np.eye(3)[k], (n_features, 1))
 
-    pair = _blend.blend_weights(np.column_stack([columns[:, 0], columns[:, 1:].mean(axis=1)]),
-                                truth, features, n_features)
+    pair = blend_weights(np.column_stack([columns[:, 0], columns[:, 1:].mean(axis=1)]),
+                         truth, features, n_features)
     # A vanishing prior, not 0: a feature without held-out entries then
     # takes the table's weights instead of 0 / 0.
-    with mock.patch.object(_blend, "_PRIOR_ENTRIES", 1e-9):
-        unshrunk = _blend.blend_weights(columns, truth, features, n_features)
+    unshrunk = blend_weights(columns, truth, features, n_features, prior_entries=1e-9)
     return {
-        LEAST_SQUARES: _blend._least_squares_weights(columns, truth, features, n_features),
+        LEAST_SQUARES: blend_weights(columns, truth, features, n_features, huber=False),
         "network alone": alone(0), "BayesianRidge alone": alone(1),
         "ExtraTrees alone": alone(2),
         "network + BayesianRidge (two-way default before)": on([0, 1]),
@@ -219,14 +317,19 @@ def _four_way(recorded, default, columns):
     imputations, truth, features = columns
     # As GAINImputer fits its blend: on every training row, imputing the
     # rows that hold held-out entries, then refitted on every observed entry.
-    soft = SoftImputeFISTA(random_state=default._transform_seed)
-    X_nan = _blend.with_nan(recorded["X_all"], recorded["mask_all"])
-    column = _blend.checked_output(soft.fit(X_nan), X_nan[recorded["rows"]])
-    weights = _blend.blend_weights(
+    soft = SoftImputeFISTA(random_state=_blend_seed(default))
+    X_nan = _with_nan(recorded["X_all"], recorded["mask_all"])
+    column = _imputed(soft.fit(X_nan), X_nan[recorded["rows"]])
+    weights = blend_weights(
         np.column_stack([imputations, column[recorded["held_out"]]]), truth, features,
         recorded["X"].shape[1])
-    refitted = clone(soft).fit(_blend.with_nan(recorded["X_all"], recorded["observed"]))
+    refitted = clone(soft).fit(_with_nan(recorded["X_all"], recorded["observed"]))
     return weights, list(default.blend_estimators_) + [refitted]
+
+
+def _blend_seed(default):
+    """The seed ``default`` gave the imputers of its "auto" blend."""
+    return default.blend_estimators_[0].random_state
 
 
 def _fold_weights(X_train, seed, default):
@@ -244,7 +347,8 @@ def _fold_weights(X_train, seed, default):
         X_k = X_train.copy()
         X_k[rows, cols] = np.nan
         network = _fit(X_k, seed, blend_estimator=None)
-        imputers = _blend.resolve_blend_estimators("auto", X_k.shape, default._transform_seed)
+        # Unfitted copies of the default's: the "auto" imputers, same seed.
+        imputers = [clone(imputer) for imputer in default.blend_estimators_]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             outputs = [network.transform(X_k)] + [imputer.fit(X_k).transform(X_k)
@@ -254,7 +358,7 @@ def _fold_weights(X_train, seed, default):
     features = observed[:, 1]
     scaled = (columns - default.data_min_[features, None]) / span[features, None]
     truth = (X_train[observed[:, 0], features] - default.data_min_[features]) / span[features]
-    return _blend.blend_weights(scaled, truth, features, X_train.shape[1])
+    return blend_weights(scaled, truth, features, X_train.shape[1])
 
 
 def _variant_outputs(default, weighed, weights, X_rows):

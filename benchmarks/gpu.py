@@ -248,7 +248,7 @@ def stage_profile(device, quick, data_home):
     from torch.profiler import ProfilerActivity, profile
 
     from skgain import SpatialGAINImputer
-    from skgain._fills import biharmonic_fill
+    from skgain.fills import biharmonic_fill
 
     from . import images
     from ._common import mcar_hide

@@ -20,12 +20,12 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.base import TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 import skgain
-from skgain._base import BaseImputer
 
 from ._common import REPO, environment, markdown_table, write_results
 from ._memory import PeakMemory
@@ -91,7 +91,7 @@ def skgain_imputers():
     found = {}
     for name in skgain.__all__:
         obj = getattr(skgain, name, None)
-        if inspect.isclass(obj) and issubclass(obj, BaseImputer):
+        if inspect.isclass(obj) and issubclass(obj, TransformerMixin):
             found[name] = obj
     return found
 

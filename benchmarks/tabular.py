@@ -54,7 +54,6 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 from skgain import GAINImputer, SoftImputeFISTA
-from skgain._gain import _row_budget_epochs
 
 from ._common import (
     cpu_model,
@@ -84,6 +83,7 @@ PREVIOUS_LARGE = "GAINImputer(previous default: 4 blocks; 256 rows; 3e-3; 100 ep
 # ones that show the generator 1 million rows), on tables below 3,334 rows.
 PREVIOUS_EPOCHS = "GAINImputer(previous default: up to 1000 epochs)"
 PREVIOUS_EPOCH_RANGE = (100, 1000)
+PREVIOUS_ROW_PASSES = 1_000_000
 HYPERIMPUTE = "HyperImpute (optional peer)"
 PEER_AVERAGE = "reference: average of IterativeImputer(BayesianRidge) and (ExtraTrees)"
 # The peers GAINImputer must beat (issue 10); MissForest is reported beside them.
@@ -118,7 +118,7 @@ def methods(seed, n_samples):
         PREVIOUS_LARGE: GAINImputer(n_blocks=4, batch_size=256, learning_rate=3e-3,
                                     max_epochs=100, random_state=seed),
         PREVIOUS_EPOCHS: GAINImputer(
-            max_epochs=_row_budget_epochs(n_samples, PREVIOUS_EPOCH_RANGE), random_state=seed),
+            max_epochs=_previous_epochs(n_samples), random_state=seed),
         "GAINImputer(adversarial=True)": GAINImputer(adversarial=True, random_state=seed),
         ORIGINAL: GAINImputer(
             adversarial=True, architecture="mlp", drop_rate=0, hint_mechanism="code", alpha=100,
@@ -135,6 +135,15 @@ def methods(seed, n_samples):
                               random_state=seed)]),
         **({HYPERIMPUTE: HyperImputeImputer(random_state=seed)} if _has_hyperimpute() else {}),
     }
+
+
+def _previous_epochs(n_samples):
+    """The previous default's epochs for ``n_samples`` training rows.
+
+    Those that show the generator PREVIOUS_ROW_PASSES rows, within
+    PREVIOUS_EPOCH_RANGE: max_epochs="auto"'s rule before its cap at 300.
+    """
+    return int(np.clip(-(-PREVIOUS_ROW_PASSES // n_samples), *PREVIOUS_EPOCH_RANGE))
 
 
 def _has_hyperimpute():
