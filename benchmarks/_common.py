@@ -22,6 +22,16 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "benchmarks" / "results"
 
+# The network ZeroShotSpatialImputer trains with estimator=None, as its
+# docstring spells it out (tests/test_zero_shot.py checks that they agree).
+# The zero-shot runs that change its settings pass it, changed, as estimator.
+ZERO_SHOT_NETWORK = {
+    "architecture": "unet", "channels": None, "initial_fill": "biharmonic",
+    "adversarial": False, "alpha": 10, "hint_rate": 0.9, "learning_rate": 1e-3,
+    "lr_schedule": "constant", "batch_size": 8, "max_epochs": 4, "validation_fraction": 0.1,
+    "n_iter_no_change": 5, "inference_precision": "float32",
+}
+
 
 def default_data_home():
     """``$SKGAIN_DATA`` if set, else ``../shared/data`` beside the checkout."""

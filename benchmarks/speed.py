@@ -27,7 +27,7 @@ from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 import skgain
 
-from ._common import REPO, environment, markdown_table, write_results
+from ._common import REPO, ZERO_SHOT_NETWORK, environment, markdown_table, write_results
 from ._memory import PeakMemory
 
 NAME = "speed"
@@ -102,6 +102,11 @@ def _configure(cls, device, epochs, seed=0, **extra):
     settings = {"random_state": seed, **extra}
     if "device" in params:
         settings["device"] = device
+    if cls.__name__ in SINGLE_IMAGE_IMPUTERS:
+        # Its network's settings are its estimator's: the default network, the
+        # work fixed as for the others.
+        settings["estimator"] = skgain.SpatialGAINImputer(
+            **{**ZERO_SHOT_NETWORK, "max_epochs": epochs, "validation_fraction": 0.0})
     if "max_epochs" in params:
         settings["max_epochs"] = epochs
         # Early stopping off for the networks (SoftImputeFISTA's validation
@@ -127,9 +132,9 @@ def _sync(device):
 
 def _epochs_run(estimator):
     """Epochs trained by an epoch-based imputer (or by the network it wraps), else None."""
-    if not hasattr(estimator, "max_epochs"):
-        return None
     inner = getattr(estimator, "estimator_", estimator)
+    if not hasattr(inner, "max_epochs"):
+        return None
     return getattr(inner, "n_iter_", None)
 
 

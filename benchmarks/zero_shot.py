@@ -28,11 +28,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from skgain import SoftImputeFISTA, ZeroShotSpatialImputer, nearest_patch_fill
+from skgain import SoftImputeFISTA, SpatialGAINImputer, ZeroShotSpatialImputer, nearest_patch_fill
 from skgain.fills import biharmonic_fill
 from skgain.masks import apply_mask, block_region, mcar_mask, mnar_mask
 
 from ._common import (
+    ZERO_SHOT_NETWORK,
     Timer,
     default_data_home,
     environment,
@@ -44,10 +45,12 @@ from ._common import (
 NAME = "zero_shot"
 SIDE, BLOCK = 320, 64
 
+# "network": settings of the estimator's default network changed here (none:
+# estimator=None, the defaults).
 SETTINGS = {
     # Quick: a smoke run of every column (under a minute on 2 idle cores).
-    "quick": {"images": ["tench", "camera"], "seeds": [0], "estimator": {"max_epochs": 1}},
-    "full": {"images": None, "seeds": [0, 1, 2, 3, 4], "estimator": {}},
+    "quick": {"images": ["tench", "camera"], "seeds": [0], "network": {"max_epochs": 1}},
+    "full": {"images": None, "seeds": [0, 1, 2, 3, 4], "network": {}},
 }
 
 MODE_TEXT = {"quick": "2 images (tench, camera), 1 seed, 1 epoch",
@@ -60,9 +63,9 @@ PAPER = {"mcar": {"ZeroShot (SpatialGAIN)": 0.090, "SoftImputeFISTA": 0.054, "NN
 # shows whether the defaults earn their place.
 # Its crops avoid A and are pruned, as in the paper, and it is trained as long as
 # before the defaults moved to all crops in 8 symmetries (5 epochs).
-PAPER_CONFIG = {"architecture": "updown", "initial_fill": "noise", "adversarial": True,
-                "lr_schedule": "constant",
-                "train_crops": "outside", "beta": 0.0, "augment": False, "max_epochs": 5}
+PAPER_NETWORK = {"architecture": "updown", "initial_fill": "noise", "adversarial": True,
+                 "lr_schedule": "constant", "max_epochs": 5}
+PAPER_CONFIG = {"train_crops": "outside", "beta": 0.0, "augment": False}
 PAPER_METHOD = "paper config (updown, noise, GAN; seed 0)"
 METHODS = ["ZeroShot (SpatialGAIN)", "SoftImputeFISTA", "NN", "inpaint_biharmonic",
            "biharmonic (initial fill)", PAPER_METHOD]
@@ -96,6 +99,11 @@ def make_mask(pattern, shape):
     if pattern == "mcar":
         return mcar_mask(shape, 0.2, region=region, random_state=0)
     return mnar_mask(shape, region=region, row_fraction=0.2, n_pixels=10, random_state=0)
+
+
+def network(settings):
+    """The estimator's default network with ``settings`` changed; None when there are none."""
+    return SpatialGAINImputer(**{**ZERO_SHOT_NETWORK, **settings}) if settings else None
 
 
 def rmse(truth, filled, hidden):
@@ -139,11 +147,12 @@ def to_markdown(results, mode, env, settings):
         "",
         "RMSE on A's hidden pixels (images in [0, 1]); A = bottom-right 64x64 block. "
         "ZeroShot: mean ± std over seeds of ZeroShotSpatialImputer with its defaults"
-        + (f" and {settings['estimator']}" if settings["estimator"] else "")
+        + (f" and its network's {settings['network']}" if settings["network"] else "")
         + "; the others are deterministic. **Bold**: best of the row. \"network kept\": "
         "seeds where the self-check on A's observed pixels kept the trained network rather "
         "than falling back to its biharmonic initial fill.",
     ]
+    paper_settings = ", ".join(f"{k}={v}" for k, v in {**PAPER_NETWORK, **PAPER_CONFIG}.items())
     for pattern, title in (("mcar", "MCAR: 20% of A's pixels hidden"),
                            ("mnar", "MNAR: 20% of A's rows lose their last 10 pixels")):
         rows = []
@@ -183,7 +192,7 @@ def to_markdown(results, mode, env, settings):
                else " (target **not** met: biharmonic inpainting wins).")
             + f" The training improves on the network's own biharmonic initial fill on "
             f"{wins['fill']}/{n} images. The defaults beat the paper's configuration "
-            f"({', '.join(f'{k}={v}' for k, v in PAPER_CONFIG.items())}, seed 0) on "
+            f"({paper_settings}, seed 0) on "
             f"{wins['paper']}/{n} images.",
         ]
     lines += ["", "Figures (A only: original, masked, then each method's fill):", "",
@@ -257,7 +266,8 @@ def run(quick=False, data_home=None, out_dir=None):
             entry["ZeroShot (SpatialGAIN)"], entry["fit_seconds"] = [], []
             entry["used_network"] = []
             for seed in settings["seeds"]:
-                imputer = ZeroShotSpatialImputer(random_state=seed, **settings["estimator"])
+                imputer = ZeroShotSpatialImputer(estimator=network(settings["network"]),
+                                                 random_state=seed)
                 with Timer() as timer, warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
                     completed = imputer.fit_transform(apply_mask(image, hidden))
@@ -268,8 +278,9 @@ def run(quick=False, data_home=None, out_dir=None):
                     fills["ZeroShot (SpatialGAIN)"] = completed
                     entry["n_crops_kept"] = int(imputer.kept_crops_.sum())
                     entry["n_epochs"] = int(imputer.estimator_.n_iter_)
-            paper_imputer = ZeroShotSpatialImputer(random_state=0,
-                                                   **{**PAPER_CONFIG, **settings["estimator"]})
+            paper_network = network({**PAPER_NETWORK, **settings["network"]})
+            paper_imputer = ZeroShotSpatialImputer(estimator=paper_network, random_state=0,
+                                                   **PAPER_CONFIG)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 fills[PAPER_METHOD] = paper_imputer.fit_transform(apply_mask(image, hidden))

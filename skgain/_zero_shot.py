@@ -15,8 +15,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import HasMethods, Hidden, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._base import BaseImputer, draw_seed, rmse
 from ._crops import (
@@ -35,7 +34,7 @@ from ._crops import (
 )
 from ._image_input import scaling_groups
 from ._nearest_patch import check_one_image
-from ._spatial import INITIAL_FILLS, SpatialGAINImputer
+from ._spatial import SpatialGAINImputer
 from .masks import check_region
 
 # Smallest patch_size: on a 32x32 texture with 30% of a 10x10 block missing,
@@ -45,10 +44,19 @@ from .masks import check_region
 # still cap the size used below this (``patch_size_``).
 _MIN_PATCH_SIZE = 4
 
-# This estimator's parameters that configure the default network (estimator=None).
-_NETWORK_PARAMS = ("architecture", "channels", "initial_fill", "adversarial", "alpha",
-                   "hint_rate", "learning_rate", "lr_schedule", "batch_size", "max_epochs",
-                   "validation_fraction", "n_iter_no_change")
+# The network trained with estimator=None, every setting pinned here so that a
+# change of SpatialGAINImputer's defaults does not change this estimator's.
+# Differences from those defaults: the biharmonic fill (the one "auto" gives an
+# image), batches of 8 crops and 4 epochs (few crops of one image: more, smaller
+# steps; zero_shot.rst compares 4 epochs with 2), and float32 passes (the
+# zero-shot results, zero_shot.md, were measured so, and a small network on one
+# image's windows gains little time from lower precision).
+_DEFAULT_NETWORK = {
+    "architecture": "unet", "channels": None, "initial_fill": "biharmonic",
+    "adversarial": False, "alpha": 10, "hint_rate": 0.9, "learning_rate": 1e-3,
+    "lr_schedule": "constant", "batch_size": 8, "max_epochs": 4, "validation_fraction": 0.1,
+    "n_iter_no_change": 5, "inference_precision": "float32",
+}
 
 
 class ZeroShotSpatialImputer(BaseImputer):
@@ -112,8 +120,8 @@ class ZeroShotSpatialImputer(BaseImputer):
        network (overlapping windows are averaged) and the whole image is
        returned with every observed pixel unchanged.
 
-    The paper's configuration is ``architecture="updown"``,
-    ``initial_fill="noise"``, ``adversarial=True``,
+    The paper's configuration is ``estimator=SpatialGAINImputer(
+    architecture="updown", initial_fill="noise", adversarial=True)`` with
     ``train_crops="outside"``, ``beta=0`` and ``augment=False``; the
     defaults (a residual U-Net correcting a biharmonic interpolation,
     trained on the reconstruction of hidden observed pixels of the whole
@@ -139,15 +147,35 @@ class ZeroShotSpatialImputer(BaseImputer):
     Parameters
     ----------
     estimator : SpatialGAINImputer or None, default=None
-        The network to train on the crops, cloned in ``fit``. None builds
-        one from this estimator's network parameters (``architecture`` to
-        ``n_iter_no_change``, and ``verbose``); a given estimator keeps its
-        own settings, and setting those parameters here then warns. The
-        crop setting always overrides ``image_shape``, ``scaling``
-        ("channel"), ``patch_size`` (None: the crops are trained whole),
-        ``test_time_augmentation`` (``augment``), ``mean_blend`` (False),
-        ``drop_rate`` (``drop_rate_``), ``missing_values``,
-        ``add_indicator``, ``device`` and ``random_state``.
+        The network trained on the crops, cloned in ``fit`` (``estimator_``).
+        None trains the default network, which differs from
+        SpatialGAINImputer's defaults in ``initial_fill``, ``batch_size``,
+        ``max_epochs`` and ``inference_precision`` (the few crops of one
+        image train in more, smaller steps)::
+
+            SpatialGAINImputer(architecture="unet", channels=None,
+                               initial_fill="biharmonic", adversarial=False,
+                               alpha=10, hint_rate=0.9, learning_rate=1e-3,
+                               lr_schedule="constant", batch_size=8, max_epochs=4,
+                               validation_fraction=0.1, n_iter_no_change=5,
+                               inference_precision="float32")
+
+        With ``augment`` one epoch is a pass over the kept crops' 8 views:
+        about 1160 steps of 8 crops on a 320x320 image (the user guide's
+        :ref:`zero_shot_settings` compares 4 epochs with 2). A given
+        estimator keeps its own settings (SpatialGAINImputer's defaults
+        where it sets none), and they are tuned the scikit-learn way, as
+        ``estimator__<name>``: ``set_params(estimator__max_epochs=2)``, or
+        ``{"estimator__max_epochs": [2, 4]}`` in a grid search. None has no
+        such parameters (pass an estimator to tune the network). This
+        estimator sets the following parameters of the clone itself,
+        overriding the given estimator's: ``image_shape`` (the crops'
+        shape), ``scaling`` ("channel"), ``patch_size`` (None: the crops
+        are trained whole), ``test_time_augmentation`` (``augment``),
+        ``mean_blend`` (False), ``drop_rate`` (``drop_rate_``),
+        ``missing_values`` (NaN), ``add_indicator`` (False), ``device``
+        (``device_``), ``n_jobs`` (``n_jobs``), ``random_state`` (drawn from
+        ``random_state``) and ``verbose`` (``verbose``).
     patch_size : int >= 4, default=64
         Side p of the crops and of the target windows; capped by the
         image's smaller side (``patch_size_``), so a larger value is
@@ -193,43 +221,6 @@ class ZeroShotSpatialImputer(BaseImputer):
         ``train_mask="mcar"`` (as :class:`SpatialGAINImputer`'s
         ``drop_rate``); ``"auto"`` uses the fraction of missing pixels in
         A's windows (0.2 when there is none). Resolved in ``drop_rate_``.
-    architecture : {"unet", "updown", "standard"}, default="unet"
-        Network of the SpatialGAIN (see :class:`SpatialGAINImputer`): the
-        residual U-Net refines its initial fill. ``"updown"`` is the paper's
-        choice for this experiment.
-    channels : tuple of int or None, default=None
-        Inner channels of the networks (None: the SpatialGAIN defaults).
-    initial_fill : {"biharmonic", "auto", "harmonic", "normconv", "mean", "noise"}, \
-            default="biharmonic"
-        What the generator sees at hidden pixels, as for
-        :class:`SpatialGAINImputer`: by default the biharmonic interpolation
-        (the smoothest surface through the observed pixels, as
-        scikit-image's ``inpaint_biharmonic``), which the residual U-Net
-        corrects; ``"noise"`` is the paper's.
-    adversarial : bool, default=False
-        Train against a discriminator (the paper's SpatialGAIN); False trains
-        the same generator on the reconstruction loss alone (a denoising
-        autoencoder), whose epochs skip the discriminator's passes and
-        updates (see the user guide's :ref:`zero_shot_settings`).
-    alpha : float, default=10
-        Weight of the reconstruction loss against the adversarial loss.
-    hint_rate : float, default=0.9
-        Fraction of the mask revealed to the discriminator.
-    learning_rate : float, default=1e-3
-        Adam step size (the peak of the schedule with ``lr_schedule="one-cycle"``).
-    lr_schedule : {"one-cycle", "constant"}, default="constant"
-        The generator's learning-rate schedule, as in SpatialGAINImputer.
-    batch_size : int, default=8
-        Crops per training step (at least 2); small batches give more steps
-        from the few crops of one image.
-    max_epochs : int, default=4
-        Maximum number of passes over the kept crops (over their 8 views
-        with ``augment``: about 1160 steps of 8 crops on a 320x320 image).
-        The user guide's :ref:`zero_shot_settings` compares 4 epochs with 2.
-    validation_fraction : float, default=0.1
-        Fraction of the crops' observed pixels held out for early stopping.
-    n_iter_no_change : int, default=5
-        Early-stopping patience, in epochs.
     missing_values : float, default=np.nan
         The placeholder of missing pixels.
     keep_empty_features : bool, default=False
@@ -242,9 +233,10 @@ class ZeroShotSpatialImputer(BaseImputer):
         Torch device: ``"auto"`` (CUDA when available), ``"cpu"``, ...
     n_jobs : int or None, default=None
         CPU threads of torch, BLAS and OpenMP during ``fit``, ``transform`` and
-        ``score``: None is one thread, which is safe on a machine shared with
-        other jobs (there, several threads spin waiting for each other and can
-        slow a fit many times); -1 uses every core. The caller's thread counts
+        ``score`` (set as the network's ``n_jobs`` too): None is one thread,
+        which is safe on a machine shared with other jobs (there, several
+        threads spin waiting for each other and can slow a fit many times); -1
+        uses every core. The caller's thread counts
         are restored afterwards. The same ``random_state`` gives the same
         output at the same ``n_jobs`` on the same hardware; another thread
         count changes the order of floating-point sums, and training can carry
@@ -254,13 +246,8 @@ class ZeroShotSpatialImputer(BaseImputer):
         Seeds the crop draw, the network's initialisation and training. The
         same seed gives the same image.
     verbose : int, default=0
-        Show the training progress bar when positive.
-    mask_rate : float in (0, 1) or None
-        Deprecated: use ``drop_rate`` (None is ``"auto"``).
-
-        .. deprecated:: 0.1
-           ``mask_rate`` was renamed ``drop_rate``, as in
-           :class:`SpatialGAINImputer`; it will be removed in 0.2.
+        Show the network's training progress bar when positive (the
+        network's ``verbose``).
 
     Attributes
     ----------
@@ -317,25 +304,39 @@ class ZeroShotSpatialImputer(BaseImputer):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgain import ZeroShotSpatialImputer
-    >>> rng = np.random.RandomState(0)
+    >>> from skgain import SpatialGAINImputer, ZeroShotSpatialImputer
     >>> image = np.sin(np.arange(24)[:, None] / 3) + np.cos(np.arange(24) / 4)
     >>> image[18:22, 18:22] = np.nan
-    >>> imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=2, random_state=0)
+    >>> imputer = ZeroShotSpatialImputer(estimator=SpatialGAINImputer(max_epochs=2),
+    ...                                  patch_size=8, stride=2, random_state=0)
     >>> completed = imputer.fit_transform(image)
     >>> completed.shape, bool(np.isnan(completed).any())
     ((24, 24), False)
     >>> imputer.regions_
     [(16, 16, 8, 8)]
 
-    A network configured by hand, cloned and trained on the crops:
+    The network is a clone of ``estimator``, with its own settings and the
+    ones this estimator sets (here the crops' shape, trained whole):
 
-    >>> from skgain import SpatialGAINImputer
-    >>> network = SpatialGAINImputer(architecture="updown", initial_fill="noise",
-    ...                              adversarial=True, max_epochs=2)
-    >>> paper = ZeroShotSpatialImputer(estimator=network, patch_size=8, stride=2,
+    >>> network = imputer.estimator_
+    >>> network.max_epochs, network.image_shape, network.patch_size
+    (2, (8, 8, 1), None)
+
+    Its settings are tuned as ``estimator__<name>``, as in a grid search:
+
+    >>> from sklearn.base import clone
+    >>> shorter = clone(imputer).set_params(estimator__max_epochs=1).fit(image)
+    >>> shorter.get_params()["estimator__max_epochs"], shorter.estimator_.n_iter_
+    (1, 1)
+
+    The paper's configuration:
+
+    >>> paper_network = SpatialGAINImputer(architecture="updown", initial_fill="noise",
+    ...                                    adversarial=True, max_epochs=2)
+    >>> paper = ZeroShotSpatialImputer(estimator=paper_network, patch_size=8, stride=2,
+    ...                                train_crops="outside", beta=0, augment=False,
     ...                                random_state=0).fit(image)
-    >>> paper.estimator_.architecture, paper.estimator_ is network
+    >>> paper.estimator_.architecture, paper.estimator_ is paper_network
     ('updown', False)
     """
 
@@ -357,20 +358,6 @@ class ZeroShotSpatialImputer(BaseImputer):
         "train_crops": [StrOptions({"all", "outside"})],
         "augment": ["boolean"],
         "drop_rate": [Interval(numbers.Real, 0, 1, closed="neither"), StrOptions({"auto"})],
-        "mask_rate": [Interval(numbers.Real, 0, 1, closed="neither"), None,
-                      Hidden(StrOptions({"deprecated"}))],
-        "architecture": [StrOptions({"updown", "unet", "standard"})],
-        "channels": ["array-like", None],
-        "initial_fill": [StrOptions(INITIAL_FILLS)],
-        "adversarial": ["boolean"],
-        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
-        "hint_rate": [Interval(numbers.Real, 0, 1, closed="both")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions({"one-cycle", "constant"})],
-        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
-        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
     }
 
@@ -389,25 +376,12 @@ class ZeroShotSpatialImputer(BaseImputer):
         train_crops="all",
         augment=True,
         drop_rate="auto",
-        architecture="unet",
-        channels=None,
-        initial_fill="biharmonic",
-        adversarial=False,
-        alpha=10,
-        hint_rate=0.9,
-        learning_rate=1e-3,
-        lr_schedule="constant",
-        batch_size=8,
-        max_epochs=4,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
         missing_values=np.nan,
         keep_empty_features=False,
         device="auto",
         n_jobs=None,
         random_state=None,
         verbose=0,
-        mask_rate="deprecated",
     ):
         self.estimator = estimator
         self.patch_size = patch_size
@@ -421,36 +395,41 @@ class ZeroShotSpatialImputer(BaseImputer):
         self.train_crops = train_crops
         self.augment = augment
         self.drop_rate = drop_rate
-        self.architecture = architecture
-        self.channels = channels
-        self.initial_fill = initial_fill
-        self.adversarial = adversarial
-        self.alpha = alpha
-        self.hint_rate = hint_rate
-        self.learning_rate = learning_rate
-        self.lr_schedule = lr_schedule
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
         self.missing_values = missing_values
         self.keep_empty_features = keep_empty_features
         self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
-        self.mask_rate = mask_rate
 
     # The base's indicator makes no sense for an image: none is appended.
     add_indicator = False
 
-    @property
-    def spatial_imputer_(self):
-        """Deprecated alias of ``estimator_`` (removed in 0.2)."""
-        warnings.warn("spatial_imputer_ was renamed estimator_ in 0.1 and will be removed in "
-                      "0.2.", FutureWarning)
-        check_is_fitted(self, "estimator_")
-        return self.estimator_
+    def set_params(self, **params):
+        """Set the parameters of this estimator and of its ``estimator``.
+
+        The network's settings are ``estimator__<name>``; they need an
+        ``estimator`` (the default network, ``estimator=None``, has none).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : ZeroShotSpatialImputer
+            This estimator.
+        """
+        nested = sorted(name for name in params if name.startswith("estimator__"))
+        if nested and params.get("estimator", self.estimator) is None:
+            raise ValueError(
+                f"{nested[0]} sets a parameter of estimator, which is None (the default "
+                "network, whose settings the estimator parameter's documentation lists); "
+                "pass the network to tune as estimator, e.g. "
+                "estimator=SpatialGAINImputer(batch_size=8), to set estimator__<name>."
+            )
+        return super().set_params(**params)
 
     # ------------------------------------------------------------ validation
     def _validate_input(self, X, in_fit):
@@ -600,15 +579,8 @@ class ZeroShotSpatialImputer(BaseImputer):
         return np.repeat(train, 2, axis=0) if len(train) < 2 else train
 
     def _resolve_drop_rate(self, holes):
-        """``drop_rate`` (or the deprecated ``mask_rate``) with "auto" resolved."""
+        """``drop_rate`` with "auto" resolved."""
         rate = self.drop_rate
-        if self.mask_rate != "deprecated":
-            warnings.warn("mask_rate was renamed drop_rate in 0.1 and will be removed in 0.2.",
-                          FutureWarning)
-            if rate != "auto":
-                raise ValueError("mask_rate is the deprecated name of drop_rate; set only "
-                                 "drop_rate.")
-            rate = "auto" if self.mask_rate is None else self.mask_rate
         if rate == "auto":
             rate = float(holes.mean()) if len(holes) else 0.2
         # The denoising step needs some pixels to hide and some to see.
@@ -617,29 +589,19 @@ class ZeroShotSpatialImputer(BaseImputer):
     def _crop_network(self, n_channels, rng):
         """A clone of ``estimator`` (or the default network), set up for the crops."""
         if self.estimator is None:
-            # float32 passes: the zero-shot results (zero_shot.md) were measured
-            # so, and a small network on one image's windows gains little time.
-            estimator = SpatialGAINImputer(verbose=self.verbose, inference_precision="float32",
-                                           **{name: getattr(self, name)
-                                              for name in _NETWORK_PARAMS})
+            estimator = SpatialGAINImputer(**_DEFAULT_NETWORK)
         else:
-            self._warn_unused_network_params()
             estimator = clone(self.estimator)
         size = self.patch_size_
+        # The settings the docstring lists under ``estimator``, and only those.
         return estimator.set_params(
             image_shape=(size, size, n_channels), scaling="channel",
             # The crops are already patch-sized: train on them whole.
             patch_size=None, test_time_augmentation=self.augment, mean_blend=False,
             drop_rate=self.drop_rate_, missing_values=np.nan, add_indicator=False,
-            device=self.device_, random_state=draw_seed(rng),
+            device=self.device_, n_jobs=self.n_jobs, random_state=draw_seed(rng),
+            verbose=self.verbose,
         )
-
-    def _warn_unused_network_params(self):
-        changed = self._changed_from_default(_NETWORK_PARAMS)
-        if changed:
-            warnings.warn(
-                f"{', '.join(changed)} configure the default network and have no effect with "
-                "an estimator given; set them on the estimator.", UserWarning)
 
     def _prune(self, image, pixel_observed, positions, windows):
         """d(A, T) of each crop (the smallest over A's windows) and the kept crops.

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skgain import GAINImputer, SoftImputeFISTA
 from skgain._base import resolve_device
 
-from ._estimators import table_imputers
+from ._estimators import table_imputers, zero_shot_network
 
 IMPUTERS = pytest.mark.parametrize("imputer", table_imputers(), ids=lambda e: type(e).__name__)
 NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -310,8 +310,8 @@ def test_cuda_image_imputers_keep_observed_pixels(kind):
         est = SpatialGAINImputer(max_epochs=2, batch_size=4, device="cuda", random_state=0)
     else:
         missing = missing[0]
-        est = ZeroShotSpatialImputer(max_epochs=1, patch_size=8, channels=(4, 8), batch_size=8,
-                                     min_crops=1, device="cuda", random_state=0)
+        est = ZeroShotSpatialImputer(estimator=zero_shot_network(max_epochs=1, channels=(4, 8)),
+                                     patch_size=8, min_crops=1, device="cuda", random_state=0)
     out = est.fit_transform(missing)
     assert est.device_.startswith("cuda")
     observed = ~np.isnan(missing)

@@ -30,6 +30,7 @@ from skgain import (
     nearest_patch_fill,
 )
 
+from ._estimators import zero_shot_network
 from ._images import texture
 
 
@@ -61,8 +62,10 @@ FAST = {
                   _table),
     SpatialGAINImputer: (dict(max_epochs=1, batch_size=4, channels=(4, 8), random_state=0),
                          _images),
-    ZeroShotSpatialImputer: (dict(patch_size=8, stride=4, max_epochs=1, channels=(4, 8),
-                                  batch_size=8, min_crops=1, random_state=0), _image),
+    # The network's settings are the estimator's (estimator__<name>).
+    ZeroShotSpatialImputer: (dict(patch_size=8, stride=4, min_crops=1, random_state=0,
+                                  estimator=zero_shot_network(max_epochs=1, channels=(4, 8))),
+                             _image),
     SoftImputeFISTA: (dict(max_iter=20, n_shrinkages=3, random_state=0), _table),
 }
 
@@ -101,9 +104,9 @@ BAD = {
         "test_time_learning_rate": 0, "test_time_steps": -1, "tol": -1,
     },
     ZeroShotSpatialImputer: {
-        **{k: v for k, v in _SHARED.items() if k != "add_indicator"}, **_NETWORK,
+        **{k: v for k, v in _SHARED.items() if k != "add_indicator"}, "verbose": "loud",
         "augment": "yes", "beta": np.nan, "drop_rate": 1.0, "estimator": "network",
-        "mask_rate": 1.5, "min_crops": 0, "n_channels": 0, "n_crops": 0, "patch_size": 2,
+        "min_crops": 0, "n_channels": 0, "n_crops": 0, "patch_size": 2,
         "region": (0, 0, 40, 40), "stride": 0, "train_crops": "inside",
         "train_mask": "random",
     },
@@ -127,10 +130,8 @@ def test_bad_parameter_is_an_error_naming_it(cls, name, value):
     if name not in cls().get_params():
         pytest.skip(f"{cls.__name__} has no parameter {name}")
     estimator, X = _estimator(cls, **{name: value})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # mask_rate is deprecated
-        with pytest.raises((ValueError, TypeError)) as info:
-            estimator.fit(X)
+    with pytest.raises((ValueError, TypeError)) as info:
+        estimator.fit(X)
     assert name in str(info.value)
 
 
@@ -233,11 +234,13 @@ def test_zero_shot_table_drops_empty_and_keeps_constant_columns():
     X[:, 2] = 7.0
     X[rng.rand(40, 5) < 0.2] = np.nan
     X[:, 4] = np.nan
-    imputer = ZeroShotSpatialImputer(patch_size=4, max_epochs=1, min_crops=1, random_state=0)
+    one_epoch = zero_shot_network(max_epochs=1)
+    imputer = ZeroShotSpatialImputer(estimator=one_epoch, patch_size=4, min_crops=1,
+                                     random_state=0)
     X_out = imputer.fit_transform(X)
     assert X_out.shape == (40, 4) and np.all(X_out[:, 2] == 7.0)
     _assert_in_range(X_out, X, margin=0.1)
-    one_row = ZeroShotSpatialImputer(max_epochs=1, random_state=0).fit_transform(X[:1])
+    one_row = ZeroShotSpatialImputer(estimator=one_epoch, random_state=0).fit_transform(X[:1])
     assert one_row.shape == (1, int((~np.isnan(X[:1])).sum()))
 
 
@@ -246,7 +249,8 @@ def test_zero_shot_defaults_on_a_small_image_do_not_warn():
     image[30:36, 30:36] = np.nan
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ZeroShotSpatialImputer(max_epochs=1, random_state=0).fit(image)
+        ZeroShotSpatialImputer(estimator=zero_shot_network(max_epochs=1),
+                               random_state=0).fit(image)
     ours = [str(w.message) for w in caught if not w.filename.startswith(torch.__path__[0])]
     assert ours == []
 

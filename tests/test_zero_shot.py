@@ -8,16 +8,19 @@ import numpy as np
 import pytest
 import torch
 
-from skgain import ZeroShotSpatialImputer, nearest_patch_fill
+from sklearn.base import clone
+
+from skgain import SpatialGAINImputer, ZeroShotSpatialImputer, nearest_patch_fill
 from skgain._crops import _overlaps
 from skgain._fills import biharmonic_fill, harmonic_fill
 from skgain.masks import apply_mask, block_region, mcar_mask, mnar_mask
 
+from ._estimators import ZERO_SHOT_NETWORK, zero_shot_network
 from ._images import texture
 
 # A tiny, fast configuration: 8-pixel crops, two epochs of the light U-Net.
-FAST = dict(patch_size=8, stride=2, max_epochs=2, channels=(4, 8), batch_size=16,
-            random_state=0)
+FAST_NETWORK = dict(max_epochs=2, channels=(4, 8), batch_size=16)
+FAST = dict(patch_size=8, stride=2, estimator=zero_shot_network(**FAST_NETWORK), random_state=0)
 
 
 # ---------------------------------------------------------------- estimator
@@ -100,7 +103,8 @@ def test_determinism_and_pickling():
     mask = mcar_mask(image.shape, 0.25, region=(16, 0, 8, 8), random_state=2)
     X = apply_mask(image, mask)
     # The paper's adversarial training, with the normconv fill, on this path.
-    params = dict(FAST, adversarial=True, initial_fill="normconv")
+    params = dict(FAST, estimator=zero_shot_network(**FAST_NETWORK, adversarial=True,
+                                                    initial_fill="normconv"))
     first = ZeroShotSpatialImputer(**params).fit(X)
     second = ZeroShotSpatialImputer(**params).fit(X)
     np.testing.assert_array_equal(first.transform(X), second.transform(X))
@@ -125,7 +129,8 @@ def test_small_matrices_adapt_the_patch_size():
     rng = np.random.RandomState(0)
     X = rng.rand(20, 3)
     X[[2, 15], [0, 2]] = np.nan
-    imputer = ZeroShotSpatialImputer(max_epochs=1, min_crops=1, random_state=0)
+    imputer = ZeroShotSpatialImputer(estimator=zero_shot_network(max_epochs=1), min_crops=1,
+                                     random_state=0)
     out = imputer.fit_transform(X)
     assert imputer.patch_size_ == 3 and not np.isnan(out).any()
 
@@ -143,8 +148,9 @@ def test_zero_shot_fill_learns_the_texture(train_mask):
     image = stripes(32)
     mask = mcar_mask(image.shape, 0.4, region=block_region(image.shape, 8), random_state=0)
     X = apply_mask(image, mask)
-    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=4,
-                                     train_mask=train_mask, random_state=0)
+    # The default network (4 epochs).
+    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, train_mask=train_mask,
+                                     random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no pruning fallback, no stray warning
         out = imputer.fit_transform(X)
@@ -181,8 +187,8 @@ def test_self_check_returns_the_fill_when_the_network_loses():
     image = (xx + 0.5 * yy) / 48.0
     mask = mcar_mask(image.shape, 0.4, region=block_region(image.shape, 8), random_state=0)
     X = apply_mask(image, mask)
-    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=2, learning_rate=1.0,
-                                     random_state=0)
+    loud = zero_shot_network(max_epochs=2, learning_rate=1.0)
+    imputer = ZeroShotSpatialImputer(estimator=loud, patch_size=8, stride=2, random_state=0)
     out = imputer.fit_transform(X)
     assert imputer.used_network_ is False
     assert imputer.check_rmse_["network"] > 2 * imputer.check_rmse_["interpolation"]
@@ -233,7 +239,8 @@ def test_float32_image_stays_float32(shape):
 def test_divergence_error_names_no_private_class():
     image = texture(24)
     image[18:22, 18:22] = np.nan
-    imputer = ZeroShotSpatialImputer(**{**FAST, "max_epochs": 3}, learning_rate=1e6, min_crops=1)
+    fast = zero_shot_network(**{**FAST_NETWORK, "max_epochs": 3}, learning_rate=1e6)
+    imputer = ZeroShotSpatialImputer(**{**FAST, "estimator": fast}, min_crops=1)
     with pytest.raises((FloatingPointError, RuntimeError)) as info:
         imputer.fit(image)
     message = str(info.value)
@@ -266,49 +273,84 @@ def _small_damaged_image():
 
 
 def test_estimator_is_cloned_with_its_settings_and_the_crop_settings():
-    from sklearn.base import clone
-
-    from skgain import SpatialGAINImputer
-
-    network = SpatialGAINImputer(architecture="standard", channels=(4, 4, 4), max_epochs=3,
-                                 validation_fraction=0, initial_fill="normconv",
-                                 patch_size=32, random_state=5)
-    before = clone(network).get_params()
-    imputer = ZeroShotSpatialImputer(estimator=network, patch_size=8, stride=2,
+    given = SpatialGAINImputer(architecture="standard", channels=(4, 4, 4), max_epochs=3,
+                               validation_fraction=0, initial_fill="normconv",
+                               patch_size=32, n_jobs=2, verbose=1, random_state=5)
+    before = clone(given).get_params()
+    imputer = ZeroShotSpatialImputer(estimator=given, patch_size=8, stride=2,
                                      random_state=0).fit(_small_damaged_image())
     fitted = imputer.estimator_
-    assert fitted is not network and network.get_params() == before
-    assert not hasattr(network, "n_iter_")  # the given estimator stays unfitted
+    assert fitted is not given and given.get_params() == before
+    assert not hasattr(given, "n_iter_")  # the given estimator stays unfitted
     # Its own settings are used ...
     assert fitted.architecture == "standard" and fitted.channels_ == (4, 4, 4)
     assert fitted.initial_fill_ == "normconv" and fitted.n_iter_ == 3
-    # ... and the crop setting overrides what it must.
+    # ... and the crop setting overrides what it must (the docstring's list).
     assert fitted.image_shape_ == (8, 8, 1) and fitted.patch_size is None
     assert fitted.scaling_ == "channel" and fitted.test_time_augmentation_ is True
-    assert fitted.drop_rate == imputer.drop_rate_
-    # The default network is built from this estimator's parameters.
-    default = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=1, channels=(4, 8),
-                                     random_state=0).fit(_small_damaged_image())
-    assert default.estimator_.architecture == "unet" and default.estimator_.channels_ == (4, 8)
-    assert default.estimator_.initial_fill_ == "biharmonic"
-    assert default.estimator_.lr_schedule == default.lr_schedule
-    cycled = ZeroShotSpatialImputer(patch_size=8, stride=2, max_epochs=1, channels=(4, 8),
-                                    lr_schedule="one-cycle", random_state=0)
-    assert cycled.fit(_small_damaged_image()).estimator_.lr_schedule == "one-cycle"
+    assert fitted.drop_rate == imputer.drop_rate_ and fitted.mean_blend is False
+    assert fitted.n_jobs is None and fitted.random_state != 5
+    assert fitted.device == imputer.device_ and fitted.verbose == 0
 
 
-def test_network_parameters_warn_when_an_estimator_is_given():
-    from skgain import SpatialGAINImputer
+def test_default_network_has_the_documented_settings():
+    imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, random_state=0)
+    assert imputer.get_params()["estimator"] is None
+    imputer.fit(_small_damaged_image())
+    settings = imputer.estimator_.get_params()
+    documented = ZERO_SHOT_NETWORK
+    assert {name: settings[name] for name in documented} == documented
+    # The benchmarks' copy (they import only public names) is the same.
+    from benchmarks._common import ZERO_SHOT_NETWORK as benchmarks_network
 
-    imputer = ZeroShotSpatialImputer(estimator=SpatialGAINImputer(max_epochs=1),
-                                     architecture="updown", patch_size=8, stride=2,
-                                     random_state=0)
-    with pytest.warns(UserWarning, match="architecture configure the default network"):
+    assert benchmarks_network == documented
+    # The docstring shows the same call.
+    doc = " ".join(ZeroShotSpatialImputer.__doc__.split())
+    assert "SpatialGAINImputer(" + ", ".join(
+        f"{name}={value!r}".replace("'", '"').replace("0.001", "1e-3")
+        for name, value in documented.items()) + ")" in doc
+
+
+def test_network_settings_are_tuned_as_estimator_parameters():
+    # The scikit-learn way (GridSearchCV clones, then sets the candidate).
+    base = ZeroShotSpatialImputer(estimator=zero_shot_network(max_epochs=2, channels=(4, 8)),
+                                  patch_size=8, stride=2, random_state=0)
+    assert base.get_params()["estimator__max_epochs"] == 2
+    tuned = clone(base).set_params(estimator__max_epochs=1, estimator__lr_schedule="one-cycle")
+    assert base.estimator.max_epochs == 2  # the clone's network was set, not the original's
+    tuned.fit(_small_damaged_image())
+    assert tuned.estimator_.max_epochs == 1 and tuned.estimator_.n_iter_ == 1
+    assert tuned.estimator_.lr_schedule == "one-cycle"
+    # The estimator and its settings in one call, as a grid over estimators sets them.
+    fresh = ZeroShotSpatialImputer().set_params(estimator=SpatialGAINImputer(),
+                                                estimator__max_epochs=1)
+    assert fresh.estimator.max_epochs == 1
+    # The default network has no parameters to set: a clear error, not an AttributeError.
+    with pytest.raises(ValueError, match="estimator__max_epochs .* estimator, which is None"):
+        ZeroShotSpatialImputer().set_params(estimator__max_epochs=1)
+
+
+def test_a_bad_network_setting_is_an_error_naming_it():
+    # Cloned first, as a grid search does: FAST's network is shared by the tests.
+    imputer = clone(ZeroShotSpatialImputer(**FAST)).set_params(estimator__max_epochs=0)
+    with pytest.raises(ValueError, match="'max_epochs'.*crop network"):
         imputer.fit(_small_damaged_image())
-    assert imputer.estimator_.architecture == "unet"
 
 
-def test_drop_rate_auto_and_the_deprecated_mask_rate():
+@pytest.mark.parametrize("name", [
+    "mask_rate", "architecture", "channels", "initial_fill", "adversarial", "alpha",
+    "hint_rate", "learning_rate", "lr_schedule", "batch_size", "max_epochs",
+    "validation_fraction", "n_iter_no_change",
+])
+def test_network_settings_are_no_parameters_of_this_estimator(name):
+    # Removed before any release: the network's settings live on estimator
+    # (estimator__<name>), and mask_rate is drop_rate.
+    assert name not in ZeroShotSpatialImputer().get_params()
+    with pytest.raises(TypeError, match=name):
+        ZeroShotSpatialImputer(**{name: 1})
+
+
+def test_drop_rate_auto_and_explicit():
     X = _small_damaged_image()
     auto = ZeroShotSpatialImputer(**FAST, train_mask="mcar", min_crops=1).fit(X)
     # "auto": the fraction of missing pixels in A's window.
@@ -316,19 +358,10 @@ def test_drop_rate_auto_and_the_deprecated_mask_rate():
     explicit = ZeroShotSpatialImputer(**FAST, train_mask="mcar", drop_rate=0.3,
                                       min_crops=1).fit(X)
     assert explicit.drop_rate_ == 0.3 and explicit.estimator_.drop_rate == 0.3
-    old = ZeroShotSpatialImputer(**FAST, train_mask="mcar", mask_rate=0.3, min_crops=1)
-    with pytest.warns(FutureWarning, match="mask_rate was renamed drop_rate"):
-        old.fit(X)
-    np.testing.assert_array_equal(old.transform(X), explicit.transform(X))
-    with pytest.warns(FutureWarning, match="spatial_imputer_ was renamed estimator_"):
-        assert old.spatial_imputer_ is old.estimator_
-    with pytest.raises(ValueError, match="set only drop_rate"), pytest.warns(FutureWarning):
-        ZeroShotSpatialImputer(**FAST, drop_rate=0.3, mask_rate=0.3).fit(X)
+    assert not hasattr(explicit, "spatial_imputer_")  # removed: estimator_
 
 
 def test_crops_cover_the_region_and_train_in_8_symmetries(monkeypatch):
-    from skgain import SpatialGAINImputer
-
     seen = []
     fit = SpatialGAINImputer.fit
 
@@ -391,7 +424,9 @@ def test_table_drops_empty_columns_and_imputes_constant_ones():
     # As the other imputers (and scikit-learn's) do: the all-NaN column was
     # kept, and the constant column imputed with values from 1.3 to 3.8.
     X = _table_with_empty_and_constant_columns()
-    imputer = ZeroShotSpatialImputer(patch_size=4, max_epochs=1, min_crops=1, random_state=0)
+    one_epoch = zero_shot_network(max_epochs=1)
+    imputer = ZeroShotSpatialImputer(estimator=one_epoch, patch_size=4, min_crops=1,
+                                     random_state=0)
     out = imputer.fit_transform(X)
     assert out.shape == (40, 4) and np.isfinite(out).all()
     assert np.isnan(X[:, 2]).sum() > 0 and np.all(out[:, 2] == 7.0)
@@ -401,12 +436,12 @@ def test_table_drops_empty_columns_and_imputes_constant_ones():
     # interpolation may overshoot it a little).
     low, high = np.nanmin(X), np.nanmax(X)
     assert low - 0.1 * (high - low) <= out.min() and out.max() <= high
-    kept = ZeroShotSpatialImputer(patch_size=4, max_epochs=1, min_crops=1,
+    kept = ZeroShotSpatialImputer(estimator=one_epoch, patch_size=4, min_crops=1,
                                   keep_empty_features=True, random_state=0).fit_transform(X)
     assert kept.shape == (40, 5) and np.isfinite(kept).all()
     # A one-row input drops its empty columns too.
     row = X[:1]
-    one = ZeroShotSpatialImputer(max_epochs=1, random_state=0).fit_transform(row)
+    one = ZeroShotSpatialImputer(estimator=one_epoch, random_state=0).fit_transform(row)
     assert one.shape == (1, int((~np.isnan(row)).any(axis=0).sum()))
 
 
@@ -427,7 +462,8 @@ def test_normal_small_image_raises_no_warning():
     image[30:36, 30:36] = np.nan
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        imputer = ZeroShotSpatialImputer(max_epochs=1, random_state=0).fit(image)
+        imputer = ZeroShotSpatialImputer(estimator=zero_shot_network(max_epochs=1),
+                                         random_state=0).fit(image)
     ours = [w for w in caught if not w.filename.startswith(torch.__path__[0])]
     assert ours == [], [str(w.message) for w in ours]
     assert imputer.kept_crops_.all()

@@ -18,7 +18,7 @@ from matplotlib.patches import Rectangle
 import numpy as np
 from skimage import data, transform
 
-from skgain import ZeroShotSpatialImputer, nearest_patch_fill
+from skgain import SpatialGAINImputer, ZeroShotSpatialImputer, nearest_patch_fill
 from skgain.masks import apply_mask, block_region, region_mask
 
 image = transform.resize(data.camera(), (96, 96), anti_aliasing=True)
@@ -26,8 +26,11 @@ region = block_region(image.shape, size=16)
 block = region_mask(image.shape, region)
 damaged = apply_mask(image, block)
 
-# A small image needs a small stride to give enough crops.
-imputer = ZeroShotSpatialImputer(patch_size=24, stride=8, max_epochs=5, random_state=0)
+# A small image needs a small stride to give enough crops. The network trained
+# on them is a SpatialGAINImputer; here with 5 epochs (the default network
+# trains 4, in batches of 8 crops).
+network = SpatialGAINImputer(batch_size=8, max_epochs=5)
+imputer = ZeroShotSpatialImputer(estimator=network, patch_size=24, stride=8, random_state=0)
 completed = imputer.fit_transform(damaged)
 baseline = nearest_patch_fill(damaged, patch_size=24)
 
