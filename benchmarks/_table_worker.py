@@ -128,7 +128,7 @@ def measure(method, seed, data):
 # Where a GAINImputer fit's time goes: (stage, functions of skgain/_gain.py or
 # _adversarial.py whose cumulative time it is). The names exist in the
 # reference commit's code too; a missing one counts 0.
-STAGES = (("network training steps", ("_run_epoch",)),
+STAGES = (("network training steps", ("run_single_epoch",)),
           ("validation for early stopping", ("_validation_rmse",)),
           ("blend partners and weights", ("_fit_blend", "_refit_blend")))
 

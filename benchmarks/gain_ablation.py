@@ -120,8 +120,8 @@ class _DropoutGAIN(GAINImputer):
 
     dropout_rate = 0.1
 
-    def _build_networks(self, generator):
-        G, D = super()._build_networks(generator)
+    def _build_networks(self, generator, statistics):
+        G, D = super()._build_networks(generator, statistics)
         for block in G.blocks:
             block.inner = nn.Sequential(block.inner, nn.Dropout(self.dropout_rate))
         return G, D
@@ -147,8 +147,8 @@ class _LinearSkipGAIN(GAINImputer):
     has no purely linear path; on small tables whose columns are near-linear
     functions of each other the network alone is far behind BayesianRidge."""
 
-    def _build_networks(self, generator):
-        G, D = super()._build_networks(generator)
+    def _build_networks(self, generator, statistics):
+        G, D = super()._build_networks(generator, statistics)
         return _LinearSkip(G, self.n_features_in_), D
 
 
@@ -159,10 +159,10 @@ class _RefinedGAIN(GAINImputer):
 
     first_epochs = None
 
-    def _fit(self, X):
+    def _fit(self, X, **options):
         self.first_ = GAINImputer(blend_estimator=None, max_epochs=self.first_epochs,
                                   random_state=self.random_state + 100).fit(X)
-        return super()._fit(X)
+        return super()._fit(X, **options)
 
     def _generator_input(self, values, mask, generator):
         start = super()._generator_input(values, mask, generator)
@@ -180,10 +180,10 @@ class _OnLinearFillGAIN(GAINImputer):
     The linear imputer is fitted on the scaled training rows; at each step it
     fills the entries hidden from the generator from the others."""
 
-    def _fit_scaled(self, X, mask, rng):
+    def _fit_scaled(self, X, mask, rng, **options):
         self.linear_ = IterativeImputer(max_iter=10, keep_empty_features=True,
                                         random_state=self.random_state).fit(with_nan(X, mask))
-        return super()._fit_scaled(X, mask, rng)
+        return super()._fit_scaled(X, mask, rng, **options)
 
     def _generator_input(self, values, mask, generator):
         start = super()._generator_input(values, mask, generator)
@@ -202,7 +202,7 @@ class _OnRidgeFillGAIN(GAINImputer):
 
     ridge_alpha = 1.0
 
-    def _fit_scaled(self, X, mask, rng):
+    def _fit_scaled(self, X, mask, rng, **options):
         observed = mask.astype(bool)
         # Not skgain._base.observed_means: its float64 block sums differ in the
         # last digits, and this is the sum the committed records were run with.
@@ -217,7 +217,7 @@ class _OnRidgeFillGAIN(GAINImputer):
                                                  gram[others, j])
         self._fill_means = torch.as_tensor(means, dtype=torch.float32)
         self._fill_weights = torch.as_tensor(weights, dtype=torch.float32)
-        return super()._fit_scaled(X, mask, rng)
+        return super()._fit_scaled(X, mask, rng, **options)
 
     def _generator_input(self, values, mask, generator):
         start = super()._generator_input(values, mask, generator)

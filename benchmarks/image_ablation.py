@@ -24,9 +24,10 @@ from pathlib import Path
 import torch
 
 from skgain import SpatialGAINImputer
+from skgain._engine import GAINObjective, ImageLayout, Trainer, crop_corners
 from skgain._fills import _FILL_SIGMA, normalized_convolution
 from skgain._networks import SpatialUNet, xavier_init
-from skgain._spatial import crop_corners, view_average
+from skgain._spatial import view_average
 from skgain._test_time import augmentation_views
 
 from ._common import (
@@ -40,27 +41,44 @@ from ._common import (
 from .images import MISSING_RATE, biharmonic, load_images, rmse
 
 
+class _FlippedCrops(ImageLayout):
+    """Crops, each in a random one of the 8 symmetries of the square."""
+
+    def views(self, x, m, v, generator):
+        height, width = x.shape[-2:]
+        size = self.patch_size
+        n_steps = (height // size) * (width // size)
+        for top, left in crop_corners(n_steps, height - size, width - size, generator):
+            crop = (..., slice(top, top + size), slice(left, left + size))
+            turns = int(torch.randint(4, (1,), generator=generator))
+            flip = bool(torch.randint(2, (1,), generator=generator))
+            views = []
+            for t in (x[crop], m[crop]):
+                t = torch.rot90(t, turns, dims=(-2, -1))
+                views.append((t.flip(-1) if flip else t).contiguous())
+            yield (*views, None)
+
+
 class FlippedCropsImputer(SpatialGAINImputer):
     """An idea the package does not ship: train on crops in a random one of
     the 8 symmetries of the square (so that test-time augmentation averages
     views the network was trained on)."""
 
-    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
+    def _make_layout(self):
+        return _FlippedCrops(self.image_shape_, self.n_features_in_, self.patch_size)
+
+
+class _SameSteps(ImageLayout):
+    """``n_crops`` random crops per batch, whatever their size."""
+
+    n_crops = 25
+
+    def views(self, x, m, v, generator):
         height, width = x.shape[-2:]
         size = self.patch_size
-        base = super(SpatialGAINImputer, self)._train_step
-        n_steps = (height // size) * (width // size)
-        losses = 0.0
-        for top, left in crop_corners(n_steps, height - size, width - size, gen):
+        for top, left in crop_corners(self.n_crops, height - size, width - size, generator):
             crop = (..., slice(top, top + size), slice(left, left + size))
-            turns = int(torch.randint(4, (1,), generator=gen))
-            flip = bool(torch.randint(2, (1,), generator=gen))
-            views = []
-            for t in (x[crop], m[crop]):
-                t = torch.rot90(t, turns, dims=(-2, -1))
-                views.append((t.flip(-1) if flip else t).contiguous())
-            losses = losses + base(G, D, opt_g, opt_d, *views, None, rate, gen)
-        return losses / n_steps
+            yield x[crop], m[crop], None
 
 
 class SameStepsImputer(SpatialGAINImputer):
@@ -68,25 +86,27 @@ class SameStepsImputer(SpatialGAINImputer):
     images whatever ``patch_size`` (the package takes as many crops as fit
     side by side, 25 of 32 pixels but 9 of 48 on 160x160 images)."""
 
-    n_crops = 25
+    def _make_layout(self):
+        return _SameSteps(self.image_shape_, self.n_features_in_, self.patch_size)
 
-    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
-        height, width = x.shape[-2:]
-        size = self.patch_size
-        base = super(SpatialGAINImputer, self)._train_step
-        losses = 0.0
-        for top, left in crop_corners(self.n_crops, height - size, width - size, gen):
-            crop = (..., slice(top, top + size), slice(left, left + size))
-            losses = losses + base(G, D, opt_g, opt_d, x[crop], m[crop], None, rate, gen)
-        return losses / self.n_crops
+
+class _CosineTrainer(Trainer):
+    def optimizers(self, total_steps=0, lr_schedule="constant"):
+        optimizers = super().optimizers(total_steps, "constant")
+        if total_steps:
+            optimizers.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+                optimizers.generator, total_steps)
+        return optimizers
 
 
 class CosineImputer(SpatialGAINImputer):
     """Cosine annealing from ``learning_rate`` without warm-up, the plain
     alternative to the one-cycle schedule."""
 
-    def _make_scheduler(self, optimizer, total_steps):
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
+    def _make_trainer(self, objective=None):
+        trainer = super()._make_trainer(objective)
+        trainer.__class__ = _CosineTrainer
+        return trainer
 
 
 class TwoPassImputer(SpatialGAINImputer):
@@ -95,11 +115,11 @@ class TwoPassImputer(SpatialGAINImputer):
     biharmonic fill (iterative refinement, as in an EM loop). Training is
     the default's."""
 
-    def _fitted_output(self, G, values, mask, generator):
-        first = super()._fitted_output(G, values, mask, generator)
+    def _fitted_output(self, G, values, mask, generator, augment=None, weight=None):
+        first = super()._fitted_output(G, values, mask, generator, augment, weight)
         refilled = mask * values + (1 - mask) * first
-        views = augmentation_views(self.test_time_augmentation_,
-                                   values.shape[-2] == values.shape[-1])
+        augment = self.test_time_augmentation_ if augment is None else augment
+        views = augmentation_views(augment, values.shape[-2] == values.shape[-1])
         return view_average(G, refilled, mask, views)
 
 
@@ -121,10 +141,36 @@ class _TwoFillUNet(SpatialUNet):
 class TwoFillImputer(SpatialGAINImputer):
     """An idea the package does not ship: both fills as the network's input."""
 
-    def _build_networks(self, generator):
+    def _build_networks(self, generator, statistics):
         G = xavier_init(_TwoFillUNet(self.image_shape_[2], self.channels_), generator)
         torch.nn.init.zeros_(G.head.weight)  # start from the biharmonic fill, as the default
         return G, None
+
+
+class _AveragingTrainer(Trainer):
+    """Keeps the estimator's moving average of the generator's weights."""
+
+    def optimizers(self, total_steps=0, lr_schedule="constant"):
+        self.owner._averaged = [p.detach().clone() for p in self.generator.parameters()]
+        self.owner._raw = None
+        return super().optimizers(total_steps, lr_schedule)
+
+    def run_single_epoch(self, *args, **kwargs):
+        if self.owner._raw is not None:  # back to the raw weights the optimiser trains
+            self.owner._swap(self.owner._raw)
+        return super().run_single_epoch(*args, **kwargs)
+
+
+
+class _AveragingObjective(GAINObjective):
+    """The default objective, the average updated after every step (crop)."""
+
+    def step(self, trainer, *args):
+        losses = super().step(trainer, *args)
+        with torch.no_grad():
+            params = [p.detach() for p in trainer.generator.parameters()]
+            torch._foreach_lerp_(trainer.owner._averaged, params, 1.0 - trainer.owner.ema_decay)
+        return losses
 
 
 class WeightAverageImputer(SpatialGAINImputer):
@@ -135,23 +181,15 @@ class WeightAverageImputer(SpatialGAINImputer):
 
     ema_decay = 0.999
 
-    def _make_optimizers(self, total_steps):
-        G = self._generator_net
-        self._averaged = [p.detach().clone() for p in G.parameters()]
-        self._raw = None
-        return super()._make_optimizers(total_steps)
+    def _make_objective(self, **options):
+        objective = super()._make_objective(**options)
+        objective.__class__ = _AveragingObjective
+        return objective
 
-    def _reconstruction_update(self, opt_g, mse):
-        losses = super()._reconstruction_update(opt_g, mse)
-        with torch.no_grad():
-            params = [p.detach() for p in self._generator_net.parameters()]
-            torch._foreach_lerp_(self._averaged, params, 1.0 - self.ema_decay)
-        return losses
-
-    def _run_epoch(self, *args, **kwargs):
-        if self._raw is not None:  # back to the raw weights the optimiser trains
-            self._swap(self._raw)
-        return super()._run_epoch(*args, **kwargs)
+    def _make_trainer(self, objective=None):
+        trainer = super()._make_trainer(objective)
+        trainer.__class__, trainer.owner = _AveragingTrainer, self
+        return trainer
 
     def _validation_rmse(self, X, train_mask, val_mask):
         # Validate the averaged weights and leave them in the network, so that

@@ -1,10 +1,10 @@
-"""The GAIN training loop shared by GAINImputer and SpatialGAINImputer.
+"""The estimator side of GAIN training, shared by GAINImputer and SpatialGAINImputer.
 
-A subclass supplies the networks and the layout of the data they see (rows
-for GAIN, images for SpatialGAIN); this module owns everything else: the
-generator input, the hint, the adversarial and reconstruction losses, Adam,
-epochs over shuffled samples, early stopping on held-out observed entries,
-the history, batched imputation and multiple imputation.
+A subclass supplies its networks, its layout (rows or images) and the
+generator's input; the training itself is the engine's (:mod:`._engine`),
+composed here from explicit objects: this module builds them from the
+estimator's parameters, hands them to :func:`~._engine.fit_loop` and keeps
+what it returns. It also owns batched and multiple imputation.
 """
 
 import contextlib
@@ -28,32 +28,23 @@ from ._base import (
     torch_generator,
     with_cpu_threads,
 )
+from ._engine import (
+    EarlyStopping,
+    GAINObjective,
+    ProgressBar,
+    RowLayout,
+    Trainer,
+    TrainingResult,
+    fit_loop,
+    hold_out,
+)
 from ._partial_fit import PartialFitMixin
-from ._training import _EarlyStopping, _hold_out, _progress
-
-_EPS = 1e-8
-# The one-cycle schedule warms up for this share of the steps (at least 2).
-_WARMUP_FRACTION = 0.1
-_MIN_WARMUP_STEPS = 2
 
 
 def _cpu_has_bfloat16():
     """True on CPUs with native bfloat16 matrix units (AVX512-BF16 or AMX)."""
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
-
-
-def _fused(device):
-    """Adam's ``fused=True`` where torch has the kernel: one update kernel
-    for all parameters instead of several per tensor, which matters for the
-    small networks of tables (``docs/user_guide/table.rst``, "Speed")."""
-    return {"fused": True} if torch.device(device).type in ("cpu", "cuda") else {}
-
-
-class TrainingDivergedError(ValueError, FloatingPointError):
-    """A loss became NaN or infinite: the parameters (a learning rate too large,
-    most often) cannot train. A ``ValueError`` like every other bad setting,
-    and a ``FloatingPointError`` for callers that caught that before."""
 
 
 def _on_device(net, device):
@@ -109,73 +100,47 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _build_networks(self, generator):
+    def _build_networks(self, generator, statistics):
         """Return ``(generator_net, discriminator_net)``, initialised from ``generator``.
 
-        The discriminator may be None for a subclass whose ``_train_step``
-        trains the generator alone (a reconstruction-only autoencoder).
+        ``statistics`` is what :meth:`_network_statistics` returned. The
+        discriminator is None with ``adversarial=False``.
         """
 
-    def _to_layout(self, array):
-        """Rows of scaled data (numpy) to the networks' float tensor layout."""
-        return torch.as_tensor(array, dtype=torch.float32)
-
-    def _from_layout(self, tensor):
-        """Inverse of :meth:`_to_layout`, returning a numpy array of rows."""
-        return tensor.detach().cpu().numpy().astype(np.float64)
-
-    def _valid_cells(self, n_samples):
-        """Weight of each cell in the losses (None: every cell is real)."""
+    def _network_statistics(self, X, mask):
+        """What the networks' initialisation needs of the training data, taken
+        before entries are held out (GAINImputer: the column means)."""
         return None
 
-    def _hint_rate_at(self, epoch):
-        """The hint rate used during ``epoch`` (0-based); constant for GAIN."""
-        return self.hint_rate
+    def _make_layout(self):
+        """The layout of the data the networks see (rows here)."""
+        return RowLayout()
 
-    def _uniform_draws(self, like, generator):
-        """U(0, 1) draws, one per entry of ``like`` (SpatialGAIN: one per pixel)."""
-        return torch.rand(like.shape, generator=generator, device=like.device)
-
-    def _draw_hint_mask(self, mask, rate, generator):
-        """Bernoulli(rate) draws, one per entry of ``mask``."""
-        return (self._uniform_draws(mask, generator) < rate).float()
+    def _make_objective(self, **options):
+        """The training objective of the parameters (``options`` override them)."""
+        settings = dict(adversarial=self.adversarial, alpha=self.alpha,
+                        hint_rate=self.hint_rate, hint_mechanism=self.hint_mechanism,
+                        drop_rate=self.drop_rate)
+        return GAINObjective(**{**settings, **options})
 
     def _generator_input(self, values, mask, generator):
         """Observed values with missing entries replaced by U(0, noise_scale) noise."""
         noise = torch.rand(values.shape, generator=generator, device=values.device)
         return mask * values + (1 - mask) * noise * self.noise_scale
 
-    def _hide_from_generator(self, mask, generator):
-        """The mask the generator sees in a training step.
+    def _training_precision(self):
+        """Autocast context of the training steps (full precision by default)."""
+        return contextlib.nullcontext()
 
-        With ``drop_rate`` a fraction of the observed entries is hidden from
-        the generator and the reconstruction loss is taken on them: this
-        teaches it to predict entries it cannot see, which GAIN's loss on
-        visible entries does not (the generator can copy them). Returns
-        ``mask`` itself when nothing is hidden.
-        """
-        if self.drop_rate == 0:
-            return mask
-        return mask * (self._uniform_draws(mask, generator) >= self.drop_rate).float()
-
-    # --------------------------------------------------------------- the hint
-    def _hint(self, mask, rate, generator):
-        reveal = self._draw_hint_mask(mask, rate, generator)
-        if self.hint_mechanism == "paper":
-            return reveal * mask + 0.5 * (1 - reveal)
-        return reveal * mask
-
-    def _adversarial_focus(self, hint):
-        """Entries the adversarial losses are computed on.
-
-        ``"paper"``: only the entries the hint leaves at 0.5, as in the GAIN
-        paper's losses (on revealed entries the discriminator is told the
-        answer, so they carry no signal for either network). ``"code"``: every
-        entry, as in the authors' public code.
-        """
-        if self.hint_mechanism == "paper":
-            return (hint == 0.5).float()
-        return torch.ones_like(hint)
+    def _make_trainer(self, objective=None):
+        """The engine around the fitted networks and the fitted settings."""
+        return Trainer(
+            self._generator_net, self._discriminator_net, layout=self._layout,
+            objective=self._make_objective() if objective is None else objective,
+            generator_input=self._generator_input, learning_rate=self.learning_rate_,
+            batch_size=self.batch_size_, device=self.device_,
+            autocast=self._training_precision, name=type(self).__name__,
+        )
 
     # Training data are float32 on the device: scale straight to float32.
     _scaled_dtype = np.float32
@@ -236,18 +201,6 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         given; GAINImputer resolves its ``"auto"`` choices here."""
         self.batch_size_, self.learning_rate_ = self.batch_size, self.learning_rate
 
-    def _make_scheduler(self, optimizer, total_steps):
-        """The generator's learning-rate scheduler (``lr_schedule``), stepped
-        after every batch; None for a constant rate or too few steps (a
-        ``partial_fit`` call has no planned number of steps: 0)."""
-        if self.lr_schedule == "constant" or total_steps < _MIN_WARMUP_STEPS + 1:
-            return None
-        # The warm-up needs at least two steps to define its slope.
-        warmup = max(_WARMUP_FRACTION, _MIN_WARMUP_STEPS / total_steps)
-        return torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=self.learning_rate_, total_steps=total_steps, pct_start=warmup
-        )
-
     def _ready_for_inference(self):
         """After training (``fit``, or one ``partial_fit`` call): the networks in
         eval mode; subclasses may also put them in a faster layout."""
@@ -255,171 +208,62 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
             if net is not None:
                 net.eval()
 
-    def _after_training(self, X, train_mask, val_mask):
-        """Called once the best weights are restored (``val_mask`` None without validation)."""
+    def _resolve_fit_settings(self, X, mask, n_samples):
+        """Resolve what depends on the data before the networks are built
+        (``n_samples`` None: a ``partial_fit`` chunk of a table of unknown size)."""
 
-    def _training_precision(self):
-        """Autocast context of the training steps (full precision by default)."""
-        return contextlib.nullcontext()
+    def _after_training(self, X, result, rng):
+        """The choices made after training, on ``result.held_out``."""
 
-    def _fit_scaled(self, X, mask, rng):
+    def _fit_scaled(self, X, mask, rng, **options):
+        self._resolve_fit_settings(X, mask, X.shape[0])
+        self._after_training(X, self._train(X, mask, rng, **options), rng)
+
+    def _train(self, X, mask, rng, objective=None, validation_score=None):
+        """Build the networks and train them with :func:`~._engine.fit_loop`.
+
+        ``objective`` (None: the parameters') is the engine's objective;
+        ``validation_score`` (None: the RMSE on the held-out entries of ``X``)
+        is what early stopping scores after each epoch, when
+        ``validation_fraction`` holds entries out. Sets the fitted networks
+        and the training attributes; returns the :class:`~._engine.TrainingResult`.
+        """
         self._check_settings()
         # fit starts over: no streaming state from earlier partial_fit calls.
         self._stream, self._given_range = None, False
-        self._resolve_batches(X.shape[0])
-        train_mask, val_mask = _hold_out(mask, self.validation_fraction, rng,
-                                         self._max_validation_entries)
-        device = self.device_
-        gen_init = torch_generator(draw_seed(rng))
-        gen_train = torch_generator(draw_seed(rng), device)
-        gen_order = torch_generator(draw_seed(rng))
-        self._generator_net, self._discriminator_net = (
-            None if net is None else net.to(device) for net in self._build_networks(gen_init)
-        )
         n_samples = X.shape[0]
-        batch_size = min(self.batch_size_, n_samples)
-        n_batches = -(-n_samples // batch_size)
+        self._resolve_batches(n_samples)
+        statistics = self._network_statistics(X, mask)
+        train_mask, val_mask = hold_out(mask, self.validation_fraction, rng,
+                                        self._max_validation_entries)
+        gen_init = torch_generator(draw_seed(rng))
+        gen_train = torch_generator(draw_seed(rng), self.device_)
+        gen_order = torch_generator(draw_seed(rng))
+        self._layout = self._make_layout()
+        self._generator_net, self._discriminator_net = (
+            None if net is None else net.to(self.device_)
+            for net in self._build_networks(gen_init, statistics)
+        )
         self.max_epochs_, patience = self._resolve_schedule(n_samples)
-        optimizers = self._make_optimizers(n_batches * self.max_epochs_)
-        data = self._training_data(X, train_mask)
-
-        history = {k: [] for k in ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")}
-        stopper = _EarlyStopping(patience, self.tol)
-        progress = _progress(self.max_epochs_, self.verbose, type(self).__name__)
-        for epoch in range(self.max_epochs_):
-            rate = self._hint_rate_at(epoch)
-            order = torch.randperm(n_samples, generator=gen_order).to(device)
-            d_loss, adv_loss, mse = self._run_epoch(data, order, batch_size, optimizers,
-                                                    rate, gen_train, epoch)
-            val_rmse = np.nan
-            if val_mask is not None:
-                val_rmse = self._validation_rmse(X, train_mask, val_mask)
-            record = {"d_loss": d_loss, "adv_loss": adv_loss, "mse": mse,
-                      "val_rmse": val_rmse, "hint_rate": rate}
-            for key, value in record.items():
-                history[key].append(float(value))
-            progress.update(1)
-            progress.set_postfix({k: f"{v:.4g}" for k, v in record.items() if v == v})
-            if val_mask is not None and stopper.stop(val_rmse, epoch, self._generator_net):
-                break
-        progress.close()
-        stopper.restore_best(self._generator_net)
-        self.n_iter_ = epoch + 1
-        self.best_epoch_ = stopper.best_epoch + 1 if stopper.found else self.n_iter_
+        trainer = self._make_trainer(objective)
+        n_batches = -(-n_samples // min(self.batch_size_, n_samples))
+        callbacks = [ProgressBar(self.max_epochs_, self.verbose, type(self).__name__)]
+        val_score, stopper = None, None
+        if val_mask is not None:
+            val_score = validation_score or (
+                lambda: self._validation_rmse(X, train_mask, val_mask))
+            stopper = EarlyStopping(patience, self.tol)
+            callbacks.insert(0, stopper)
+        history, self.n_iter_ = fit_loop(
+            trainer, X, train_mask, max_epochs=self.max_epochs_,
+            optimizers=trainer.optimizers(n_batches * self.max_epochs_, self.lr_schedule),
+            gen_train=gen_train, gen_order=gen_order, val_score=val_score, callbacks=callbacks)
+        found = stopper is not None and stopper.found
+        self.best_epoch_ = stopper.best_epoch + 1 if found else self.n_iter_
         self.history_ = history
         self._ready_for_inference()
-        self._after_training(X, train_mask, val_mask)
-
-    def _training_data(self, X, train_mask):
-        """``(values, mask, valid cells, layout)`` that ``_run_epoch`` draws batches from.
-
-        On the CPU the rows stay the numpy arrays (no copy) and each batch is
-        put in the networks' layout as it is drawn; elsewhere the whole data
-        moves to the device once, in that layout.
-        """
-        device = self.device_
-        valid = self._valid_cells(X.shape[0])
-        valid = None if valid is None else valid.to(device)
-        if torch.device(device).type == "cpu":
-            return torch.from_numpy(X), torch.from_numpy(train_mask), valid, self._to_layout
-        values = self._to_layout(X).to(device)
-        return values, self._to_layout(train_mask).to(device), valid, None
-
-    def _make_optimizers(self, total_steps):
-        """Adam for each network, and the generator's learning-rate scheduler."""
-        G, D = self._generator_net, self._discriminator_net
-        adam = dict(lr=self.learning_rate_, betas=(0.9, 0.999), **_fused(self.device_))
-        opt_g = torch.optim.Adam(G.parameters(), **adam)
-        opt_d = None if D is None else torch.optim.Adam(D.parameters(), **adam)
-        return opt_g, opt_d, self._make_scheduler(opt_g, total_steps)
-
-    def _run_epoch(self, data, order, batch_size, optimizers, rate, gen, epoch):
-        """One pass over the shuffled samples; returns the mean of the three losses."""
-        values, train_m, valid, layout = data
-        opt_g, opt_d, scheduler = optimizers
-        G, D = self._generator_net, self._discriminator_net
-        G.train()
-        if D is not None:
-            D.train()
-        # Losses are summed on the device: one host synchronisation per epoch.
-        sums, n_batches = 0.0, 0
-        for batch in batch_slices(order.numel(), batch_size):
-            idx = order[batch]
-            if idx.numel() < 2 and n_batches > 0:
-                continue  # batch norm cannot train on a single sample
-            v = None if valid is None else valid[idx]
-            x, m = values[idx], train_m[idx]
-            if layout is not None:
-                x, m = layout(x), layout(m)
-            with self._training_precision():
-                losses = self._train_step(G, D, opt_g, opt_d, x, m, v, rate, gen)
-            sums = sums + torch.as_tensor(losses, dtype=torch.float32, device=values.device)
-            n_batches += 1
-            if scheduler is not None:
-                scheduler.step()
-        means = torch.as_tensor(sums).cpu().numpy() / max(n_batches, 1)
-        if not np.all(np.isfinite(means)):
-            raise TrainingDivergedError(
-                f"{type(self).__name__} training diverged at epoch {epoch + 1} (a loss is "
-                f"NaN or infinite); lower learning_rate (now {self.learning_rate_})."
-            )
-        return means
-
-    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
-        """One update under the objective ``adversarial`` chose; returns the three losses.
-
-        Both objectives share the reconstruction loss: without hiding it is
-        GAIN's loss on observed entries; with ``drop_rate`` it is on the
-        hidden ones only (a denoising objective).
-        """
-        w = torch.ones_like(m) if v is None else v.expand_as(m)
-        mse, m_in, g = self._reconstruction_loss(G, x, m, w, gen)
-        if self.adversarial:
-            return self._adversarial_update(D, opt_g, opt_d, x, m_in, g, w, mse, rate, gen)
-        return self._reconstruction_update(opt_g, mse)
-
-    def _reconstruction_loss(self, G, x, m, w, gen):
-        """``(mse, m_in, g)``: the weighted reconstruction loss of ``G``'s
-        output ``g`` from the input mask ``m_in`` (``m`` with a fraction
-        ``drop_rate`` hidden), on the hidden entries (or, without hiding, on
-        the observed ones)."""
-        m_in = self._hide_from_generator(m, gen)
-        target = m if m_in is m else m - m_in
-        g = G(self._generator_input(x, m_in, gen), m_in)
-        mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
-        return mse, m_in, g
-
-    @staticmethod
-    def _reconstruction_update(opt_g, mse):
-        """The reconstruction objective: a generator step on ``mse`` alone."""
-        opt_g.zero_grad(set_to_none=True)
-        mse.backward()
-        opt_g.step()
-        zero = torch.zeros((), device=mse.device)
-        return torch.stack([zero, zero, mse.detach().float()])
-
-    def _adversarial_update(self, D, opt_g, opt_d, x, m, g, w, mse, rate, gen):
-        """GAIN's objective: a discriminator step, then a generator step on
-        the adversarial loss plus ``alpha`` times ``mse``."""
-        x_hat = m * x + (1 - m) * g
-        h = self._hint(m, rate, gen)
-        focus = w * self._adversarial_focus(h)
-        n_focus = focus.sum().clamp_min(1.0)
-
-        d_prob = D(x_hat.detach(), h)
-        d_loss = -(focus * (m * torch.log(d_prob + _EPS)
-                            + (1 - m) * torch.log(1 - d_prob + _EPS))).sum() / n_focus
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-
-        d_prob = D(x_hat, h)
-        adv_loss = -(focus * (1 - m) * torch.log(d_prob + _EPS)).sum() / n_focus
-        g_loss = adv_loss + self.alpha * mse
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        return torch.stack([d_loss.detach(), adv_loss.detach(), mse.detach()]).float()
+        held_out = None if val_mask is None else (train_mask, val_mask)
+        return TrainingResult(history, self.n_iter_, self.best_epoch_, held_out)
 
     def _validation_rmse(self, X, train_mask, val_mask):
         imputed = self._imputed_at(X, train_mask, val_mask, self._transform_seed)
@@ -467,10 +311,10 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         generator = torch_generator(seed, self.device_)
         out = np.empty(X.shape, dtype=np.float64)
         for batch in batch_slices(X.shape[0], self.batch_size_):
-            x = self._to_layout(X[batch]).to(self.device_)
-            m = self._to_layout(mask[batch]).to(self.device_)
+            x = self._layout.to_tensor(X[batch]).to(self.device_)
+            m = self._layout.to_tensor(mask[batch]).to(self.device_)
             g = output(G, x, m, generator)
-            out[batch] = self._from_layout(m * x + (1 - m) * g)
+            out[batch] = self._layout.to_rows(m * x + (1 - m) * g)
         G.train(was_training)
         return out
 

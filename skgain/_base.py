@@ -398,8 +398,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return scaled
 
     # ---------------------------------------------------------------- fitting
-    def _fit(self, X):
-        """Validate, scale and train; returns X, its mask and the hook's output."""
+    def _fit(self, X, **options):
+        """Validate, scale and train (``options`` go to ``_fit_scaled``); returns
+        X, its mask and the hook's output."""
         self._validate_params()
         X = self._validate_input(X, in_fit=True)
         missing = missing_mask(X, self.missing_values)
@@ -416,7 +417,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self._fit_indicator(X)
         scaled = self._scale(X, missing, self._scaled_dtype)
         # _fit_scaled owns both arrays and may change them in place.
-        completed = self._fit_scaled(scaled, (~missing).astype(np.float32), rng)
+        completed = self._fit_scaled(scaled, (~missing).astype(np.float32), rng, **options)
         return X, missing, completed
 
     @with_cpu_threads

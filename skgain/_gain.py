@@ -455,7 +455,11 @@ class GAINImputer(BaseAdversarialImputer):
                 f"{n_features} features give a first layer of {first_layer:,} weights, more "
                 f"than the {_MAX_FIRST_LAYER:,} allowed; lower n_frequencies or hidden_dim.")
 
-    def _build_networks(self, generator):
+    def _network_statistics(self, X, mask):
+        # The generator starts from the column means (see _build_networks).
+        return observed_means(X, mask)
+
+    def _build_networks(self, generator, statistics):
         n_features = self.n_features_in_
         if self.architecture == "resmlp":
             G = ResidualMLP(n_features, self.hidden_dim_, self.n_blocks_, self.n_frequencies_)
@@ -467,7 +471,7 @@ class GAINImputer(BaseAdversarialImputer):
             # the means rather than a random map.
             with torch.no_grad():
                 G.head[-1].weight.zero_()
-                G.head[-1].bias.copy_(torch.as_tensor(self._observed_means))
+                G.head[-1].bias.copy_(torch.as_tensor(statistics))
         else:
             G = xavier_init(GAINMLP(n_features, self.hidden_dim_), generator)
         if not self.adversarial:
@@ -531,7 +535,7 @@ class GAINImputer(BaseAdversarialImputer):
                 "validation_fraction > 0 or blend_estimator=None."
             )
 
-    def _start_partial_fit(self, X, mask, n_samples=None):
+    def _resolve_fit_settings(self, X, mask, n_samples):
         # n_samples: the rows fit trains on; partial_fit sees one chunk of a
         # table of unknown size, and gets the widest default.
         if n_samples is None and is_given_imputer(self.blend_estimator):
@@ -542,13 +546,6 @@ class GAINImputer(BaseAdversarialImputer):
         self.blend_estimators_, self.blend_weights_ = [], None
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._resolve_network(n_samples)
-        # The generator starts from the column means (see _build_networks).
-        self._observed_means = observed_means(X, mask)
-
-    def _fit_scaled(self, X, mask, rng):
-        self._start_partial_fit(X, mask, n_samples=X.shape[0])
-        super()._fit_scaled(X, mask, rng)
-        del self._observed_means
 
     def _update_from_chunk(self, X, missing):
         # partial_fit: categories seen in later chunks join the first chunk's.
@@ -569,10 +566,11 @@ class GAINImputer(BaseAdversarialImputer):
         with self._training_precision():
             return super()._validation_rmse(X[rows], train_mask[rows], val_mask[rows])
 
-    def _after_training(self, X, train_mask, val_mask):
+    def _after_training(self, X, result, rng):
         """Check the generator against the column means, then fit the blend."""
-        if val_mask is None:
+        if result.held_out is None:
             return
+        train_mask, val_mask = result.held_out
         rows = _validation_rows(val_mask)
         held_out = val_mask[rows].astype(bool)
         imputed = self._generate(X[rows], train_mask[rows], self._transform_seed)

@@ -25,8 +25,8 @@ from ._base import (
     torch_generator,
     with_cpu_threads,
 )
+from ._engine import HISTORY_KEYS
 
-_HISTORY_KEYS = ("d_loss", "adv_loss", "mse", "val_rmse", "hint_rate")
 
 
 def _to_cpu(state):
@@ -46,9 +46,6 @@ class PartialFitMixin:
     # Training state between partial_fit calls; None before the first one
     # and after ``fit``.
     _stream = None
-
-    def _start_partial_fit(self, X, mask):
-        """Subclass hook: resolve what ``fit`` resolves before building the networks."""
 
     def _update_from_chunk(self, X, missing):
         """Subclass hook: update fitted statistics with a later chunk (original units)."""
@@ -152,14 +149,16 @@ class PartialFitMixin:
         self._transform_seed = draw_seed(rng)
         self._check_settings()
         self._resolve_batches(None)
-        self._start_partial_fit(X, mask)
+        self._resolve_fit_settings(X, mask, None)
+        self._layout = self._make_layout()
+        statistics = self._network_statistics(X, mask)
         self._generator_net, self._discriminator_net = (
             None if net is None else net.to(self.device_)
-            for net in self._build_networks(torch_generator(draw_seed(rng)))
+            for net in self._build_networks(torch_generator(draw_seed(rng)), statistics)
         )
         self._new_stream(draw_seed(rng), draw_seed(rng))
         self.n_iter_ = 0
-        self.history_ = {key: [] for key in _HISTORY_KEYS}
+        self.history_ = {key: [] for key in HISTORY_KEYS}
 
     def _new_stream(self, train_seed, order_seed):
         """Fresh random streams and optimizer state around the current networks."""
@@ -232,31 +231,31 @@ class PartialFitMixin:
         self._update_from_chunk(X, missing)
 
     # --------------------------------------------------------------- training
-    def _stream_optimizers(self):
+    def _stream_optimizers(self, trainer):
         """Adam for each network, with the state the previous call left."""
-        optimizers = self._make_optimizers(0)[:2]
+        optimizers = trainer.optimizers()
         states = self._stream["optimizers"]
         if states is not None:
-            for optimizer, state in zip(optimizers, states):
+            for optimizer, state in zip((optimizers.generator, optimizers.discriminator), states):
                 if optimizer is not None:
                     optimizer.load_state_dict(state)
         return optimizers
 
     def _train_stream(self, X, mask):
-        """One epoch over the chunk's shuffled rows; saves the state for the next call."""
+        """One epoch of the engine over the chunk's shuffled rows; saves the
+        state for the next call."""
         device = self.device_
         gen_train = torch.Generator(device=device)
         gen_train.set_state(self._stream["train"])
         gen_order = torch.Generator()
         gen_order.set_state(self._stream["order"])
-        opt_g, opt_d = self._stream_optimizers()
-        n_samples = X.shape[0]
-        rate = self._hint_rate_at(self.n_iter_)
-        order = torch.randperm(n_samples, generator=gen_order).to(device)
-        losses = self._run_epoch(self._training_data(X, mask), order,
-                                 min(self.batch_size_, n_samples), (opt_g, opt_d, None), rate,
-                                 gen_train, self.n_iter_)
-        record = dict(zip(_HISTORY_KEYS, (*losses, np.nan, rate)))
+        trainer = self._make_trainer()
+        optimizers = self._stream_optimizers(trainer)
+        rate = trainer.objective.hint_rate_at(self.n_iter_)
+        order = torch.randperm(X.shape[0], generator=gen_order).to(device)
+        losses = trainer.run_single_epoch(trainer.data(X, mask), order, optimizers, rate,
+                                          gen_train, self.n_iter_)
+        record = dict(zip(HISTORY_KEYS, (*losses, np.nan, rate)))
         for key, value in record.items():
             self.history_[key].append(float(value))
         self.n_iter_ += 1
@@ -265,6 +264,6 @@ class PartialFitMixin:
             "train": gen_train.get_state(),
             "order": gen_order.get_state(),
             "optimizers": [None if opt is None else _to_cpu(opt.state_dict())
-                           for opt in (opt_g, opt_d)],
+                           for opt in (optimizers.generator, optimizers.discriminator)],
         }
         self._ready_for_inference()

@@ -13,6 +13,7 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
+from ._engine import ImageLayout
 from ._base import (
     batch_slices,
     missing_mask,
@@ -533,12 +534,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             The fitted imputer.
         """
         rows, self._fit_sample_shape = as_rows(X)
-        self._fit_options = {"drop_masks": drop_masks, "validation_set": validation_set}
-        try:
-            return super().fit(rows)
-        finally:
-            # Only training reads them: a fitted (and pickled) model holds none.
-            del self._fit_options
+        self._fit(rows, drop_masks=drop_masks, validation_set=validation_set)
+        return self
 
     @with_cpu_threads
     def fit_transform(self, X, y=None):
@@ -558,11 +555,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         """
         rows, self._fit_sample_shape = as_rows(X)
         self._check_output_container(self._fit_sample_shape)
-        self._fit_options = {"drop_masks": None, "validation_set": None}
-        try:
-            return self._as_images(super().fit_transform(rows), self._fit_sample_shape)
-        finally:
-            del self._fit_options
+        return self._as_images(super().fit_transform(rows), self._fit_sample_shape)
 
     # ------------------------------------------------------------ imputing
     def _rows_of_fitted_shape(self, X):
@@ -657,11 +650,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         else:
             rows, _ = self._rows_of_fitted_shape(X)
         # Streaming trains on the chunks alone: no drop masks, no validation set.
-        self._fit_options = {"drop_masks": None, "validation_set": None}
-        try:
-            return super().partial_fit(rows, data_min=data_min, data_max=data_max)
-        finally:
-            del self._fit_options
+        return super().partial_fit(rows, data_min=data_min, data_max=data_max)
 
     @with_cpu_threads
     def score(self, X, y=None):
@@ -817,20 +806,15 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 "their neighbours, or keep_empty_features=True to set them to 0."
             )
 
-    def _to_layout(self, array):
-        return rows_to_images(array, self.image_shape_, self.n_padded_)
+    def _make_layout(self):
+        # Padded cells weigh 0 in the losses; patch_size crops the batches.
+        return ImageLayout(self.image_shape_, self.n_features_in_, self.patch_size)
 
-    def _from_layout(self, tensor):
-        return images_to_rows(tensor, self.n_features_in_)
-
-    def _valid_cells(self, n_samples):
-        # Padded cells weigh 0 in the losses.
-        if not self.n_padded_:
-            return None
-        return self._to_layout(np.ones((1, self.n_features_in_))).expand(n_samples, -1, -1, -1)
+    def _make_objective(self, **options):
+        return super()._make_objective(hint_decay=self.hint_decay, **options)
 
     # ----------------------------------------------------------- networks
-    def _build_networks(self, generator):
+    def _build_networks(self, generator, statistics):
         n_channels = self.image_shape_[2]
         if self.architecture == "unet":
             G = xavier_init(SpatialUNet(n_channels, self.channels_, residual=True), generator)
@@ -847,10 +831,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         return G, xavier_init(D, generator)
 
     # ---------------------------------------------------------- training
-    def _start_partial_fit(self, X, mask):
+    def _resolve_fit_settings(self, X, mask, n_samples):
         self._column_means = observed_means(X, mask)
-        self._drop_masks = self._checked_drop_masks(self._fit_options["drop_masks"])
-        self._validation_set = self._scaled_validation_set(self._fit_options["validation_set"])
         # Read by _fitted_output (transform); training and its early-stopping
         # pass score the network alone (_network_output). fit decides both on
         # held-out entries after training; partial_fit, which holds none out,
@@ -881,21 +863,24 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if self.inference_precision == "auto" and hasattr(self, "inference_precision_"):
             self.inference_precision_ = self._resolve_inference_precision()
 
-    def _fit_scaled(self, X, mask, rng):
-        self._start_partial_fit(X, mask)
-        self.test_time_augmentation_ = False
-        self._held_out = None
-        try:
-            super()._fit_scaled(X, mask, rng)
-        finally:
-            self._drop_masks = self._validation_set = None
-        held_out, self._held_out = self._held_out, None
+    def _fit_scaled(self, X, mask, rng, drop_masks=None, validation_set=None):
+        objective = self._make_objective(drop_masks=self._checked_drop_masks(drop_masks))
+        validation = self._scaled_validation_set(validation_set)
+        score = None if validation is None else (lambda: self._validation_set_rmse(*validation))
+        super()._fit_scaled(X, mask, rng, objective=objective, validation_score=score)
+
+    def _after_training(self, X, result, rng):
+        """Choose test-time augmentation and the mean blend on the held-out
+        entries of ``result``, then check the choice against the means."""
+        held_out = result.held_out
         self.held_out_rmse_ = {}
-        self.test_time_augmentation_, evidence = self._choose_augmentation(X, held_out, rng)
-        self.network_weight_, blend_evidence = self._choose_network_weight(X, held_out, rng)
+        augment, evidence = self._choose_augmentation(X, held_out, rng)
+        self.network_weight_, blend_evidence = self._choose_network_weight(X, held_out, rng,
+                                                                           augment)
+        self.test_time_augmentation_ = augment
         if held_out is not None:
             evidence = blend_evidence or evidence or self._held_out_evidence(
-                *self._decision_rows(X, held_out, rng))
+                *self._decision_rows(X, held_out, rng), augment)
             self._check_against_means(*evidence, blended=blend_evidence is not None)
 
     def _ready_for_inference(self):
@@ -937,21 +922,20 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         seen = (~missing & ~hidden).astype(np.float32)
         return self._scale(rows, missing), seen, hidden
 
-    def _validation_rmse(self, X, train_mask, val_mask):
-        # The training loop does not keep its validation split; the choices
-        # made after training are scored on the same held-out entries.
-        self._held_out = (train_mask, val_mask)
-        if self._validation_set is None:
-            return super()._validation_rmse(X, train_mask, val_mask)
-        values, seen, hidden = self._validation_set
+    def _validation_set_rmse(self, values, seen, hidden):
+        """The network's RMSE on the ``hidden`` entries of a ``validation_set``."""
         imputed = self._generate(values * seen, seen, self._transform_seed)
         return rmse(imputed[hidden], values[hidden])
 
-    def _held_out_imputation(self, X, held_out):
-        """Imputations of the held-out entries with the current settings."""
+    def _held_out_imputation(self, X, held_out, augment):
+        """The network's imputations of the held-out entries, with the
+        test-time views ``augment`` and without the mean blend."""
         train_mask, val_mask = held_out
-        return self._imputed_at(X, train_mask, val_mask, self._transform_seed,
-                                output=self._fitted_output)
+
+        def output(G, values, mask, generator):
+            return self._fitted_output(G, values, mask, generator, augment=augment, weight=1.0)
+
+        return self._imputed_at(X, train_mask, val_mask, self._transform_seed, output=output)
 
     def _decision_rows(self, X, held_out, rng):
         """``(X, held_out)`` of a seeded subset of the rows: about
@@ -962,12 +946,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])
         return X, held_out
 
-    def _held_out_evidence(self, X, held_out):
+    def _held_out_evidence(self, X, held_out, augment):
         """``(imputed, truth, means)`` at the held-out entries of ``X``: the
-        current settings' imputations, and the means of the training entries."""
+        network's imputations with the views ``augment``, and the means of
+        the training entries."""
         train_mask, val_mask = held_out
         means = observed_means(X, train_mask)[np.nonzero(val_mask)[1]]
-        return (self._held_out_imputation(X, held_out), X[val_mask.astype(bool)], means)
+        return (self._held_out_imputation(X, held_out, augment), X[val_mask.astype(bool)],
+                means)
 
     def _choose_augmentation(self, X, held_out, rng):
         """Resolve ``test_time_augmentation``: for "auto", the views that pay for themselves.
@@ -988,8 +974,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         price = 0.0 if self.test_time_steps else _TTA_MIN_GAIN_PER_PASS
         chosen, evidence = False, {}
         for augment, key in ((False, "network"), ("flip", "flipped"), (True, "augmented")):
-            self.test_time_augmentation_ = augment
-            evidence[augment] = self._held_out_evidence(X, held_out)
+            evidence[augment] = self._held_out_evidence(X, held_out, augment)
             self.held_out_rmse_[key] = rmse(*evidence[augment][:2])
             extra = len(augmentation_views(augment, square)) - 1
             gain = 1.0 - self.held_out_rmse_[key] / self.held_out_rmse_["network"]
@@ -997,7 +982,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 chosen = augment  # more views last: the most views that pay win
         return chosen, evidence[chosen]
 
-    def _choose_network_weight(self, X, held_out, rng):
+    def _choose_network_weight(self, X, held_out, rng, augment):
         """Resolve ``mean_blend``: the weight of the network against the column means.
 
         Returns the weight and, where it was fitted, the held-out evidence
@@ -1010,12 +995,12 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             # seeded subset of the held-out entries (too short a fit, a noise
             # fill): then blending is the better answer, not a warning alone.
             X, held_out = self._decision_rows(X, held_out, rng)
-            imputed, truth, means = self._held_out_evidence(X, held_out)
+            imputed, truth, means = self._held_out_evidence(X, held_out, augment)
             if rmse(imputed, truth) <= rmse(means, truth):
                 return 1.0, None
         truth = X[held_out[1].astype(bool)]
         cols = np.nonzero(held_out[1])[1]
-        network = self._held_out_imputation(X, held_out)
+        network = self._held_out_imputation(X, held_out, augment)
         mean = self._column_means[cols]
         # The least-squares weight of the network's correction of the mean.
         step, target = network - mean, truth - mean
@@ -1067,25 +1052,6 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             )
 
     # ------------------------------------------------------ GAIN hooks
-    def _hint_rate_at(self, epoch):
-        return self.hint_rate * self.hint_decay**epoch
-
-    def _uniform_draws(self, like, generator):
-        # One draw per pixel, shared by its channels: the spatial hint and the
-        # dropped pixels hide or reveal whole pixels.
-        n, _, height, width = like.shape
-        draw = torch.rand((n, 1, height, width), generator=generator, device=like.device)
-        return draw.expand_as(like)
-
-    def _hide_from_generator(self, mask, generator):
-        if self._drop_masks is None:
-            return super()._hide_from_generator(mask, generator)
-        # Each image hides the pixels of one of the given patterns, drawn at random.
-        patterns = self._drop_masks.to(mask.device)
-        pick = torch.randint(len(patterns), (mask.shape[0],), generator=generator,
-                             device=generator.device)
-        return mask * (1.0 - patterns[pick.to(mask.device)].expand_as(mask))
-
     def _generator_input(self, values, mask, generator):
         fill = self.initial_fill_
         if fill == "noise":
@@ -1095,7 +1061,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if fill == "harmonic":
             return _harmonic_fill(values, mask)
         if fill == "mean":
-            means = self._to_layout(self._column_means[None]).to(values.device)
+            means = self._layout.to_tensor(self._column_means[None]).to(values.device)
             return mask * values + (1 - mask) * means
         return mask * values + (1 - mask) * _normalized_convolution(values, mask, _FILL_SIGMA)
 
@@ -1105,24 +1071,25 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         generator = torch_generator(self._transform_seed, self.device_)
         out = np.empty_like(X, dtype=np.float64)
         for batch in batch_slices(X.shape[0], self.batch_size_):
-            x = self._to_layout(X[batch]).to(self.device_)
-            m = self._to_layout(mask[batch]).to(self.device_)
-            out[batch] = self._from_layout(self._generator_input(x, m, generator))
+            x = self._layout.to_tensor(X[batch]).to(self.device_)
+            m = self._layout.to_tensor(mask[batch]).to(self.device_)
+            out[batch] = self._layout.to_rows(self._generator_input(x, m, generator))
         return out
 
-    def _fitted_output(self, G, values, mask, generator):
+    def _fitted_output(self, G, values, mask, generator, augment=None, weight=None):
         # What fit decided: the views averaged (test-time augmentation), the
         # precision of the network's passes, and the weight of the network
-        # against the column means.
+        # against the column means; the choices in fit pass candidates.
+        augment = self.test_time_augmentation_ if augment is None else augment
+        weight = self.network_weight_ if weight is None else weight
         filled = self._generator_input(values, mask, generator)  # in float32
-        views = augmentation_views(self.test_time_augmentation_,
-                                   values.shape[-2] == values.shape[-1])
+        views = augmentation_views(augment, values.shape[-2] == values.shape[-1])
         with self._inference_autocast():
             out = view_average(G, filled, mask, views)
-        if self.network_weight_ == 1:
+        if weight == 1:
             return out
-        means = self._to_layout(self._column_means[None]).to(out.device)
-        return means + self.network_weight_ * (out - means)
+        means = self._layout.to_tensor(self._column_means[None]).to(out.device)
+        return means + weight * (out - means)
 
     def _inference_autocast(self):
         """Autocast context of the network's passes in :meth:`_fitted_output`."""
@@ -1159,8 +1126,11 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         views = augmentation_views(self.test_time_augmentation_,
                                    values.shape[-2] == values.shape[-1])
 
+        objective_of_fit = self._make_objective()
+
         def objective(net, x, m):
-            return self._reconstruction_loss(net, x, m, 1.0, generator)[0]
+            return objective_of_fit.reconstruction_loss(net, self._generator_input, self._layout,
+                                                        x, m, 1.0, generator)[0]
 
         outputs = []
         for image in range(values.shape[0]):
@@ -1171,43 +1141,6 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                                                generator))
         return torch.cat(outputs)
 
-    def _train_step(self, G, D, opt_g, opt_d, x, m, v, rate, gen):
-        height, width = x.shape[-2:]
-        size = self.patch_size
-        if size is None or (size >= height and size >= width):
-            return super()._train_step(G, D, opt_g, opt_d, x, m, v, rate, gen)
-        ph, pw = min(size, height), min(size, width)
-        n_steps = (height // ph) * (width // pw)
-        # Summed with "+", not "+=": the base step may return numpy or torch.
-        losses = 0.0
-        corners = crop_corners(n_steps, height - ph, width - pw, gen,
-                               upfront=gen.device.type != "cpu")
-        for top, left in corners:
-            crop = (..., slice(top, top + ph), slice(left, left + pw))
-            losses = losses + super()._train_step(
-                G, D, opt_g, opt_d, x[crop], m[crop], None if v is None else v[crop], rate, gen
-            )
-        return losses / n_steps
-
-
-def crop_corners(n_crops, max_top, max_left, generator, upfront=False):
-    """Yield the random top-left corners ``(top, left)`` of ``n_crops`` crops.
-
-    Drawn one at a time by default, each between the training steps' other
-    draws (the stream every CPU result was measured with). With ``upfront``
-    all are drawn at once and read back to the host in one transfer: on an
-    accelerator each read waits for the device queue to drain, and the
-    two reads per crop stalled the training loop.
-    """
-    if not upfront:
-        for _ in range(n_crops):
-            yield tuple(int(torch.randint(extent + 1, (1,), generator=generator,
-                                          device=generator.device))
-                        for extent in (max_top, max_left))
-        return
-    draws = [torch.randint(extent + 1, (n_crops,), generator=generator, device=generator.device)
-             for extent in (max_top, max_left)]
-    yield from zip(*torch.stack(draws).tolist())
 
 
 def _for_inference(net, device):

@@ -1,15 +1,18 @@
-"""Spies on the training loop, shared by the estimators' tests."""
+"""Spies on the training engine, shared by the estimators' tests."""
+
+from skgain._engine import GAINObjective
 
 
-def record_learning_rates(monkeypatch, cls):
+def record_learning_rates(monkeypatch):
     """A list that receives the generator's learning rate at every training
-    step of ``cls._train_step`` (patched for the test's duration)."""
+    step (one per batch, or per crop of a batch) of the engine's objective,
+    patched for the test's duration."""
     rates = []
-    original = cls._train_step
+    original = GAINObjective.step
 
-    def spy(self, G, D, opt_g, *args):
-        rates.append(opt_g.param_groups[0]["lr"])
-        return original(self, G, D, opt_g, *args)
+    def spy(self, trainer, optimizers, *args):
+        rates.append(optimizers.generator.param_groups[0]["lr"])
+        return original(self, trainer, optimizers, *args)
 
-    monkeypatch.setattr(cls, "_train_step", spy)
+    monkeypatch.setattr(GAINObjective, "step", spy)
     return rates

@@ -551,9 +551,9 @@ def test_linear_skip_ablation_variant_starts_as_the_default_network():
     assert G.linear.weight.abs().sum() > 0  # the linear path trains
     # Untrained, the generator is the default network plus a zero map: same output.
     default = GAINImputer(blend_estimator=None, max_epochs=2, random_state=0).fit(X)
-    skip._observed_means = default._observed_means = np.full(4, 0.5)
-    built, _ = skip._build_networks(torch.Generator().manual_seed(0))
-    plain, _ = default._build_networks(torch.Generator().manual_seed(0))
+    means = np.full(4, 0.5)
+    built, _ = skip._build_networks(torch.Generator().manual_seed(0), means)
+    plain, _ = default._build_networks(torch.Generator().manual_seed(0), means)
     values, mask = torch.rand(5, 4), (torch.rand(5, 4) > 0.5).float()
     with torch.no_grad():
         torch.testing.assert_close(built(values, mask), plain(values, mask))

@@ -27,9 +27,11 @@ def _correlated(n=400, d=8, rate=0.2, seed=0):
 
 @pytest.mark.parametrize("mechanism, values", [("paper", {0.0, 0.5, 1.0}), ("code", {0.0, 1.0})])
 def test_hint_mechanisms(mechanism, values):
-    est = GAINImputer(hint_rate=0.7, hint_mechanism=mechanism)
+    from skgain._engine import GAINObjective, RowLayout
+
+    objective = GAINObjective(hint_rate=0.7, hint_mechanism=mechanism)
     mask = (torch.rand(200, 50, generator=torch_generator(0)) < 0.6).float()
-    hint = est._hint(mask, 0.7, torch_generator(1))
+    hint = objective._hint(mask, 0.7, RowLayout(), torch_generator(1))
     assert set(torch.unique(hint).tolist()) <= values
     if mechanism == "paper":
         # Revealed entries carry the mask; the rest read 0.5.
@@ -104,8 +106,8 @@ def test_early_stopping_keeps_best_epoch():
 def test_diverging_losses_raise_and_name_learning_rate(monkeypatch):
     _, X_missing, _ = _correlated(n=50)
 
-    def broken_networks(self, generator):
-        G, D = original(self, generator)
+    def broken_networks(self, generator, statistics):
+        G, D = original(self, generator, statistics)
         with torch.no_grad():
             for weight in G.parameters():
                 weight.fill_(float("nan"))
@@ -222,11 +224,13 @@ def test_out_of_range_parameters(param, value):
 
 
 def test_paper_losses_only_see_entries_the_hint_hides():
-    est = GAINImputer(hint_mechanism="paper")
+    from skgain._engine import GAINObjective
+
+    paper = GAINObjective(hint_mechanism="paper")
     hint = torch.tensor([[0.0, 0.5, 1.0], [0.5, 0.5, 1.0]])
-    np.testing.assert_array_equal(est._adversarial_focus(hint).numpy(), [[0, 1, 0], [1, 1, 0]])
-    code = GAINImputer(hint_mechanism="code")
-    np.testing.assert_array_equal(code._adversarial_focus(hint).numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(paper._focus(hint).numpy(), [[0, 1, 0], [1, 1, 0]])
+    code = GAINObjective(hint_mechanism="code")
+    np.testing.assert_array_equal(code._focus(hint).numpy(), np.ones((2, 3)))
     # With every entry revealed the discriminator has nothing to guess: no adversarial loss.
     _, X_missing, _ = _correlated(n=60)
     fitted = GAINImputer(hint_rate=1.0, max_epochs=2, adversarial=True,
@@ -322,7 +326,7 @@ def _auto_settings(imputer):
 def test_auto_settings_switch_to_a_cheaper_generator_on_large_tables(monkeypatch):
     from ._spies import record_learning_rates
 
-    rates = record_learning_rates(monkeypatch, GAINImputer)
+    rates = record_learning_rates(monkeypatch)
     X = np.random.RandomState(0).rand(10_000, 2)
     X[::7, 0] = np.nan
     large = GAINImputer(max_epochs=1, hidden_dim=8, validation_fraction=0,
@@ -356,7 +360,7 @@ def test_learning_rate_schedule(schedule, last_rate, monkeypatch):
     from ._spies import record_learning_rates
 
     _, X_missing, _ = _correlated(n=64)
-    rates = record_learning_rates(monkeypatch, GAINImputer)
+    rates = record_learning_rates(monkeypatch)
     GAINImputer(max_epochs=10, batch_size=16, lr_schedule=schedule, validation_fraction=0,
                 random_state=0).fit(X_missing)
     assert len(rates) == 40
@@ -423,7 +427,7 @@ def test_validation_holds_out_at_most_5000_entries(monkeypatch):
     import skgain._adversarial as adversarial
 
     held_out = []
-    original = adversarial._hold_out
+    original = adversarial.hold_out
 
     def spy(mask, fraction, rng, max_entries=None):
         n_observed = int(mask.sum())  # before: the training mask is mask, changed in place
@@ -431,7 +435,7 @@ def test_validation_holds_out_at_most_5000_entries(monkeypatch):
         held_out.append((n_observed, int(val.sum())))
         return train, val
 
-    monkeypatch.setattr(adversarial, "_hold_out", spy)
+    monkeypatch.setattr(adversarial, "hold_out", spy)
     rng = np.random.RandomState(0)
     for n_rows in (100, 8000):
         X = rng.rand(n_rows, 10)

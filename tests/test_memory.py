@@ -13,7 +13,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skgain import GAINImputer, SpatialGAINImputer
-from skgain._adversarial import _hold_out
+from skgain._engine import hold_out as _hold_out
 
 from ._tables import low_rank_with_holes
 

@@ -88,25 +88,25 @@ def test_every_network_and_fill(architecture, initial_fill):
 def test_padded_cells_weigh_nothing_and_are_not_returned():
     X = _with_holes((10, 57))
     imputer = SpatialGAINImputer(**FAST).fit(X)
-    valid = imputer._valid_cells(4)
+    valid = imputer._layout.valid_cells(4)
     assert valid.shape == (4, 1, 8, 8)
     flat = valid[0].reshape(-1).numpy()
     np.testing.assert_array_equal(flat, np.r_[np.ones(57), np.zeros(7)])
     # Round trip through the image layout drops exactly the padding.
     rows = np.arange(2 * 57, dtype=float).reshape(2, 57)
-    np.testing.assert_array_equal(imputer._from_layout(imputer._to_layout(rows)), rows)
+    np.testing.assert_array_equal(imputer._layout.to_rows(imputer._layout.to_tensor(rows)), rows)
     assert imputer.get_feature_names_out().shape == (57,)
 
 
 def test_square_table_has_no_weights():
     imputer = SpatialGAINImputer(**FAST).fit(_with_holes((10, 16)))
-    assert imputer._valid_cells(3) is None
+    assert imputer._layout.valid_cells(3) is None
 
 
 def test_channels_last_layout():
     X = np.arange(2 * 4 * 5 * 3, dtype=float).reshape(2, 4, 5, 3)
     imputer = SpatialGAINImputer(**FAST).fit(_with_holes((6, 4, 5, 3)))
-    images = imputer._to_layout(X.reshape(2, -1))
+    images = imputer._layout.to_tensor(X.reshape(2, -1))
     assert images.shape == (2, 3, 4, 5)
     np.testing.assert_array_equal(images[1, 2].numpy(), X[1, :, :, 2])
 
@@ -128,11 +128,12 @@ def test_constant_hint_by_default():
 def test_spatial_hint_reveals_whole_pixels():
     imputer = SpatialGAINImputer(**FAST).fit(_with_holes((6, 10, 10, 3)))
     mask = torch.ones(50, 3, 10, 10)
-    reveal = imputer._draw_hint_mask(mask, 0.3, torch.Generator().manual_seed(0))
+    reveal = (imputer._layout.uniform_draws(mask, torch.Generator().manual_seed(0)) < 0.3).float()
     # A pixel is revealed in all its channels or in none.
     assert torch.equal(reveal[:, :1].expand_as(reveal), reveal)
     assert abs(reveal.mean().item() - 0.3) < 0.02
-    hint = imputer._hint(mask * 0, 0.3, torch.Generator().manual_seed(0))
+    hint = imputer._make_objective()._hint(mask * 0, 0.3, imputer._layout,
+                                           torch.Generator().manual_seed(0))
     assert set(hint.unique().tolist()) == {0.0, 0.5}
 
 
@@ -178,16 +179,16 @@ def test_auto_scaling_is_per_channel_for_images_and_per_feature_for_tables():
 
 
 def test_patch_training_takes_one_step_per_crop(monkeypatch):
-    from skgain._adversarial import BaseAdversarialImputer
+    from skgain._engine import GAINObjective
 
     shapes = []
-    original = BaseAdversarialImputer._train_step
+    original = GAINObjective.step
 
-    def spy(self, G, D, opt_g, opt_d, x, *args):
+    def spy(self, trainer, optimizers, x, *args):
         shapes.append(tuple(x.shape[-2:]))
-        return original(self, G, D, opt_g, opt_d, x, *args)
+        return original(self, trainer, optimizers, x, *args)
 
-    monkeypatch.setattr(BaseAdversarialImputer, "_train_step", spy)
+    monkeypatch.setattr(GAINObjective, "step", spy)
     X = _with_holes((16, 8, 12))
     params = {**FAST, "batch_size": 16, "max_epochs": 1}
     X_out = SpatialGAINImputer(patch_size=4, **params).fit_transform(X)
@@ -201,11 +202,9 @@ def test_patch_training_takes_one_step_per_crop(monkeypatch):
 
 @pytest.mark.parametrize("schedule", ["one-cycle", "constant"])
 def test_learning_rate_schedule(schedule, monkeypatch):
-    from skgain._adversarial import BaseAdversarialImputer
-
     from ._spies import record_learning_rates
 
-    rates = record_learning_rates(monkeypatch, BaseAdversarialImputer)
+    rates = record_learning_rates(monkeypatch)
     X = _with_holes((16, 8, 8))
     SpatialGAINImputer(max_epochs=10, batch_size=4, patch_size=4, lr_schedule=schedule,
                        validation_fraction=0, random_state=0).fit(X)
@@ -221,11 +220,9 @@ def test_learning_rate_schedule(schedule, monkeypatch):
 
 
 def test_partial_fit_trains_at_a_constant_rate(monkeypatch):
-    from skgain._adversarial import BaseAdversarialImputer
-
     from ._spies import record_learning_rates
 
-    rates = record_learning_rates(monkeypatch, BaseAdversarialImputer)
+    rates = record_learning_rates(monkeypatch)
     imputer = SpatialGAINImputer(batch_size=4, patch_size=None, random_state=0)
     for _ in range(2):
         imputer.partial_fit(_with_holes((8, 8, 8)))
@@ -673,7 +670,7 @@ def test_cpu_inference_runs_channels_last_with_unchanged_imputations():
 
 @pytest.mark.parametrize("upfront", [False, True])
 def test_crop_corners_lie_inside_the_image_and_follow_the_seed(upfront):
-    from skgain._spatial import crop_corners
+    from skgain._engine import crop_corners
 
     def corners(seed):
         generator = torch.Generator().manual_seed(seed)
@@ -690,7 +687,7 @@ def test_crop_corners_lie_inside_the_image_and_follow_the_seed(upfront):
 def test_crop_corners_one_at_a_time_leave_the_stream_between_steps_as_it_was():
     # On a CPU each corner is drawn just before its step's own draws: the
     # order the committed CPU results were produced with.
-    from skgain._spatial import crop_corners
+    from skgain._engine import crop_corners
 
     generator = torch.Generator().manual_seed(0)
     lazy = []
@@ -899,6 +896,6 @@ def test_image_shape_reads_rows_channels_last():
     X = _with_holes((6, 64))
     imputer = SpatialGAINImputer(image_shape=(4, 4, 4), **FAST).fit(X)
     assert imputer.image_shape_ == (4, 4, 4)
-    images = imputer._to_layout(np.arange(64.0)[None])
+    images = imputer._layout.to_tensor(np.arange(64.0)[None])
     assert images.shape == (1, 4, 4, 4)
     assert images[0, :, 0, 0].tolist() == [0.0, 1.0, 2.0, 3.0]

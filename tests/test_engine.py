@@ -1,0 +1,122 @@
+"""The training engine, composed of explicit objects (skgain._engine)."""
+
+import numpy as np
+import torch
+
+from skgain._base import torch_generator
+from skgain._engine import (
+    EarlyStopping,
+    GAINObjective,
+    ImageLayout,
+    RowLayout,
+    Trainer,
+    fit_loop,
+)
+
+
+class _Linear(torch.nn.Module):
+    def __init__(self, n_features):
+        super().__init__()
+        self.linear = torch.nn.Linear(2 * n_features, n_features)
+
+    def forward(self, values, mask):
+        return self.linear(torch.cat([values, mask], dim=1))
+
+
+def _noise_input(values, mask, generator):
+    return mask * values
+
+
+def _trainer(n_features=3, **options):
+    torch.manual_seed(0)  # the test's own network; the engine draws from its generators
+    settings = dict(layout=RowLayout(), objective=GAINObjective(adversarial=False, drop_rate=0.5),
+                    generator_input=_noise_input, learning_rate=1e-2, batch_size=8,
+                    device="cpu")
+    return Trainer(_Linear(n_features), None, **{**settings, **options})
+
+
+def _table(n=32, d=3, seed=0):
+    rng = np.random.RandomState(seed)
+    X = (rng.rand(n, 1) @ rng.rand(1, d)).astype(np.float32)
+    mask = (rng.rand(n, d) > 0.2).astype(np.float32)
+    return X * mask, mask
+
+
+class _StopAt:
+    def __init__(self, epoch):
+        self.epoch, self.seen, self.ended = epoch, [], False
+
+    def on_epoch_end(self, trainer, epoch, record):
+        self.seen.append(epoch)
+        return epoch == self.epoch
+
+    def on_train_end(self, trainer):
+        self.ended = True
+
+
+def test_fit_loop_runs_epochs_until_a_callback_stops_it():
+    X, mask = _table()
+    trainer = _trainer()
+    stop, watcher = _StopAt(2), _StopAt(-1)
+    history, n_iter = fit_loop(trainer, X, mask, max_epochs=10, optimizers=trainer.optimizers(),
+                               gen_train=torch_generator(1), gen_order=torch_generator(2),
+                               callbacks=[stop, watcher])
+    assert n_iter == 3 and len(history["mse"]) == 3
+    # Every callback sees every epoch and the end, whichever stops.
+    assert watcher.seen == [0, 1, 2] and stop.ended and watcher.ended
+    assert np.isnan(history["val_rmse"]).all() and history["mse"][-1] < history["mse"][0]
+
+
+def test_same_generators_same_training():
+    X, mask = _table()
+    runs = []
+    for _ in range(2):
+        trainer = _trainer()
+        fit_loop(trainer, X, mask, max_epochs=2, optimizers=trainer.optimizers(),
+                 gen_train=torch_generator(1), gen_order=torch_generator(2))
+        runs.append(trainer.generator.linear.weight.detach().clone())
+    torch.testing.assert_close(runs[0], runs[1], rtol=0, atol=0)
+
+
+def test_early_stopping_restores_the_best_weights():
+    trainer = _trainer()
+    stopper = EarlyStopping(patience=2, tol=0.0)
+    weights = []
+    for epoch, score in enumerate([0.5, 0.3, 0.4, 0.35]):
+        with torch.no_grad():
+            trainer.generator.linear.weight.fill_(epoch)
+        weights.append(epoch)
+        stopped = stopper.on_epoch_end(trainer, epoch, {"val_rmse": score})
+    assert stopped and stopper.best_epoch == 1
+    stopper.on_train_end(trainer)
+    assert torch.all(trainer.generator.linear.weight == 1.0)
+
+
+def test_one_cycle_schedule_needs_enough_steps():
+    trainer = _trainer()
+    assert trainer.optimizers(2, "one-cycle").scheduler is None
+    assert trainer.optimizers(40, "one-cycle").scheduler is not None
+    assert trainer.optimizers(40, "constant").scheduler is None
+
+
+def test_image_layout_views_are_crops_one_step_each():
+    layout = ImageLayout((8, 12, 1), 96, patch_size=4)
+    x = torch.rand(2, 1, 8, 12)
+    views = list(layout.views(x, torch.ones_like(x), None, torch_generator(0)))
+    assert [tuple(v[0].shape[-2:]) for v in views] == [(4, 4)] * 6
+    whole = ImageLayout((8, 12, 1), 96, patch_size=None)
+    assert len(list(whole.views(x, x, None, torch_generator(0)))) == 1
+    # Padding: 57 features in an 8x8 image, the 7 padded cells weigh nothing.
+    padded = ImageLayout((8, 8, 1), 57)
+    assert padded.valid_cells(2)[0].reshape(-1).sum() == 57
+    rows = np.arange(114.0).reshape(2, 57)
+    np.testing.assert_array_equal(padded.to_rows(padded.to_tensor(rows)), rows)
+
+
+def test_drop_masks_hide_one_given_pattern_per_image():
+    pattern = torch.zeros(1, 1, 4, 4)
+    pattern[..., :2, :] = 1
+    objective = GAINObjective(drop_masks=pattern)
+    mask = torch.ones(3, 1, 4, 4)
+    hidden = objective.hide(mask, ImageLayout((4, 4, 1), 16), torch_generator(0))
+    assert torch.equal(hidden, (1 - pattern).expand_as(mask))
