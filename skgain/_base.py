@@ -92,6 +92,29 @@ def with_cpu_threads(method):
     return run
 
 
+def _non_numeric_columns(X):
+    """Names the columns of ``X`` whose values are not all numbers (for errors)."""
+    if hasattr(X, "columns"):
+        columns = list(X.columns)
+        frame = X
+    else:
+        array = np.asarray(X, dtype=object)
+        array = array.reshape(len(array), -1) if array.ndim != 2 else array
+        columns, frame = list(range(array.shape[1])), None
+
+    def numeric(j):
+        values = frame.iloc[:, j] if frame is not None else array[:, j]
+        try:
+            np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return True
+
+    bad = [columns[j] for j in range(len(columns)) if not numeric(j)]
+    label = "columns" if hasattr(X, "columns") else "column indices"
+    return f"{label} {bad}"
+
+
 def _is_nan_marker(value):
     return isinstance(value, numbers.Real) and np.isnan(value)
 
@@ -306,8 +329,11 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         except ValueError as exc:
             if "could not convert" in str(exc):
                 raise ValueError(
-                    f"{type(self).__name__} accepts numeric data only; got non-numeric "
-                    f"values ({exc})."
+                    f"{type(self).__name__} accepts numeric data only; got non-numeric values "
+                    f"in {_non_numeric_columns(X)} ({exc}). Encode those columns first, e.g. "
+                    "with a sklearn.compose.ColumnTransformer that sends them to an "
+                    "OrdinalEncoder or OneHotEncoder (and imputes them with "
+                    "SimpleImputer(strategy='most_frequent')) and the numeric ones here."
                 ) from exc
             raise
         return X
