@@ -31,9 +31,7 @@ from ._fills import (
 from ._image_input import (
     as_rows,
     check_sample_shape,
-    images_to_rows,
     resolve_image_shape,
-    rows_to_images,
     scaling_groups,
 )
 from ._networks import SpatialStandardCNN, SpatialUNet, SpatialUpDownCNN, xavier_init
@@ -875,13 +873,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         held_out = result.held_out
         self.held_out_rmse_ = {}
         augment, evidence = self._choose_augmentation(X, held_out, rng)
-        self.network_weight_, blend_evidence = self._choose_network_weight(X, held_out, rng,
-                                                                           augment)
+        self.network_weight_, network_evidence, blended = self._choose_network_weight(
+            X, held_out, rng, augment)
         self.test_time_augmentation_ = augment
         if held_out is not None:
-            evidence = blend_evidence or evidence or self._held_out_evidence(
+            evidence = network_evidence or evidence or self._held_out_evidence(
                 *self._decision_rows(X, held_out, rng), augment)
-            self._check_against_means(*evidence, blended=blend_evidence is not None)
+            self._check_against_means(*evidence, blended=blended)
 
     def _ready_for_inference(self):
         super()._ready_for_inference()
@@ -985,22 +983,26 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     def _choose_network_weight(self, X, held_out, rng, augment):
         """Resolve ``mean_blend``: the weight of the network against the column means.
 
-        Returns the weight and, where it was fitted, the held-out evidence
-        (see :meth:`_held_out_evidence`) of the network alone, else None.
+        Returns the weight, the held-out evidence (see
+        :meth:`_held_out_evidence`) of the network alone where it was
+        computed (else None), and whether the weight was fitted.
         """
         if not self.mean_blend or held_out is None:
-            return 1.0, None
+            return 1.0, None, False
+        network = None
         if self.mean_blend == "auto" and self._is_image:
             # Images keep the network alone unless it loses to the means on a
             # seeded subset of the held-out entries (too short a fit, a noise
             # fill): then blending is the better answer, not a warning alone.
             X, held_out = self._decision_rows(X, held_out, rng)
-            imputed, truth, means = self._held_out_evidence(X, held_out, augment)
-            if rmse(imputed, truth) <= rmse(means, truth):
-                return 1.0, None
+            evidence = self._held_out_evidence(X, held_out, augment)
+            network, truth, means = evidence
+            if rmse(network, truth) <= rmse(means, truth):
+                return 1.0, evidence, False
         truth = X[held_out[1].astype(bool)]
         cols = np.nonzero(held_out[1])[1]
-        network = self._held_out_imputation(X, held_out, augment)
+        if network is None:
+            network = self._held_out_imputation(X, held_out, augment)
         mean = self._column_means[cols]
         # The least-squares weight of the network's correction of the mean.
         step, target = network - mean, truth - mean
@@ -1009,7 +1011,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.held_out_rmse_["mean"] = rmse(mean, truth)
         self.held_out_rmse_["blended"] = rmse(mean + weight * step, truth)
         train_means = observed_means(X, held_out[0])[cols]
-        return weight, (network, truth, train_means)
+        return weight, (network, truth, train_means), True
 
     def _check_against_means(self, imputed, truth, means, blended):
         """Compare the network's held-out imputations with the cell means.
