@@ -11,6 +11,12 @@ random-state handling, batching helpers, ``get_feature_names_out`` and
 
 The base maps the result back to the original units and copies every observed
 entry back bit for bit, so no subclass can change an observed value.
+
+Every public method reads its input as rows and gives its output the input's
+shape through two more hooks, "rows in, shape out":
+``_to_rows(X, in_fit)`` returns the validated rows and the shape of one
+sample (None for rows; SpatialGAIN reads images of shape (n, H, W) or
+(n, H, W, C)), and ``_from_rows(X_rows, sample_shape)`` reshapes output rows.
 """
 
 import contextlib
@@ -28,6 +34,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 # threadpoolctl comes with scikit-learn (one of its own dependencies).
 from threadpoolctl import ThreadpoolController
@@ -333,14 +340,50 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                     f"in {_non_numeric_columns(X)} ({exc}). Encode those columns first, e.g. "
                     "with a sklearn.compose.ColumnTransformer that sends them to an "
                     "OrdinalEncoder or OneHotEncoder (and imputes them with "
-                    "SimpleImputer(strategy='most_frequent')) and the numeric ones here."
+                    "SimpleImputer(strategy='most_frequent')) and the numeric ones here; "
+                    "or impute them with GAINImputer, which takes categorical columns (a "
+                    "DataFrame's, or those named in its categorical_features)."
                 ) from exc
             raise
         return X
 
-    def _check_transform_input(self, X):
+    def _to_rows(self, X, in_fit):
+        """``(rows, sample_shape)``: ``X`` validated as a 2-D array of rows, and
+        the shape of one sample for :meth:`_from_rows` (None: rows stay rows).
+
+        The one hook between a public method's input and the rows the rest
+        of the base works on; ``in_fit`` as in :meth:`_validate_input`. Rows
+        here; SpatialGAIN flattens images (and resolves, in ``fit``, the
+        settings that depend on their shape).
+        """
+        return self._validate_input(X, in_fit), None
+
+    def _from_rows(self, X_rows, sample_shape):
+        """Output rows in the shape :meth:`_to_rows` read (None: rows)."""
+        if sample_shape is None:
+            return X_rows
+        return X_rows.reshape((X_rows.shape[0],) + tuple(sample_shape))
+
+    def _input_rows(self, X):
+        """``_to_rows(X)`` for a fitted imputer: ``(rows, sample_shape)``."""
         check_is_fitted(self)
-        return self._validate_input(X, in_fit=False)
+        return self._to_rows(X, in_fit=False)
+
+    def _check_transform_input(self, X):
+        """The validated rows of ``X`` for a fitted imputer (images flattened)."""
+        return self._input_rows(X)[0]
+
+    def _check_output_container(self, sample_shape):
+        """Refuse a data-frame output (``set_output``) for N-D input, which
+        ``transform`` returns in its own shape."""
+        container = _get_output_config("transform", self)["dense"]
+        if sample_shape is not None and container != "default":
+            raise ValueError(
+                f"set_output(transform={container!r}) returns 2-D tables, but X holds images "
+                f"of shape {tuple(sample_shape)} that transform returns in that shape: pass X "
+                "as 2-D rows (n_samples, H*W*C) with image_shape, or use "
+                "set_output(transform='default')."
+            )
 
     # ---------------------------------------------------------------- scaling
     def _changed_from_default(self, names):
@@ -424,11 +467,18 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return scaled
 
     # ---------------------------------------------------------------- fitting
-    def _fit(self, X, **options):
+    def _fit(self, X, *, for_output=False, **options):
         """Validate, scale and train (``options`` go to ``_fit_scaled``); returns
-        X, its mask and the hook's output."""
+        the rows of X, their mask and the hook's output.
+
+        The shape of a sample of X is kept in ``_fit_sample_shape``;
+        ``for_output`` (``fit_transform``) checks first that the output
+        container can hold the output in that shape.
+        """
         self._validate_params()
-        X = self._validate_input(X, in_fit=True)
+        X, self._fit_sample_shape = self._to_rows(X, in_fit=True)
+        if for_output:
+            self._check_output_container(self._fit_sample_shape)
         missing = missing_mask(X, self.missing_values)
         if missing.all():
             raise ValueError(
@@ -453,7 +503,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data with missing entries marked by ``missing_values``.
+            Data with missing entries marked by ``missing_values``; for
+            :class:`SpatialGAINImputer` also images of shape (n, H, W) or
+            (n, H, W, C).
         y : None
             Ignored; present for API consistency.
 
@@ -472,24 +524,29 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data with missing entries marked by ``missing_values``.
+            Data with missing entries marked by ``missing_values``; for
+            :class:`SpatialGAINImputer` also images of shape (n, H, W) or
+            (n, H, W, C).
         y : None
             Ignored; present for API consistency.
 
         Returns
         -------
         X_imputed : ndarray of shape (n_samples, n_features_out)
-            ``X`` completed, formatted as by :meth:`transform`.
+            ``X`` completed, formatted as by :meth:`transform` (images in
+            their shape).
         """
-        X, missing, completed = self._fit(X)
+        X, missing, completed = self._fit(X, for_output=True)
         if completed is None:
-            return self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
+            X_out = self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
+            return self._from_rows(X_out, self._fit_sample_shape)
 
         # The training routine already completed X (e.g. matrix completion).
         def impute(scaled, mask):
             return completed
 
-        return self._impute_rows(X, missing, impute, by_blocks=False)
+        X_out = self._impute_rows(X, missing, impute, by_blocks=False)
+        return self._from_rows(X_out, self._fit_sample_shape)
 
     def _fit_indicator(self, X):
         if self.add_indicator:
@@ -555,7 +612,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data to complete, with the number of features seen in ``fit``.
+            Data to complete, with the number of features seen in ``fit``;
+            for :class:`SpatialGAINImputer` also images of the shape seen in
+            ``fit``, (n, H, W) or (n, H, W, C).
 
         Returns
         -------
@@ -564,10 +623,13 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             unchanged. Features with no observed value in ``fit`` are dropped
             unless ``keep_empty_features=True`` (then they are set to 0), and
             the missing indicator is appended when ``add_indicator=True``.
+            Images are returned in their shape.
         """
-        X = self._check_transform_input(X)
+        X, sample_shape = self._input_rows(X)
+        self._check_output_container(sample_shape)
         missing = missing_mask(X, self.missing_values)
-        return self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
+        X_out = self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
+        return self._from_rows(X_out, sample_shape)
 
     # ---------------------------------------------------------------- scoring
     @with_cpu_threads
@@ -584,7 +646,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data with missing entries marked by ``missing_values``.
+            Data with missing entries marked by ``missing_values``; for
+            :class:`SpatialGAINImputer` also images of the shape seen in ``fit``.
         y : None
             Ignored.
 

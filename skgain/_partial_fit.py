@@ -73,7 +73,9 @@ class PartialFitMixin:
         ----------
         X : array-like of shape (n_samples, n_features)
             One chunk of rows, with missing entries marked by
-            ``missing_values``; every chunk has the features of the first.
+            ``missing_values``; every chunk has the features of the first
+            (for :class:`SpatialGAINImputer` also images, (n, H, W) or
+            (n, H, W, C), each chunk with the image shape of the first).
         y : None
             Ignored; present for API consistency.
         data_min, data_max : array-like of shape (n_features,), default=None
@@ -114,7 +116,7 @@ class PartialFitMixin:
         first = self._stream is None and not hasattr(self, "n_iter_")
         if first:
             self._validate_params()
-            X = self._validate_input(X, in_fit=True)
+            X, self._fit_sample_shape = self._to_rows(X, in_fit=True)
             missing = missing_mask(X, self.missing_values)
             self._start_scaling(X, missing, data_min, data_max)
         else:

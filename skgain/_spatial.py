@@ -9,10 +9,8 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils._set_output import _get_output_config
-from sklearn.utils.validation import check_is_fitted
 
-from ._adversarial import BaseAdversarialImputer, resolve_precision
+from ._adversarial import BaseAdversarialImputer, _for_inference, resolve_precision
 from ._engine import ImageLayout
 from ._base import (
     batch_slices,
@@ -157,7 +155,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         ``"normconv"`` for a table laid out as a square, where a smooth
         surface through unrelated columns means nothing (see the user
         guide's :ref:`images_fit_choices`). Resolved in ``fit``
-        (``initial_fill_``).
+        (``initial_fill_``). Only ``"noise"`` gives :meth:`sample` draws that
+        differ (with ``adversarial=True``); with an interpolation they are
+        identical, and ``sample`` warns.
     drop_rate : float in [0, 1), default=0.2
         Fraction of the observed pixels hidden from the generator at each
         training step; the reconstruction loss is then taken on those pixels
@@ -531,76 +531,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self : object
             The fitted imputer.
         """
-        rows, self._fit_sample_shape = as_rows(X)
-        self._fit(rows, drop_masks=drop_masks, validation_set=validation_set)
+        self._fit(X, drop_masks=drop_masks, validation_set=validation_set)
         return self
-
-    @with_cpu_threads
-    def fit_transform(self, X, y=None):
-        """Fit on ``X`` and return it completed, in the shape of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
-            Images or rows with missing entries marked by ``missing_values``.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        X_imputed : ndarray
-            ``X`` completed, formatted as by :meth:`transform`.
-        """
-        rows, self._fit_sample_shape = as_rows(X)
-        self._check_output_container(self._fit_sample_shape)
-        return self._as_images(super().fit_transform(rows), self._fit_sample_shape)
-
-    # ------------------------------------------------------------ imputing
-    def _rows_of_fitted_shape(self, X):
-        """``(rows, sample_shape)`` of ``X``, checked against the fitted images."""
-        rows, shape = as_rows(X)
-        if shape is not None:
-            check_is_fitted(self)
-            check_sample_shape(shape, self.image_shape_, type(self).__name__)
-        return rows, shape
-
-    def _check_output_container(self, shape):
-        """Refuse a data-frame output (``set_output``) for N-D images."""
-        container = _get_output_config("transform", self)["dense"]
-        if shape is not None and container != "default":
-            raise ValueError(
-                f"set_output(transform={container!r}) returns 2-D tables, but X holds images "
-                f"of shape {tuple(shape)} that transform returns in that shape: pass X as 2-D "
-                "rows (n_samples, H*W*C) with image_shape, or use "
-                "set_output(transform='default')."
-            )
-
-    def _as_images(self, X_out, shape):
-        if shape is None:
-            return X_out
-        return X_out.reshape((X_out.shape[0],) + tuple(shape))
-
-    @with_cpu_threads
-    def transform(self, X):
-        """Impute all missing pixels of ``X``, in batches on ``device_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
-            Images of the shape seen in ``fit``, or their rows.
-
-        Returns
-        -------
-        X_imputed : ndarray
-            ``X`` with missing entries imputed and observed entries
-            unchanged, in the shape of ``X``. For 2-D input, features with no
-            observed value in ``fit`` are dropped unless
-            ``keep_empty_features=True`` and the missing indicator is
-            appended when ``add_indicator=True``.
-        """
-        rows, shape = self._rows_of_fitted_shape(X)
-        self._check_output_container(shape)
-        return self._as_images(super().transform(rows), shape)
 
     def initial_fill_transform(self, X):
         """Complete ``X`` with the generator's input alone, without the network.
@@ -618,56 +550,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         X_filled : ndarray
             ``X`` with missing entries filled, formatted as by :meth:`transform`.
         """
-        rows, shape = self._rows_of_fitted_shape(X)
-        rows = self._check_transform_input(rows)
+        rows, sample_shape = self._input_rows(X)
         missing = missing_mask(rows, self.missing_values)
         filled = self._finish(self._complete(rows, missing, self._fill_scaled), rows)
-        return self._as_images(filled, shape)
-
-    @with_cpu_threads
-    def partial_fit(self, X, y=None, *, data_min=None, data_max=None):
-        """Train on one chunk of images or rows for one epoch; see GAINImputer.partial_fit.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
-            One chunk, with the image shape of the first.
-        y : None
-            Ignored; present for API consistency.
-        data_min, data_max : array-like of shape (n_features,), default=None
-            Range of each feature (pixel and channel) over all chunks, read by
-            the first call only; without them the first chunk's sets it.
-
-        Returns
-        -------
-        self : object
-            The imputer, trained on one more chunk.
-        """
-        if not hasattr(self, "n_iter_"):
-            rows, self._fit_sample_shape = as_rows(X)
-        else:
-            rows, _ = self._rows_of_fitted_shape(X)
-        # Streaming trains on the chunks alone: no drop masks, no validation set.
-        return super().partial_fit(rows, data_min=data_min, data_max=data_max)
-
-    @with_cpu_threads
-    def score(self, X, y=None):
-        """Minus the scaled RMSE on a seeded 20% of hidden observed entries.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
-            Images or rows with missing entries marked by ``missing_values``.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-            Minus the RMSE on the hidden entries, on the [0, 1] scale.
-        """
-        rows, _ = self._rows_of_fitted_shape(X)
-        return super().score(rows)
+        return self._from_rows(filled, sample_shape)
 
     # noise_scale also shapes the "noise" fill without a discriminator.
     _adversarial_only = ("alpha", "hint_rate", "hint_mechanism", "hint_decay")
@@ -682,52 +568,29 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                     "adversarial=True for multiple imputation.")
         return super()._identical_draws_reason()
 
-    @with_cpu_threads
-    def sample(self, X, n_draws=5, random_state=None):
-        """Multiple imputation: ``n_draws`` completions of ``X``.
-
-        With an interpolating ``initial_fill`` (the default) the generator
-        input holds no noise, so the draws are identical and this warns; use
-        ``initial_fill="noise"`` and ``adversarial=True`` for a spread.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
-            Data to complete.
-        n_draws : int, default=5
-            Number of completions to draw.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the noise of the draws.
-
-        Returns
-        -------
-        draws : ndarray of shape (n_draws, n_samples, ...)
-            The completions, each as :meth:`transform` would format it.
-        """
-        rows, shape = self._rows_of_fitted_shape(X)
-        draws = super().sample(rows, n_draws=n_draws, random_state=random_state)
-        if shape is None:
-            return draws
-        return draws.reshape(draws.shape[:2] + tuple(shape))
-
     # ----------------------------------------------- settings, once in fit
-    def _validate_input(self, X, in_fit):
-        X = super()._validate_input(X, in_fit)
+    def _to_rows(self, X, in_fit):
+        # Images (n, H, W) or (n, H, W, C) are read as rows of H*W*C values;
+        # after fit, images must have the fitted shape.
+        rows, sample_shape = as_rows(X)
+        if not in_fit and sample_shape is not None:
+            check_sample_shape(sample_shape, self.image_shape_, type(self).__name__)
+        rows = self._validate_input(rows, in_fit)
         if in_fit:
-            self._resolve_settings(X.shape)
-        return X
+            self._resolve_settings(rows.shape, sample_shape)
+        return rows, sample_shape
 
-    def _resolve_settings(self, shape):
-        """Resolve, once, every setting that depends on the shape of the data."""
+    def _resolve_settings(self, shape, sample_shape):
+        """Resolve, once, every setting that depends on the shape of the data
+        (``sample_shape``: of N-D input, else None)."""
         n_samples, n_features = shape
         self._check_n_samples(n_samples)
-        self._check_indicator()
-        self.image_shape_ = resolve_image_shape(self.image_shape, n_features,
-                                                self._fit_sample_shape)
+        self._check_indicator(sample_shape)
+        self.image_shape_ = resolve_image_shape(self.image_shape, n_features, sample_shape)
         self.n_padded_ = int(np.prod(self.image_shape_)) - n_features
         self.channels_ = self._resolve_channels()
         # A table laid out as a square (no image_shape, 2-D input) is not an image.
-        is_image = self.image_shape is not None or self._fit_sample_shape is not None
+        is_image = self.image_shape is not None or sample_shape is not None
         self.scaling_ = self.scaling
         if self.scaling == "auto":
             self.scaling_ = "channel" if is_image else "feature"
@@ -747,8 +610,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 f"networks; got 1 sample."
             )
 
-    def _check_indicator(self):
-        if self._fit_sample_shape is not None and self.add_indicator:
+    def _check_indicator(self, sample_shape):
+        if sample_shape is not None and self.add_indicator:
             raise ValueError(
                 "add_indicator=True appends columns, which N-D images cannot hold; pass X as "
                 "2-D rows of shape (n_samples, H*W*C) with image_shape instead."
@@ -793,23 +656,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             return super()._scaling_groups(n_features)
         return scaling_groups(self.scaling_, n_features, self.image_shape_[2])
 
-    def _fit_scaler(self, X, missing):
-        super()._fit_scaler(X, missing)
-        if self._fit_sample_shape is not None and self._empty_features.any() and not (
-            self.keep_empty_features
-        ):
-            raise ValueError(
-                f"{int(self._empty_features.sum())} pixels of the images have no observed value "
-                "and N-D output cannot drop them: use scaling='channel' to impute them from "
-                "their neighbours, or keep_empty_features=True to set them to 0."
-            )
-
     def _make_layout(self):
         # Padded cells weigh 0 in the losses; patch_size crops the batches.
         return ImageLayout(self.image_shape_, self.n_features_in_, self.patch_size)
-
-    def _make_objective(self, **options):
-        return super()._make_objective(hint_decay=self.hint_decay, **options)
 
     # ----------------------------------------------------------- networks
     def _build_networks(self, generator, statistics):
@@ -830,6 +679,14 @@ class SpatialGAINImputer(BaseAdversarialImputer):
 
     # ---------------------------------------------------------- training
     def _resolve_fit_settings(self, X, mask, n_samples):
+        if self._fit_sample_shape is not None and self._empty_features.any() and not (
+            self.keep_empty_features
+        ):
+            raise ValueError(
+                f"{int(self._empty_features.sum())} pixels of the images have no observed value "
+                "and N-D output cannot drop them: use scaling='channel' to impute them from "
+                "their neighbours, or keep_empty_features=True to set them to 0."
+            )
         self._column_means = observed_means(X, mask)
         # Read by _fitted_output (transform); training and its early-stopping
         # pass score the network alone (_network_output). fit decides both on
@@ -881,10 +738,6 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 *self._decision_rows(X, held_out, rng), augment)
             self._check_against_means(*evidence, blended=blended)
 
-    def _ready_for_inference(self):
-        super()._ready_for_inference()
-        self._generator_net = _for_inference(self._generator_net, self.device_)
-
     def _checked_drop_masks(self, drop_masks):
         """``drop_masks`` as a (k, 1, H, W) float tensor (1 = hide), or None."""
         if drop_masks is None:
@@ -908,10 +761,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if validation_set is None:
             return None
         X_val, hidden = validation_set
-        rows, shape = as_rows(X_val)
-        if shape is not None:
-            check_sample_shape(shape, self.image_shape_, type(self).__name__)
-        rows = self._validate_input(rows, in_fit=False)
+        rows, _ = self._to_rows(X_val, in_fit=False)
         hidden = np.asarray(hidden, dtype=bool).reshape(rows.shape)
         missing = missing_mask(rows, self.missing_values)
         hidden = hidden & ~missing
@@ -1081,7 +931,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     def _fitted_output(self, G, values, mask, generator, augment=None, weight=None):
         # What fit decided: the views averaged (test-time augmentation), the
         # precision of the network's passes, and the weight of the network
-        # against the column means; the choices in fit pass candidates.
+        # against the column means; with test_time_steps, each image by a
+        # copy of G trained on it. The choices in fit pass candidates (augment,
+        # weight), scored without test-time training.
+        if augment is None and weight is None:
+            self._check_test_time()  # its parameters may be set after fit
+            if self.test_time_steps:
+                return self._adapted_output(G, values, mask, generator)
         augment = self.test_time_augmentation_ if augment is None else augment
         weight = self.network_weight_ if weight is None else weight
         filled = self._generator_input(values, mask, generator)  # in float32
@@ -1111,17 +967,6 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 "observed pixels hidden from the generator, and drop_rate=0 hides none."
             )
 
-    def _row_imputer(self, seed):
-        self._check_test_time()
-        if not self.test_time_steps:
-            return super()._row_imputer(seed)
-        generator = torch_generator(seed, self.device_)
-
-        def impute(X, mask):
-            return self._generate(X, mask, generator, output=self._adapted_output)
-
-        return impute
-
     def _adapted_output(self, G, values, mask, generator):
         """:meth:`_fitted_output` of each image by a copy of ``G`` trained on
         that image's observed pixels (``test_time_steps``)."""
@@ -1140,23 +985,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             net = adapted_copy(G, x, m, objective, self.test_time_steps,
                                self.test_time_learning_rate, views)
             outputs.append(self._fitted_output(_for_inference(net, self.device_), x, m,
-                                               generator))
+                                               generator, augment=self.test_time_augmentation_,
+                                               weight=self.network_weight_))
         return torch.cat(outputs)
 
-
-
-def _for_inference(net, device):
-    """The trained ``net`` in the memory layout it imputes fastest in on ``device``.
-
-    On a CPU, oneDNN runs the forward pass of a network with channels-last
-    weights about twice as fast on whole images (same arithmetic, sums
-    reordered: outputs equal to float32 rounding). ``fit`` trains in the
-    default layout, which was faster on the crops it trains on (later
-    ``partial_fit`` calls go on in this one); GPUs keep the default.
-    """
-    if torch.device(device).type == "cpu":
-        return net.to(memory_format=torch.channels_last)
-    return net
 
 
 def view_average(G, filled, mask, views):
