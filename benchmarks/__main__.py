@@ -26,7 +26,8 @@ EXPERIMENTS = ("speed", "scale", "tabular", "low_rank", "panel", "images", "zero
 # Run by name only, never by ``all``: the GPU check needs a CUDA device, and the
 # ablations behind the defaults take hours each on a CPU.
 ON_REQUEST = ("gpu", "table_speed", "demo_time", "gain_ablation", "blend_ablation",
-              "image_ablation", "image_test_time", "image_views", "square_tables")
+              "image_ablation", "image_test_time", "image_views", "square_tables",
+              "mixed_tables", "multiple_imputation")
 
 
 class MissingExperiment(ValueError):
