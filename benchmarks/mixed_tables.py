@@ -534,7 +534,10 @@ def measure(tables, seeds, quick, only=None, records_path=None, records=None):
             missing, hidden = hide_mcar(complete, MISSING_RATE, seed)
             rows = split_rows(len(complete), seed)
             for method, estimator in methods(seed, only).items():
-                record = measure_one(estimator, complete, missing, hidden, rows, ranges)
+                try:
+                    record = measure_one(estimator, complete, missing, hidden, rows, ranges)
+                except Exception as exc:  # noqa: BLE001 - reported in the table, run goes on
+                    record = {"error": f"{type(exc).__name__}: {exc}"}
                 record.update(table=name, seed=seed, method=method,
                               shape=list(complete.shape), numeric=numeric,
                               categorical=categorical, cpu=cpu_model(),
@@ -543,6 +546,10 @@ def measure(tables, seeds, quick, only=None, records_path=None, records=None):
                 records.append(record)
                 if records_path is not None:
                     save_records(records_path, records)
+                if "error" in record:
+                    print(f"{name:10s} seed={seed} {method:62s} FAILED {record['error']}",
+                          flush=True)
+                    continue
                 print(f"{name:10s} seed={seed} {method:62s} unseen {record['rmse_unseen']:.4f}"
                       f" / {record['error_unseen']:.3f}  fit {record['rmse_fit']:.4f} / "
                       f"{record['error_fit']:.3f}  {record['seconds']:6.1f}s", flush=True)
@@ -559,7 +566,12 @@ MEASURES = (("unseen", "rmse_unseen", "error_unseen"), ("fit_transform", "rmse_f
 
 
 def summarise(records):
-    """Mean and std per (table, method) over the seeds every method of the table finished."""
+    """Mean and std per (table, method) over the seeds every method of the table finished.
+
+    Failed fits (records with an ``error``) are left out here and listed by
+    :func:`failure_lines`.
+    """
+    records = [r for r in records if "error" not in r]
     summary = {}
     for name in dict.fromkeys(r["table"] for r in records):
         rows = [r for r in records if r["table"] == name]
@@ -658,6 +670,12 @@ def summary_lines(summary):
     return lines
 
 
+def failure_lines(records):
+    """One line per failed fit: table, seed, method and the error."""
+    return [f"- FAILED: {r['table']} seed {r['seed']}, {r['method']}: {r['error']}"
+            for r in records if "error" in r]
+
+
 def mode_line(records, quick):
     seeds = sorted({r["seed"] for r in records})
     loads = [r["load_average_1min"] for r in records]
@@ -684,6 +702,7 @@ def report(records, quick, name=NAME, out_dir=None):
         "`benchmarks/_mixed_data.py`.",
         "",
         *summary_lines(summary),
+        *failure_lines(records),
         "",
         *render(summary),
     ]

@@ -248,9 +248,13 @@ def measure(tables, seeds, quick, data_home, only=None, records_path=None, recor
                           f"{complete.shape[1]} columns", flush=True)
                     continue
                 start = time.perf_counter()
-                draws = draw(X, seed, n_draws=n_draws)
-                seconds = time.perf_counter() - start
-                record = calibration(complete, hidden, draws)
+                try:
+                    draws = draw(X, seed, n_draws=n_draws)
+                    seconds = time.perf_counter() - start
+                    record = calibration(complete, hidden, draws)
+                except Exception as exc:  # noqa: BLE001 - reported, the run goes on
+                    seconds = time.perf_counter() - start
+                    record = {"error": f"{type(exc).__name__}: {exc}"}
                 record.update(table=name, kind=kind, seed=seed, method=method,
                               n_draws=n_draws, shape=list(complete.shape), seconds=seconds,
                               cpu=cpu_model(), torch_threads=torch.get_num_threads(),
@@ -258,6 +262,10 @@ def measure(tables, seeds, quick, data_home, only=None, records_path=None, recor
                 records.append(record)
                 if records_path is not None:
                     save_records(records_path, records)
+                if "error" in record:
+                    print(f"{name:18s} seed={seed} {method:50s} FAILED {record['error']}",
+                          flush=True)
+                    continue
                 print(f"{name:18s} seed={seed} {method:50s} coverage {_fmt(record['coverage'])}"
                       f" width {_fmt(record['width'])} Brier {_fmt(record['brier'])} "
                       f"ECE {_fmt(record['ece'])} {seconds:6.1f}s", flush=True)
@@ -269,9 +277,11 @@ def _fmt(value, digits=3):
 
 
 def summarise(records):
-    """Mean over seeds per (table, method)."""
+    """Mean over seeds per (table, method); failed runs are listed apart."""
     summary = {}
     for r in records:
+        if "error" in r:
+            continue
         summary.setdefault(r["table"], {}).setdefault(r["method"], []).append(r)
     out = {}
     for name, by_method in summary.items():
@@ -371,6 +381,8 @@ def report(records, quick, name=NAME, out_dir=None):
         "Produced by `benchmarks/multiple_imputation.py`.",
         "",
         *summary_lines(summary),
+        *[f"- FAILED: {r['table']} seed {r['seed']}, {r['method']}: {r['error']}"
+          for r in records if "error" in r],
         "",
         *render(summary, "mixed"),
         *render(summary, "numeric"),

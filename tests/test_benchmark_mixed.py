@@ -224,6 +224,7 @@ def test_both_benchmarks_quick_write_their_results(tmp_path):
 
     mixed_tables.run(quick=True, out_dir=tmp_path)
     payload = json.loads((tmp_path / "mixed_tables.json").read_text())
+    assert not [r for r in payload["records"] if "error" in r]
     methods = {r["method"] for r in payload["records"]}
     assert methods == set(mixed_tables.METHODS)
     assert {r["table"] for r in payload["records"]} == set(MIXED_TABLES)
@@ -234,6 +235,7 @@ def test_both_benchmarks_quick_write_their_results(tmp_path):
 
     multiple_imputation.run(quick=True, out_dir=tmp_path)
     payload = json.loads((tmp_path / "multiple_imputation.json").read_text())
+    assert not [r for r in payload["records"] if "error" in r]
     assert {r["method"] for r in payload["records"]} == set(multiple_imputation.DRAWS)
     for record in payload["records"]:
         assert 0 <= record["coverage"] <= 1
