@@ -259,12 +259,12 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         n_samples = X.shape[0]
         self._resolve_batches(n_samples)
         statistics = self._network_statistics(X, mask)
+        self._layout = self._make_layout()
         train_mask, val_mask = hold_out(mask, self.validation_fraction, rng,
-                                        self._max_validation_entries)
+                                        self._max_validation_entries, self._layout.columns)
         gen_init = torch_generator(draw_seed(rng))
         gen_train = torch_generator(draw_seed(rng), self.device_)
         gen_order = torch_generator(draw_seed(rng))
-        self._layout = self._make_layout()
         self._generator_net, self._discriminator_net = (
             None if net is None else net.to(self.device_)
             for net in self._build_networks(gen_init, statistics)

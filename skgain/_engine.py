@@ -47,17 +47,27 @@ class TrainingDivergedError(ValueError, FloatingPointError):
 
 
 # ------------------------------------------------------------ held-out split
-def hold_out(mask, fraction, rng, max_entries=None):
+def hold_out(mask, fraction, rng, max_entries=None, columns=None):
     """Split observed entries into training and validation masks.
 
     ``fraction`` of the observed entries, at most ``max_entries`` of them.
     The training mask is ``mask`` itself, changed in place; the validation
     mask is boolean. The draws equal ``rng.choice(n_observed, n_val,
     replace=False)`` over the observed entries in row-major order, without
-    listing them all at once.
+    listing them all at once. ``columns`` (the input column of each column
+    of ``mask``, as :attr:`RowLayout.columns`) holds a one-hot block out as
+    one entry.
     """
     if fraction == 0:
         return mask, None
+    if columns is not None:
+        firsts = np.flatnonzero(np.diff(columns, prepend=-1))
+        train, validation = hold_out(mask[:, firsts].copy(), fraction, rng, max_entries)
+        if validation is None:
+            return mask, None
+        validation = validation[:, columns]
+        mask[validation] = 0
+        return mask, validation
     per_row = np.count_nonzero(mask, axis=1)
     n_observed = int(per_row.sum())
     n_val = int(round(fraction * n_observed))
@@ -88,7 +98,15 @@ def hold_out(mask, fraction, rng, max_entries=None):
 
 # ------------------------------------------------------------------ layouts
 class RowLayout:
-    """Tables: the networks see the scaled rows as (n, d) float tensors."""
+    """Tables: the networks see the scaled rows as (n, d) float tensors.
+
+    ``columns`` (None: each column its own) gives the input column of each
+    column: the one-hot columns of a category share one random draw, so
+    they are hidden and hinted together.
+    """
+
+    def __init__(self, columns=None):
+        self.columns = None if columns is None else np.asarray(columns)
 
     def to_tensor(self, array):
         """Rows of scaled data (numpy) to the networks' float tensor layout."""
@@ -103,8 +121,12 @@ class RowLayout:
         return None
 
     def uniform_draws(self, like, generator):
-        """U(0, 1) draws, one per entry of ``like``."""
-        return torch.rand(like.shape, generator=generator, device=like.device)
+        """U(0, 1) draws, one per entry of ``like`` (per input column's block)."""
+        if self.columns is None:
+            return torch.rand(like.shape, generator=generator, device=like.device)
+        n_inputs = int(self.columns[-1]) + 1
+        draws = torch.rand((like.shape[0], n_inputs), generator=generator, device=like.device)
+        return draws[:, torch.as_tensor(self.columns, device=like.device)]
 
     def views(self, x, m, v, generator):
         """The ``(x, m, v)`` a training step runs on: the whole batch."""
@@ -121,6 +143,7 @@ class ImageLayout(RowLayout):
     """
 
     def __init__(self, image_shape, n_features, patch_size=None):
+        super().__init__()
         self.image_shape = tuple(image_shape)
         self.n_features = n_features
         self.patch_size = patch_size
@@ -180,6 +203,56 @@ def crop_corners(n_crops, max_top, max_left, generator, upfront=False):
 
 
 # ---------------------------------------------------------------- objective
+class CategoricalHeads:
+    """Softmax outputs for blocks of one-hot columns, squared error elsewhere.
+
+    The generator's outputs for a block (one categorical column) are logits;
+    :meth:`values` turns them into the categories' probabilities and
+    :meth:`loss` scores them with the cross-entropy of the observed
+    category, as the GAIN authors advise for categorical data. Numeric
+    columns keep the squared error. Each hidden entry (a number, or a whole
+    block) counts once.
+
+    Parameters
+    ----------
+    blocks : list of (int, int)
+        ``(start, stop)`` of each block of one-hot columns.
+    n_columns : int
+        Width of the rows.
+    """
+
+    def __init__(self, blocks, n_columns):
+        self.blocks = [(int(a), int(b)) for a, b in blocks]
+        numeric = np.ones(n_columns, dtype=bool)
+        for start, stop in self.blocks:
+            numeric[start:stop] = False
+        self.numeric = torch.as_tensor(numeric)
+
+    def values(self, raw):
+        """The outputs as values: probabilities in each block, ``raw`` elsewhere."""
+        parts, end = [], 0
+        for start, stop in self.blocks:
+            parts += [raw[:, end:start], torch.softmax(raw[:, start:stop].float(), dim=1)]
+            end = stop
+        parts.append(raw[:, end:])
+        return torch.cat([p.to(raw.dtype) for p in parts], dim=1)
+
+    def loss(self, raw, x, target, w):
+        """``(loss, values)``: mean squared error of the numeric targets and
+        cross-entropy of the block targets, per hidden entry."""
+        values = self.values(raw)
+        numeric = self.numeric.to(raw.device)
+        weight = (w * target)[:, numeric]
+        total = (weight * (values[:, numeric] - x[:, numeric]) ** 2).sum()
+        count = weight.sum()
+        for start, stop in self.blocks:
+            hidden = w[:, start] * target[:, start]
+            log_p = torch.log_softmax(raw[:, start:stop].float(), dim=1)
+            total = total - (hidden * (x[:, start:stop] * log_p).sum(dim=1)).sum()
+            count = count + hidden.sum()
+        return total / count.clamp_min(1.0), values
+
+
 class GAINObjective:
     """GAIN's losses (Yoon et al., 2018) and the denoising variant.
 
@@ -198,13 +271,17 @@ class GAINObjective:
     drop_masks : tensor of shape (k, 1, H, W) or None, default=None
         Pixel patterns (1 = hide): each image hides one of them, drawn at
         random, instead of a share ``drop_rate`` of random entries.
+    heads : CategoricalHeads or None, default=None
+        How the generator's outputs become values and losses where some
+        columns are categories (None: every output is a value, scored by
+        squared error).
     """
 
     def __init__(self, *, adversarial=True, alpha=10.0, hint_rate=0.9, hint_mechanism="paper",
-                 drop_rate=0.0, hint_decay=1.0, drop_masks=None):
+                 drop_rate=0.0, hint_decay=1.0, drop_masks=None, heads=None):
         self.adversarial, self.alpha = adversarial, alpha
         self.hint_rate, self.hint_mechanism, self.hint_decay = hint_rate, hint_mechanism, hint_decay
-        self.drop_rate, self.drop_masks = drop_rate, drop_masks
+        self.drop_rate, self.drop_masks, self.heads = drop_rate, drop_masks, heads
 
     def hint_rate_at(self, epoch):
         """The hint rate used during ``epoch`` (0-based)."""
@@ -232,6 +309,9 @@ class GAINObjective:
         m_in = self.hide(m, layout, gen)
         target = m if m_in is m else m - m_in
         g = G(generator_input(x, m_in, gen), m_in)
+        if self.heads is not None:
+            loss, g = self.heads.loss(g, x, target, w)
+            return loss, m_in, g
         mse = (w * target * (g - x) ** 2).sum() / (w * target).sum().clamp_min(1.0)
         return mse, m_in, g
 

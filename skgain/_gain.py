@@ -5,13 +5,16 @@ import numbers
 import warnings
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_random_state, validate_data
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
-from ._base import observed_means, rmse
+from ._base import _SEED_HIGH, draw_seed, missing_mask, observed_means, rmse, with_cpu_threads
 from ._blend import (
     auto_blends,
     blend_weights,
@@ -20,7 +23,10 @@ from ._blend import (
     resolve_blend_estimators,
     with_nan,
 )
+from ._draws import draw, error_pools
+from ._engine import CategoricalHeads, RowLayout
 from ._networks import GAINMLP, ResidualMLP, xavier_init
+from ._table_codec import fit_codec, has_categorical_columns
 
 # Width of the residual generator when hidden_dim is None: about one unit
 # per _ROWS_PER_UNIT training rows, a power of two between these bounds
@@ -211,9 +217,13 @@ class GAINImputer(BaseAdversarialImputer):
         always runs in float32. ``"auto"``: bfloat16 on a CUDA device that
         supports it and on CPUs with AVX512-BF16 or AMX, float32 elsewhere.
         Resolved in ``precision_``.
-    categorical_features : array-like of int or bool, default=None
-        Indices or boolean mask of categorical features. Their imputed values
-        are rounded to the nearest value observed in ``fit``.
+    categorical_features : array-like of int, bool or str, default=None
+        Indices, boolean mask or (for a DataFrame) names of categorical
+        features, beside a DataFrame's ``category``, ``object``, ``string``
+        and boolean columns, which are categorical anyway. Each is imputed
+        through a softmax over the categories seen in ``fit``, trained with
+        cross-entropy; a DataFrame comes back with its dtypes (user guide:
+        :ref:`table_categorical`).
     blend_estimator : "auto", imputer, list of imputers or None, default="auto"
         Imputers (instances with ``fit`` and ``transform`` that fill NaN and
         keep the shape) fitted on the same scaled entries as the network.
@@ -233,8 +243,7 @@ class GAINImputer(BaseAdversarialImputer):
         beyond, and without held-out entries (``validation_fraction=0``) or
         with :meth:`partial_fit`. None: the network alone. Imputers given
         with ``validation_fraction=0`` or with :meth:`partial_fit` are a
-        ``ValueError``. :meth:`sample` draws from the network alone. See the
-        user guide's :ref:`table_blend`.
+        ``ValueError``. See the user guide's :ref:`table_blend`.
     missing_values : float, default=np.nan
         The placeholder of missing values; all its occurrences are imputed.
     add_indicator : bool, default=False
@@ -267,13 +276,15 @@ class GAINImputer(BaseAdversarialImputer):
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during ``fit``, when X has string column names.
-    data_min_ : ndarray of shape (n_features_in_,)
-        Per-feature minimum of the observed values seen in ``fit``.
-    data_range_ : ndarray of shape (n_features_in_,)
-        Per-feature range of the observed values (1 for constant features).
+    data_min_ : ndarray of shape (n_columns,)
+        Per-column minimum of the observed values seen in ``fit``; the
+        columns are the features, with each categorical feature's one-hot
+        columns in its place.
+    data_range_ : ndarray of shape (n_columns,)
+        Per-column range of the observed values (1 for constant columns).
     categories_ : list of ndarray or None
-        Sorted observed values of each categorical feature (None for others);
-        None when ``categorical_features`` is None.
+        The categories seen in ``fit`` of each categorical feature, sorted
+        (None for numeric features); None for an all-numeric table.
     device_ : str
         The torch device used.
     hidden_dim_ : int
@@ -436,7 +447,7 @@ class GAINImputer(BaseAdversarialImputer):
     # ------------------------------------------------------------ networks
     def _resolve_network(self, n_samples):
         """Resolve ``hidden_dim``, ``n_blocks`` and ``n_frequencies`` into fitted attributes."""
-        n_features = self.n_features_in_
+        n_features = self._n_columns
         self.n_blocks_ = self.n_blocks
         if self.n_blocks == "auto":
             self.n_blocks_ = _table_settings(n_samples)["n_blocks"]
@@ -456,11 +467,16 @@ class GAINImputer(BaseAdversarialImputer):
                 f"than the {_MAX_FIRST_LAYER:,} allowed; lower n_frequencies or hidden_dim.")
 
     def _network_statistics(self, X, mask):
-        # The generator starts from the column means (see _build_networks).
-        return observed_means(X, mask)
+        # The generator starts from the column means (see _build_networks);
+        # a category block's logits from the log of its frequencies, so that
+        # its softmax starts at them.
+        means = observed_means(X, mask)
+        for start, stop in getattr(self._heads, "blocks", ()):
+            means[start:stop] = np.log(np.clip(means[start:stop], 1e-3, None))
+        return means
 
     def _build_networks(self, generator, statistics):
-        n_features = self.n_features_in_
+        n_features = self._n_columns
         if self.architecture == "resmlp":
             G = ResidualMLP(n_features, self.hidden_dim_, self.n_blocks_, self.n_frequencies_)
             G = xavier_init(G, generator)
@@ -480,6 +496,8 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _network_output(self, G, values, mask, generator):
         out = super()._network_output(G, values, mask, generator)
+        if self._heads is not None:
+            out = self._heads.values(out)
         # The residual net's output is unbounded: keep imputations in the
         # range seen in fit, as the original net's sigmoid does.
         return out.clamp(0.0, 1.0) if self.architecture == "resmlp" else out
@@ -516,13 +534,80 @@ class GAINImputer(BaseAdversarialImputer):
             return False
         if is_given_imputer(self.blend_estimator):
             return True
-        n_features = getattr(self, "n_features_in_", None)
+        n_features = getattr(self, "_n_columns", None)
         return n_features is not None and auto_blends((n_samples, n_features))
 
     def _training_precision(self):
         if self.precision_ == "float32":
             return contextlib.nullcontext()
         return torch.autocast(torch.device(self.device_).type, dtype=torch.bfloat16)
+
+    # ------------------------------------------------------------- columns
+    def _validate_input(self, X, in_fit):
+        """Numeric tables as every imputer takes them; a table with categorical
+        columns through its :class:`~._table_codec.TableCodec` (one-hot blocks)."""
+        if in_fit:
+            self._codec = fit_codec(X, self.categorical_features, self.missing_values)
+        codec = getattr(self, "_codec", None)
+        if codec is None:
+            X = super()._validate_input(X, in_fit)
+        else:
+            validate_data(self, X, reset=in_fit, skip_check_array=True)
+            X = codec.encode(X)
+        if in_fit:
+            self._n_columns = X.shape[1]
+        return X
+
+    def _make_layout(self):
+        # The one-hot columns of a category are hidden and hinted together.
+        return RowLayout(None if self._codec is None else self._codec.column_of)
+
+    def _make_objective(self, **options):
+        return super()._make_objective(heads=self._heads, **options)
+
+    def _scaling_groups(self, n_features):
+        groups, labels = super()._scaling_groups(n_features)
+        if self._codec is None:
+            return groups, labels
+        return groups, [f"feature {self._codec.names[j]!r}" for j in self._codec.column_of]
+
+    def _fit_indicator(self, X):
+        if self._codec is None or not self.add_indicator:
+            return super()._fit_indicator(X)
+        self.indicator_ = MissingIndicator(error_on_new=False).fit(
+            self._missing_pattern(missing_mask(X, self.missing_values)[:, self._codec.starts]))
+
+    @staticmethod
+    def _missing_pattern(missing):
+        return np.where(missing, np.nan, 0.0)
+
+    def _finish(self, X_imputed, X):
+        # With categorical columns the rows stay encoded here; _decoded
+        # turns them into the input's columns.
+        return super()._finish(X_imputed, X) if self._codec is None else X_imputed
+
+    def _decoded(self, completed, X):
+        """Completed encoded rows as ``X``'s columns and dtypes, with the
+        empty-feature rule and the indicator."""
+        out = self._codec.decode(completed, X)
+        empty = self._empty_features
+        frame = isinstance(out, pd.DataFrame)
+        if self.keep_empty_features:
+            for j in np.flatnonzero(empty):
+                if self._codec.categories[j] is None:
+                    if frame:
+                        out.isetitem(j, out.iloc[:, j].fillna(0))
+                    else:
+                        out[:, j] = 0.0
+        else:
+            out = out.iloc[:, ~empty] if frame else out[:, ~empty]
+        if not self.add_indicator:
+            return out
+        flags = self.indicator_.transform(self._missing_pattern(self._codec.missing(X)))
+        if not frame:
+            return np.hstack([out, flags.astype(out.dtype)])
+        names = self.indicator_.get_feature_names_out(np.asarray(self._codec.names, dtype=object))
+        return pd.concat([out, pd.DataFrame(flags, columns=names, index=out.index)], axis=1)
 
     # ------------------------------------------------------------- fitting
     def _check_settings(self):
@@ -544,14 +629,9 @@ class GAINImputer(BaseAdversarialImputer):
                 "or blend_estimator='auto' or None (no blending with partial_fit)."
             )
         self.blend_estimators_, self.blend_weights_ = [], None
+        self._error_pools = None
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._resolve_network(n_samples)
-
-    def _update_from_chunk(self, X, missing):
-        # partial_fit: categories seen in later chunks join the first chunk's.
-        for j, values in enumerate(self.categories_ or []):
-            if values is not None:
-                self.categories_[j] = np.union1d(values, X[~missing[:, j], j])
 
     # Beyond this many held-out entries the validation RMSE is no steadier,
     # and every entry held out is one the generator does not learn from
@@ -576,7 +656,15 @@ class GAINImputer(BaseAdversarialImputer):
         imputed = self._generate(X[rows], train_mask[rows], self._transform_seed)
         self._check_against_means(X[rows], train_mask[rows], held_out, imputed[held_out])
         self._fit_blend(X, train_mask, rows, held_out, imputed[held_out])
+        self._fit_error_pools(X[rows], train_mask[rows], held_out, rng)
         self._refit_blend(X, train_mask.astype(bool) | val_mask)
+
+    def _fit_error_pools(self, X, train_mask, held_out, rng):
+        """The held-out errors of what ``transform`` returns (the blend
+        before its refit on every entry), by column, for :meth:`sample`."""
+        fitted = self._row_imputer(self._transform_seed)(X, train_mask)
+        self._error_pools = error_pools(X[held_out], fitted[held_out], np.nonzero(held_out)[1],
+                                        self._n_columns, self._numeric_columns(), rng)
 
     def _check_against_means(self, X, train_mask, held_out, imputed):
         """A learning rate far too large saturates the generator at a column's
@@ -619,7 +707,7 @@ class GAINImputer(BaseAdversarialImputer):
         means = observed_means(X, train_mask)[features]
         self.blend_weights_ = blend_weights(np.column_stack([imputed] + others),
                                             X[rows][held_out], features,
-                                            self.n_features_in_, baseline=means)
+                                            self._n_columns, baseline=means)
         self.blend_estimators_ = estimators
 
     def _refit_blend(self, X, observed):
@@ -662,45 +750,182 @@ class GAINImputer(BaseAdversarialImputer):
 
     def _fit_scaler(self, X, missing):
         super()._fit_scaler(X, missing)
-        self._fit_categories(X, missing)
+        codec = self._codec
+        self.categories_ = None if codec is None else codec.categories
+        self._heads = None
+        if codec is not None and codec.blocks:
+            self._heads = CategoricalHeads(codec.blocks, codec.n_columns)
+        if codec is not None:
+            # One flag per input column, as the output and its names need.
+            self._empty_features = codec.per_column(self._empty_features)
 
-    def _fit_categories(self, X, missing):
-        """Sorted observed values of each categorical feature, from the original ``X``."""
-        self.categories_ = None
-        if self.categorical_features is None:
-            return
-        selected = np.asarray(self.categorical_features)
-        n_features = self.n_features_in_
-        if selected.dtype == bool:
-            if selected.shape != (n_features,):
-                raise ValueError(
-                    f"categorical_features as a boolean mask needs {n_features} entries, "
-                    f"got shape {selected.shape}."
-                )
-            selected = np.flatnonzero(selected)
-        elif selected.size and not np.issubdtype(selected.dtype, np.integer):
-            raise ValueError("categorical_features must hold integer indices or booleans.")
-        selected = selected.ravel().astype(int)
-        if np.any((selected < 0) | (selected >= n_features)):
+    # ------------------------------------------------------- public methods
+    @with_cpu_threads
+    def fit_transform(self, X, y=None):
+        """Fit on ``X`` and return it completed.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with missing entries marked by ``missing_values``.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        X_imputed : ndarray or DataFrame of shape (n_samples, n_features_out)
+            ``X`` completed, formatted as by :meth:`transform`.
+        """
+        X_in = X
+        X, missing, _ = self._fit(X)
+        completed = self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
+        return completed if self._codec is None else self._decoded(completed, X_in)
+
+    @with_cpu_threads
+    def transform(self, X):
+        """Impute all missing entries of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data to complete, with the features seen in ``fit``.
+
+        Returns
+        -------
+        X_imputed : ndarray or DataFrame of shape (n_samples, n_features_out)
+            ``X`` with missing entries imputed; observed entries are returned
+            unchanged. With categorical columns (``categorical_features``, or
+            a DataFrame's category, object, string or boolean columns) a
+            DataFrame comes back as a DataFrame with the same columns and
+            dtypes, each imputed category one seen in ``fit`` and integer
+            columns rounded; an array stays a float array. Features with no
+            observed value in ``fit`` are dropped unless
+            ``keep_empty_features=True`` (numbers set to 0, categories left
+            missing), and the missing indicator is appended when
+            ``add_indicator=True``.
+        """
+        X_in = X
+        X = self._check_transform_input(X)
+        missing = missing_mask(X, self.missing_values)
+        completed = self._impute_rows(X, missing, self._row_imputer(self._transform_seed))
+        return completed if self._codec is None else self._decoded(completed, X_in)
+
+    def partial_fit(self, X, y=None, *, data_min=None, data_max=None):
+        # Categories seen in later chunks would change the network's width.
+        if self.categorical_features is not None or has_categorical_columns(X):
             raise ValueError(
-                f"categorical_features has indices outside [0, {n_features}): {selected}."
-            )
-        # Categories are kept in original units: rounding happens after unscaling.
-        self.categories_ = [None] * n_features
-        for j in selected:
-            self.categories_[j] = np.unique(X[~missing[:, j], j])
+                "partial_fit takes numeric tables only; a table with categorical columns "
+                "(categorical_features, or a DataFrame's category, object, string or boolean "
+                "columns) needs fit.")
+        return super().partial_fit(X, y, data_min=data_min, data_max=data_max)
 
-    def _complete(self, X, missing, impute):
-        completed = super()._complete(X, missing, impute)
-        if self.categories_ is None:
-            return completed
-        for j, values in enumerate(self.categories_):
-            if values is None or values.size == 0:
-                continue
-            rows = missing[:, j]
-            nearest = np.abs(completed[rows, j, None] - values[None, :]).argmin(axis=1)
-            completed[rows, j] = values[nearest]
-        return completed
+    partial_fit.__doc__ = BaseAdversarialImputer.partial_fit.__doc__
+
+    @with_cpu_threads
+    def sample(self, X, n_draws=5, random_state=None):
+        """Multiple imputation: ``n_draws`` independent completions of ``X``.
+
+        Each number is drawn as its imputation plus an error drawn from the
+        errors the fitted imputer made on that column's held-out entries in
+        ``fit``; each category from its softmax probabilities (the user
+        guide's :ref:`table_sample`). Without held-out entries
+        (``validation_fraction=0``, or :meth:`partial_fit`) numbers are drawn
+        by feeding the generator fresh noise, which only an adversarial
+        generator turns into different values; that case warns.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data to complete.
+        n_draws : int, default=5
+            Number of completions to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_draws, n_samples, n_features_out) or list
+            The completions, each as :meth:`transform` would format it; a
+            list of ``n_draws`` DataFrames where ``transform`` returns one
+            for a table with categorical columns.
+        """
+        if getattr(self, "_error_pools", None) is None and getattr(self, "_codec", None) is None:
+            return super().sample(X, n_draws, random_state)
+        if not isinstance(n_draws, numbers.Integral) or n_draws < 1:
+            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
+        X_in, X = X, self._check_transform_input(X)
+        if self._error_pools is None and self._identical_draws_reason() is not None:
+            warnings.warn(f"GAINImputer.sample: {self._identical_draws_reason()}", UserWarning)
+        missing = missing_mask(X, self.missing_values)
+        rng = check_random_state(random_state)
+        draws = [self._impute_rows(X, missing, self._draw_imputer(draw_seed(rng)))
+                 for _ in range(n_draws)]
+        if self._codec is None:
+            return np.stack(draws)
+        return [self._decoded(completed, X_in) for completed in draws]
+
+    def _draw_imputer(self, seed):
+        """The ``impute(scaled, mask)`` of one draw of :meth:`sample`."""
+        noisy = self._error_pools is None  # fresh generator noise, as the base's draws
+        point = self._row_imputer(seed if noisy else self._transform_seed)
+        rng = np.random.RandomState(seed)
+        blocks = getattr(self._heads, "blocks", ())
+
+        def impute(X, mask):
+            return draw(point(X, mask), mask == 0, self._error_pools, blocks, rng)
+
+        return impute
+
+    @with_cpu_threads
+    def score(self, X, y=None):
+        """Minus the error on a seeded fraction of hidden observed entries.
+
+        As :meth:`BaseImputer.score <skgain.SpatialGAINImputer.score>`: 20% of
+        the observed entries are hidden and imputed with :meth:`transform`;
+        the score is minus the root mean square of their errors, numbers in
+        the [0, 1] units of the fitted ranges and categories counting 1 when
+        imputed wrong and 0 when right.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with missing entries marked by ``missing_values``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Minus the root mean square error on the hidden entries.
+        """
+        if getattr(self, "_codec", None) is None:
+            return super().score(X, y)
+        X = self._check_transform_input(X)
+        codec = self._codec
+        missing = missing_mask(X, self.missing_values)
+        rows, cols = np.nonzero(~missing[:, codec.starts] & ~self._empty_features)
+        if rows.size < 2:
+            raise ValueError("score needs at least two observed entries in X.")
+        rng = np.random.RandomState(check_random_state(self.random_state).randint(_SEED_HIGH))
+        chosen = rng.choice(rows.size, size=max(1, int(round(0.2 * rows.size))), replace=False)
+        hidden = np.zeros((X.shape[0], len(codec.starts)), dtype=bool)
+        hidden[rows[chosen], cols[chosen]] = True
+        hidden = hidden[:, codec.column_of]
+        completed = self._complete(X, missing | hidden, self._row_imputer(self._transform_seed))
+        errors = ((completed - X) / self.data_range_)[hidden & self._numeric_columns()]
+        for start, stop in codec.blocks:
+            rows = hidden[:, start]
+            wrong = (completed[rows, start:stop].argmax(axis=1)
+                     != X[rows, start:stop].argmax(axis=1))
+            errors = np.concatenate([errors, wrong.astype(float)])
+        return -float(np.sqrt(np.mean(errors**2)))
+
+    def _numeric_columns(self):
+        """Which columns of the scaled rows are numbers (not one-hot)."""
+        numeric = np.ones(self._n_columns, dtype=bool)
+        for start, stop in getattr(self._heads, "blocks", ()):
+            numeric[start:stop] = False
+        return numeric
 
 
 def _table_settings(n_samples):

@@ -364,8 +364,10 @@ def test_n_jobs_sets_torch_threads_during_the_call_and_restores_the_callers(impu
 def test_non_numeric_columns_are_named_in_the_error(imputer):
     frame = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0], "rank": ["Prof", "Asst", None, "Prof"],
                           "b": [1.0, np.nan, 3.0, 4.0], "c": list("xyzx")})
-    with pytest.raises(ValueError, match=r"non-numeric values in columns \['rank', 'c'\].*"
-                                         r"ColumnTransformer"):
-        clone(imputer).fit(frame)
-    with pytest.raises(ValueError, match=r"column indices \[1, 3\]"):
+    # GAINImputer imputes a DataFrame's categorical columns (tests/test_table_codec.py).
+    if not isinstance(imputer, GAINImputer):
+        with pytest.raises(ValueError, match=r"non-numeric values in columns \['rank', 'c'\].*"
+                                             r"ColumnTransformer.*GAINImputer"):
+            clone(imputer).fit(frame)
+    with pytest.raises(ValueError, match=r"column indices \[1, 3\].*categorical_features"):
         clone(imputer).fit(frame.to_numpy())

@@ -121,7 +121,7 @@ def test_diverging_losses_raise_and_name_learning_rate(monkeypatch):
     assert isinstance(info.value, FloatingPointError)
 
 
-def test_categorical_features_rounded_to_seen_values():
+def test_categorical_features_imputed_with_seen_values():
     rng = np.random.RandomState(0)
     X = np.column_stack([rng.randint(0, 4, 200) * 2.5, rng.rand(200), rng.randint(0, 2, 200)])
     X[rng.rand(*X.shape) < 0.3] = np.nan
@@ -304,11 +304,11 @@ def test_auto_schedule_gives_every_table_the_same_compute():
 
 def test_auto_schedule_caps_the_epochs_where_the_network_is_blended():
     blended = GAINImputer()
-    blended.n_features_in_ = 10  # 178 x 10 entries: "auto" blends
+    blended._n_columns = 10  # 178 x 10 entries: "auto" blends
     assert blended._resolve_schedule(178) == (150, 37)
     assert blended._resolve_schedule(9_999) == (101, 25)  # under the cap already
     alone = GAINImputer(blend_estimator=None)
-    alone.n_features_in_ = 10
+    alone._n_columns = 10
     assert alone._resolve_schedule(178) == (300, 75)
     held_out_none = GAINImputer(validation_fraction=0)
     held_out_none.n_features_in_ = 10
@@ -411,13 +411,15 @@ def test_validation_imputes_a_bounded_number_of_rows(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X_missing)
-    # One pass per epoch on the capped rows, then the check against the means on them.
-    assert sizes == [10, 10, 10, 10]
+    # One pass per epoch on the capped rows, then the check against the means
+    # on them, then the held-out errors that sample draws from.
+    assert sizes == [10, 10, 10, 10, 10]
 
 
 def test_sample_warns_when_draws_cannot_differ():
+    # Without held-out errors to draw from, only the generator's noise is left.
     _, X_missing, _ = _correlated(n=60)
-    est = GAINImputer(max_epochs=2, random_state=0).fit(X_missing)
+    est = GAINImputer(max_epochs=2, validation_fraction=0, random_state=0).fit(X_missing)
     with pytest.warns(UserWarning, match="adversarial=True for multiple imputation"):
         draws = est.sample(X_missing, n_draws=2, random_state=0)
     assert draws.shape == (2, 60, 8)
@@ -429,9 +431,9 @@ def test_validation_holds_out_at_most_5000_entries(monkeypatch):
     held_out = []
     original = adversarial.hold_out
 
-    def spy(mask, fraction, rng, max_entries=None):
+    def spy(mask, fraction, rng, max_entries=None, columns=None):
         n_observed = int(mask.sum())  # before: the training mask is mask, changed in place
-        train, val = original(mask, fraction, rng, max_entries)
+        train, val = original(mask, fraction, rng, max_entries, columns)
         held_out.append((n_observed, int(val.sum())))
         return train, val
 
