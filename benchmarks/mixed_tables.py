@@ -651,14 +651,15 @@ def summary_lines(summary):
              f"{sum(v['both'] for v in verdict.values())} of {n} tables** (unseen rows and "
              f"fit_transform both; unseen rows alone: "
              f"{sum(v['unseen'] for v in verdict.values())} of {n}; fit_transform alone: "
-             f"{sum(v['fit_transform'] for v in verdict.values())} of {n}). Target: at least 4 "
-             "of 5, in no more than miceforest's seconds.", ""]
+             f"{sum(v['fit_transform'] for v in verdict.values())} of {n}; ahead: a strictly "
+             "lower mean RMSE and error rate than each peer). Target: at least 4 of 5, in no "
+             "more than miceforest's seconds.", ""]
     for name, v in verdict.items():
         behind = "; ".join(f"{m}: {', '.join(settings)}" for m, settings in v["behind"].items())
         speed = f"{v['x_miceforest']:.2f}x miceforest's seconds" if "x_miceforest" in v else ""
         verdict_text = ("AHEAD of every peer on both measures" if v["both"]
                         else f"not ahead of {behind}")
-        lines.append(f"- {name}: {verdict_text}; {speed}.")
+        lines.append(f"- {name}: {verdict_text}{'; ' + speed if speed else ''}.")
     ratios = [v["x_miceforest"] for v in verdict.values() if "x_miceforest" in v]
     if ratios:
         total_gain = sum(summary[t][GAIN]["seconds"] for t in verdict)
