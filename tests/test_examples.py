@@ -89,6 +89,9 @@ def test_multiple_imputation_example_runs(tmp_path, monkeypatch):
     methods = list(summary.index.get_level_values("method").unique())
     assert methods == namespace["METHODS"]
     assert summary["covered"].between(0, 1).all()
+    multiple = summary.loc[["GAIN multiple", "Iterative multiple"]]
+    assert multiple["missing share"].between(0, 1).all()
+    assert multiple["error interval covered"].between(0, 1).all()
     # Every interval has a width; the multiple imputations are pooled from
     # N_DRAWS fits, and their interval is at least as wide as W alone allows.
     assert (summary["width / se"] > 0).all()

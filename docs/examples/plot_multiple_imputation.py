@@ -191,8 +191,9 @@ for mask_index in range(N_MASKS):
 # interval, both in units of the complete data's standard error; the share of masks in which
 # the interval covers the complete-data coefficient; and, for the multiple
 # imputations, the same share for the interval of the imputation error
-# alone. The complete data's own interval is 2 x 1.97 = 3.9 standard errors
-# wide.
+# alone, and the share of the pooled variance due to the missing entries,
+# ``(1 + 1/m) B / T`` (close to the fraction of missing information). The
+# complete data's own interval is 2 x 1.97 = 3.9 standard errors wide.
 
 
 def stacked(method, key):
@@ -205,7 +206,9 @@ for method in METHODS:
     estimate, lower, upper = (stacked(method, key) for key in ("estimate", "lower", "upper"))
     covered = (lower <= complete_coef) & (complete_coef <= upper)
     error_covered = np.full(covered.shape, np.nan)
+    missing_share = np.full(covered.shape, np.nan)
     if "multiple" in method:
+        missing_share = stacked(method, "missing_share")
         error_lower, error_upper = stacked(method, "error_lower"), stacked(method, "error_upper")
         error_covered = (error_lower <= complete_coef) & (complete_coef <= error_upper)
     for j, name in enumerate(names):
@@ -216,6 +219,7 @@ for method in METHODS:
             "width / se": np.mean(upper[:, j] - lower[:, j]) / complete_se[j],
             "covered": covered[:, j].mean(),
             "error interval covered": error_covered[:, j].mean(),
+            "missing share": missing_share[:, j].mean(),
         })
 summary = pd.DataFrame(rows).set_index(["method", "coefficient"])
 pd.set_option("display.width", 120)
