@@ -59,7 +59,7 @@ from sklearn.impute import IterativeImputer
 
 from skgain import GAINImputer
 
-N_MASKS = 5  # R: how many times 20% of the baseline variables are hidden
+N_MASKS = 4  # R: how many times 20% of the baseline variables are hidden
 N_DRAWS = 20  # m: completions per multiple imputation
 MISSING_RATE = 0.2
 LEVEL = 0.95
