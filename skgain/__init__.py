@@ -1,5 +1,6 @@
 """skgain: scikit-learn compatible adversarial and low-rank imputers."""
 
+from ._blend import BlendImputer
 from ._gain import GAINImputer
 from ._soft_impute import SoftImputeFISTA
 from ._spatial import SpatialGAINImputer
@@ -9,6 +10,7 @@ from ._zero_shot import ZeroShotSpatialImputer
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BlendImputer",
     "GAINImputer",
     "SoftImputeFISTA",
     "SpatialGAINImputer",

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -15,14 +14,7 @@ from sklearn.utils.validation import check_random_state, validate_data
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import _SEED_HIGH, draw_seed, missing_mask, observed_means, rmse, with_cpu_threads
-from ._blend import (
-    auto_blends,
-    blend_weights,
-    checked_output,
-    is_given_imputer,
-    resolve_blend_estimators,
-    with_nan,
-)
+from ._blend import BlendImputer, auto_blends, is_given_imputer, resolve_blend_estimators, with_nan
 from ._draws import draw, error_pools
 from ._engine import CategoricalHeads, RowLayout
 from ._networks import GAINMLP, ResidualMLP, xavier_init
@@ -226,7 +218,9 @@ class GAINImputer(BaseAdversarialImputer):
         :ref:`table_categorical`).
     blend_estimator : "auto", imputer, list of imputers or None, default="auto"
         Imputers (instances with ``fit`` and ``transform`` that fill NaN and
-        keep the shape) fitted on the same scaled entries as the network.
+        keep the shape) fitted on the same scaled entries as the network and
+        blended with it by a :class:`BlendImputer` (``blend_``) whose first
+        imputer is the network.
         Each feature's imputation is a weighted average of the network's and
         theirs, with the non-negative weights summing to 1 that minimise
         Huber's loss on that feature's held-out validation entries, shrunk
@@ -317,14 +311,12 @@ class GAINImputer(BaseAdversarialImputer):
         the discriminator are 0 with ``adversarial=False``.
     indicator_ : MissingIndicator or None
         The fitted indicator when ``add_indicator=True``.
-    blend_estimators_ : list of estimators
-        The fitted imputers blended with the network (on the [0, 1] scale,
-        refitted on every observed entry of ``fit``); empty when the network
-        imputes alone.
-    blend_weights_ : ndarray of shape (n_features_in_, 1 + len(blend_estimators_)) or None
-        Each feature's weights: column 0 the network's, then one column per
-        imputer of ``blend_estimators_``; rows sum to 1 (None without a
-        blend).
+    blend_ : BlendImputer or None
+        The fitted blend (None when the network imputes alone): its
+        ``estimators_`` are the imputers blended with the network (on the
+        [0, 1] scale, refitted on every observed entry of ``fit``), and its
+        ``weights_`` of shape (n_features_in_, 1 + len(estimators_)) each
+        feature's weights, column 0 the network's; rows sum to 1.
 
     See Also
     --------
@@ -358,7 +350,7 @@ class GAINImputer(BaseAdversarialImputer):
     False
     >>> X_imputed[0, :2]
     array([1., 2.])
-    >>> imputer.blend_weights_.shape  # per feature: network, BayesianRidge, ExtraTrees
+    >>> imputer.blend_.weights_.shape  # per feature: network, BayesianRidge, ExtraTrees
     (3, 3)
     """
 
@@ -628,7 +620,7 @@ class GAINImputer(BaseAdversarialImputer):
                 "partial_fit cannot fit blend_estimator, which needs the whole table; use fit, "
                 "or blend_estimator='auto' or None (no blending with partial_fit)."
             )
-        self.blend_estimators_, self.blend_weights_ = [], None
+        self.blend_ = None
         self._error_pools = None
         self.precision_ = resolve_precision(self.precision, self.device_)
         self._resolve_network(n_samples)
@@ -691,62 +683,47 @@ class GAINImputer(BaseAdversarialImputer):
         )
 
     def _fit_blend(self, X, train_mask, rows, held_out, imputed):
-        """Fit the blend's imputers on the training entries of all rows, and
-        each feature's weights on the entries ``held_out`` of ``rows``, which
-        the network imputed as ``imputed``."""
+        """Fit the blend (``blend_``, a :class:`BlendImputer` of the other
+        imputers) on the training entries of all rows, and each feature's
+        weights on the entries ``held_out`` of ``rows``, which the network
+        imputed as ``imputed``: the network is the blend's first imputer."""
         estimators = resolve_blend_estimators(self.blend_estimator, X.shape,
                                               self._transform_seed)
         if not estimators:
             return
-        train_nan = with_nan(X, train_mask)
-        self._fit_quietly(estimators, train_nan)
-        others = [checked_output(estimator, train_nan[rows])[held_out]
-                  for estimator in estimators]
-        features = np.nonzero(held_out)[1]
-        # A partner no better than the column means on held-out entries gets no weight.
-        means = observed_means(X, train_mask)[features]
-        self.blend_weights_ = blend_weights(np.column_stack([imputed] + others),
-                                            X[rows][held_out], features,
-                                            self._n_columns, baseline=means)
-        self.blend_estimators_ = estimators
+        blend = BlendImputer(estimators, validation_fraction=self.validation_fraction,
+                             margin=_BLEND_MARGIN)
+        blend._estimators_name = "blend_estimator"
+        with self._quiet_blend():
+            # The scaled columns' fitted range is [0, 1].
+            self.blend_ = blend._fit_held_out(X, train_mask, rows, held_out, [imputed],
+                                              data_min=0.0, data_max=1.0)
 
     def _refit_blend(self, X, observed):
-        """Refit the blend's imputers on every observed entry, the held-out ones too:
-        on tables of a few dozen rows they cannot spare a tenth of the entries."""
-        if not getattr(self, "blend_estimators_", None):
-            return
-        estimators = [clone(estimator, safe=False) for estimator in self.blend_estimators_]
-        self._fit_quietly(estimators, with_nan(X, observed))
-        self.blend_estimators_ = estimators
+        """Refit the blend's imputers on every observed entry, the held-out ones too."""
+        if self.blend_ is not None and self.blend_.refit:
+            with self._quiet_blend():
+                self.blend_._refit(X, observed)
 
-    def _fit_quietly(self, estimators, X_nan):
+    @contextlib.contextmanager
+    def _quiet_blend(self):
         with warnings.catch_warnings():
             if not is_given_imputer(self.blend_estimator):
                 # IterativeImputer warns when its 10 rounds did not settle to
                 # its tolerance; its imputations are weighed on held-out
                 # entries anyway, so the warning would only alarm the user.
                 warnings.simplefilter("ignore", ConvergenceWarning)
-            for estimator in estimators:
-                estimator.fit(X_nan)
+            yield
 
     def _row_imputer(self, seed):
         impute_network = super()._row_imputer(seed)
-        if not getattr(self, "blend_estimators_", None):
+        if getattr(self, "blend_", None) is None:
             return impute_network
 
         def impute(X, mask):
-            X_nan = with_nan(X, mask)
-            blended = self.blend_weights_[:, 0] * impute_network(X, mask)
-            for weights, estimator in zip(self.blend_weights_[:, 1:].T, self.blend_estimators_):
-                blended += weights * checked_output(estimator, X_nan)
-            return self._bounded_blend(blended)
+            return self.blend_._blend(with_nan(X, mask), [impute_network(X, mask)])
 
         return impute
-
-    def _bounded_blend(self, blended):
-        """The blend of scaled imputations, at most ``_BLEND_MARGIN`` of a
-        column's fitted range beyond it."""
-        return np.clip(blended, -_BLEND_MARGIN, 1.0 + _BLEND_MARGIN)
 
     def _fit_scaler(self, X, missing):
         super()._fit_scaler(X, missing)

@@ -1,6 +1,14 @@
 """Fast configurations of the public imputers, shared by the test files."""
 
-from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer, ZeroShotSpatialImputer
+from sklearn.impute import KNNImputer, SimpleImputer
+
+from skgain import (
+    BlendImputer,
+    GAINImputer,
+    SoftImputeFISTA,
+    SpatialGAINImputer,
+    ZeroShotSpatialImputer,
+)
 
 # The network ZeroShotSpatialImputer trains with estimator=None, as its
 # docstring spells it out (test_zero_shot checks both).
@@ -36,10 +44,15 @@ def zero_shot_network(**params):
     return SpatialGAINImputer(**{**ZERO_SHOT_NETWORK, **params})
 
 
+def blend_imputer():
+    """A BlendImputer of two fast scikit-learn imputers."""
+    return BlendImputer([KNNImputer(n_neighbors=3), SimpleImputer()], random_state=0)
+
+
 def all_estimators():
     """Every public estimator, in test-sized settings."""
     # ZeroShotSpatialImputer takes one image, not a table of samples.
     zero_shot = ZeroShotSpatialImputer(
         estimator=zero_shot_network(max_epochs=1, channels=(4, 8)), min_crops=1, random_state=0
     )
-    return table_imputers() + [zero_shot]
+    return table_imputers() + [zero_shot, blend_imputer()]

@@ -197,8 +197,155 @@ def test_an_imputer_without_get_params_is_copied_and_blended():
     X[rng.rand(*X.shape) < 0.2] = np.nan
     given = _MeanFill()
     imputer = GAINImputer(max_epochs=2, blend_estimator=given, random_state=0).fit(X)
-    (fitted,) = imputer.blend_estimators_
+    (fitted,) = imputer.blend_.estimators_
     assert isinstance(fitted, _MeanFill) and not hasattr(given, "means")
     out = imputer.transform(X)
     assert not np.isnan(out).any()
     np.testing.assert_array_equal(out[~np.isnan(X)], X[~np.isnan(X)])
+
+
+# ---------------------------------------------------------------- BlendImputer
+def _table(n=200, d=5, rate=0.2, seed=0):
+    """A table of rank 2 plus noise, with ``rate`` of its entries hidden."""
+    rng = np.random.RandomState(seed)
+    X = rng.rand(n, 2) @ rng.rand(2, d) + 0.02 * rng.randn(n, d)
+    return X, np.where(rng.rand(n, d) < rate, np.nan, X)
+
+
+def test_blend_imputer_fits_the_shared_weights_on_its_held_out_entries():
+    from sklearn.impute import SimpleImputer
+
+    from skgain import BlendImputer
+    from skgain._base import observed_means
+    from skgain._engine import hold_out
+
+    _, X = _table()
+    imputers = [KNNImputer(n_neighbors=5), SimpleImputer()]
+    blend = BlendImputer(imputers, refit=False, random_state=3).fit(X)
+    # The same split, imputers and weight code by hand.
+    observed = ~np.isnan(X)
+    train, held = hold_out(observed.copy(), 0.1, np.random.RandomState(3))
+    X_train = np.where(train, X, np.nan)
+    rows = np.flatnonzero(held.any(axis=1))
+    columns = np.column_stack([imputer.fit(X_train).transform(X_train[rows])[held[rows]]
+                               for imputer in imputers])
+    features = np.nonzero(held[rows])[1]
+    values = np.where(observed, X, 0.0)
+    expected = blend_weights(columns, X[rows][held[rows]], features, 5,
+                             baseline=observed_means(values, train)[features])
+    np.testing.assert_array_equal(blend.weights_, expected)
+    assert blend.weights_[:, 0].mean() > 0.8  # the neighbours beat the means on low rank
+    out = blend.transform(X)
+    missing = np.isnan(X)
+    np.testing.assert_array_equal(out[~missing], X[~missing])
+    outputs = [imputer.transform(X) for imputer in blend.estimators_]
+    mixed = blend.weights_[:, 0] * outputs[0] + blend.weights_[:, 1] * outputs[1]
+    np.testing.assert_allclose(out[missing], mixed[missing], rtol=1e-12)
+
+
+class _Counting:
+    """An imputer that records how many NaN each of its fits saw (copies share the list)."""
+
+    nan_counts = []
+
+    def fit(self, X):
+        self.nan_counts.append(int(np.isnan(X).sum()))
+        self.means = np.nanmean(X, axis=0)
+        return self
+
+    def transform(self, X):
+        return np.where(np.isnan(X), self.means, X)
+
+
+@pytest.mark.parametrize("refit", [True, False])
+def test_blend_imputer_refits_on_every_observed_entry(refit):
+    from skgain import BlendImputer
+
+    _, X = _table()
+    _Counting.nan_counts = []
+    blend = BlendImputer([_Counting(), KNNImputer()], refit=refit, random_state=0).fit(X)
+    n_missing = int(np.isnan(X).sum())
+    n_held_out = int(round(0.1 * (X.size - n_missing)))
+    assert _Counting.nan_counts == [n_missing + n_held_out] + [n_missing] * refit
+
+
+def test_blend_imputer_loss_and_prior_change_the_weights():
+    from skgain import BlendImputer
+
+    rng = np.random.RandomState(1)
+    # Heavy-tailed noise: Huber's loss and the squared error part ways.
+    X = rng.rand(150, 4) @ rng.rand(4, 6) + 0.1 * rng.standard_t(2, size=(150, 6))
+    X[rng.rand(*X.shape) < 0.2] = np.nan
+    weights = {}
+    for loss, prior in (("huber", 0), ("squared_error", 0), ("huber", 100), ("huber", 1e9)):
+        blend = BlendImputer([IterativeImputer(random_state=0), KNNImputer()], loss=loss,
+                             prior_entries=prior, random_state=0).fit(X)
+        weights[loss, prior] = blend.weights_[:, 0]
+        np.testing.assert_allclose(blend.weights_.sum(axis=1), 1.0)
+    assert not np.allclose(weights["huber", 0], weights["squared_error", 0])
+    # Without the prior each column's weights are its held-out entries' alone;
+    # a huge prior holds every column at equal weights.
+    assert not np.allclose(weights["huber", 0], weights["huber", 100])
+    np.testing.assert_allclose(weights["huber", 1e9], 0.5, atol=1e-5)
+
+
+def test_blend_imputer_bounds_the_blend_within_the_margin():
+    from skgain import BlendImputer
+
+    X = np.array([[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0]] * 10)
+    X[::4, 1] = np.nan
+    linear = IterativeImputer(random_state=0)
+    far = np.array([[9.0, np.nan]])  # the linear imputer says 18
+    # Observed: 2, 4 and 6, a range of 4.
+    for margin, expected in ((0.25, 6.0 + 0.25 * 4.0), (0.0, 6.0), (None, 18.0)):
+        blend = BlendImputer([linear], margin=margin, random_state=0).fit(X)
+        assert blend.transform(far)[0, 1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_blend_imputer_checks_its_imputers():
+    from sklearn.impute import SimpleImputer
+
+    from skgain import BlendImputer
+
+    _, X = _table(n=40)
+    with pytest.raises(ValueError, match="estimators is an empty list"):
+        BlendImputer([]).fit(X)
+    with pytest.raises(ValueError, match="estimators must hold imputer instances, not classes"):
+        BlendImputer([SimpleImputer]).fit(X)
+    with pytest.raises(ValueError, match="estimators must return an array of the input's"):
+        BlendImputer([_DropsAColumn()]).fit(X)
+    with pytest.raises(ValueError, match="loss"):
+        BlendImputer([SimpleImputer()], loss="absolute").fit(X)
+    given = SimpleImputer()
+    blend = BlendImputer([given], random_state=0).fit(X)
+    assert blend.estimators_[0] is not given and blend.estimators_[0].keep_empty_features
+    assert not hasattr(given, "statistics_")
+
+
+def test_too_few_observed_entries_give_equal_weights():
+    from sklearn.impute import SimpleImputer
+
+    from skgain import BlendImputer
+
+    X = np.array([[1.0, np.nan], [np.nan, 2.0], [3.0, np.nan]])
+    blend = BlendImputer([SimpleImputer(), KNNImputer(n_neighbors=1)]).fit(X)
+    np.testing.assert_array_equal(blend.weights_, 0.5)
+    assert not np.isnan(blend.transform(X)).any()
+
+
+def test_gain_blends_through_a_blend_imputer():
+    from skgain import BlendImputer, GAINImputer
+
+    _, X = _table(n=120)
+    imputer = GAINImputer(max_epochs=2, blend_estimator=KNNImputer(), random_state=0).fit(X)
+    blend = imputer.blend_
+    assert isinstance(blend, BlendImputer) and blend.weights_.shape == (5, 2)
+    assert blend.margin == 0.25 and blend.refit
+    scaled = (X - imputer.data_min_) / imputer.data_range_
+    network = GAINImputer(max_epochs=2, blend_estimator=None, random_state=0).fit(X)
+    # The network's imputations weighed with the blend's: the first column.
+    expected = blend._blend(scaled, [(network.transform(X) - imputer.data_min_)
+                                     / imputer.data_range_])
+    expected = expected * imputer.data_range_ + imputer.data_min_
+    missing = np.isnan(X)
+    np.testing.assert_allclose(imputer.transform(X)[missing], expected[missing], rtol=1e-9)

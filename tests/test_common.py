@@ -15,7 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgain import GAINImputer, SoftImputeFISTA
 
-from ._estimators import all_estimators, learning_table_imputers, table_imputers
+from ._estimators import all_estimators, blend_imputer, learning_table_imputers, table_imputers
 
 
 @parametrize_with_checks(all_estimators())
@@ -32,7 +32,8 @@ def iris_missing():
     return X, y
 
 
-@pytest.mark.parametrize("imputer", table_imputers(), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("imputer", table_imputers() + [blend_imputer()],
+                         ids=lambda e: type(e).__name__)
 def test_fit_transform_equals_fit_then_transform(imputer, iris_missing):
     X, _ = iris_missing
     with warnings.catch_warnings():
@@ -44,7 +45,8 @@ def test_fit_transform_equals_fit_then_transform(imputer, iris_missing):
     assert not np.isnan(once).any()
 
 
-@pytest.mark.parametrize("imputer", table_imputers(), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("imputer", table_imputers() + [blend_imputer()],
+                         ids=lambda e: type(e).__name__)
 def test_pipeline_with_classifier(imputer, iris_missing):
     X, y = iris_missing
     pipe = Pipeline([("impute", imputer), ("clf", LogisticRegression(max_iter=500))])
@@ -69,6 +71,16 @@ def test_grid_search_tunes_alpha_and_hint_rate(iris_missing):
     assert len(np.unique(np.round(scores, 6))) == 4
     # score is minus an RMSE on [0, 1]-scaled values.
     assert np.all((scores < 0) & (scores > -1))
+
+
+def test_grid_search_tunes_the_blend_in_a_pipeline(iris_missing):
+    X, y = iris_missing
+    pipe = Pipeline([("impute", blend_imputer()), ("clf", LogisticRegression(max_iter=500))])
+    grid = GridSearchCV(pipe, {"impute__loss": ["huber", "squared_error"],
+                               "impute__prior_entries": [0, 100]}, cv=2)
+    grid.fit(X, y)
+    assert len(grid.cv_results_["mean_test_score"]) == 4
+    assert grid.best_estimator_.named_steps["impute"].weights_.shape == (4, 2)
 
 
 def test_grid_search_soft_impute_prefers_the_right_shrinkage():

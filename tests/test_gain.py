@@ -539,11 +539,11 @@ def test_blend_beats_the_network_alone_on_a_small_linear_table():
         assert np.array_equal(out[~hidden], X[~hidden])
         errors[blend] = np.sqrt(np.mean((out[hidden] - X[hidden]) ** 2))
         if blend == "auto":
-            assert imputer.blend_weights_.shape == (8, 3)
-            assert np.all((imputer.blend_weights_ >= 0) & (imputer.blend_weights_ <= 1))
-            np.testing.assert_allclose(imputer.blend_weights_.sum(axis=1), 1.0)
+            assert imputer.blend_.weights_.shape == (8, 3)
+            assert np.all((imputer.blend_.weights_ >= 0) & (imputer.blend_.weights_ <= 1))
+            np.testing.assert_allclose(imputer.blend_.weights_.sum(axis=1), 1.0)
         else:
-            assert imputer.blend_estimators_ == [] and imputer.blend_weights_ is None
+            assert imputer.blend_ is None
     # Measured: 0.0859 blended against 0.1300 for the network alone.
     assert errors["auto"] < 0.95 * errors[None]
 
@@ -552,15 +552,15 @@ def test_blend_weights_mix_the_imputations():
     X, X_missing, hidden = _low_rank()
     imputer = GAINImputer(max_epochs=5, random_state=0).fit(X_missing)
     scaled = (X_missing - imputer.data_min_) / imputer.data_range_
-    linear, trees = [estimator.transform(scaled) for estimator in imputer.blend_estimators_]
+    linear, trees = [estimator.transform(scaled) for estimator in imputer.blend_.estimators_]
     # The blend is kept within a quarter of the fitted range beyond it.
     expected = np.clip(0.25 * linear + 0.75 * trees, -0.25, 1.25)
     expected = expected * imputer.data_range_ + imputer.data_min_
-    imputer.blend_weights_ = np.tile([0.0, 0.25, 0.75], (8, 1))
+    imputer.blend_.weights_ = np.tile([0.0, 0.25, 0.75], (8, 1))
     np.testing.assert_allclose(imputer.transform(X_missing), expected, rtol=1e-12)
-    imputer.blend_weights_ = np.tile([1.0, 0.0, 0.0], (8, 1))
+    imputer.blend_.weights_ = np.tile([1.0, 0.0, 0.0], (8, 1))
     blended = imputer.transform(X_missing)
-    imputer.blend_estimators_ = []  # the network alone
+    imputer.blend_ = None  # the network alone
     np.testing.assert_allclose(blended, imputer.transform(X_missing), rtol=1e-12)
 
 
@@ -572,7 +572,7 @@ def test_blend_extrapolates_a_hidden_extreme_within_a_quarter_range():
     top = np.argsort(x)[-8:]  # the largest values of the second column are never observed
     X_missing[top, 0], X_missing[top, 1] = X[top, 0], np.nan
     imputer = GAINImputer(max_epochs=5, random_state=0).fit(X_missing)
-    imputer.blend_weights_ = np.tile([0.0, 1.0, 0.0], (3, 1))  # the linear imputer's values
+    imputer.blend_.weights_ = np.tile([0.0, 1.0, 0.0], (3, 1))  # the linear imputer's values
     out = imputer.transform(X_missing)
     observed_max = np.nanmax(X_missing[:, 1])
     span = observed_max - np.nanmin(X_missing[:, 1])
@@ -591,7 +591,7 @@ def test_a_given_blend_estimator_is_fitted_on_a_clone():
     X, X_missing, hidden = _low_rank(n=120)
     given = KNNImputer(n_neighbors=3)
     imputer = GAINImputer(max_epochs=3, blend_estimator=given, random_state=0).fit(X_missing)
-    (fitted,) = imputer.blend_estimators_
+    (fitted,) = imputer.blend_.estimators_
     assert isinstance(fitted, KNNImputer)
     assert fitted is not given and not hasattr(given, "n_features_in_")
     out = imputer.transform(X_missing)
@@ -621,7 +621,7 @@ def test_blend_estimators_are_refitted_on_every_observed_entry():
     n_held_out = int(round(0.1 * (X.size - n_missing)))
     # Weighed with the held-out entries hidden, then refitted with them.
     assert _CountingMeanFill.nan_counts == [n_missing + n_held_out, n_missing]
-    (fitted,) = imputer.blend_estimators_
+    (fitted,) = imputer.blend_.estimators_
     np.testing.assert_allclose(fitted.means, np.nanmean(
         (X_missing - imputer.data_min_) / imputer.data_range_, axis=0))
 
@@ -632,8 +632,8 @@ def test_a_list_of_blend_estimators_gets_one_weight_column_each():
     X, X_missing, hidden = _low_rank(n=120)
     given = [KNNImputer(n_neighbors=3), SimpleImputer()]
     imputer = GAINImputer(max_epochs=3, blend_estimator=given, random_state=0).fit(X_missing)
-    assert [type(e) for e in imputer.blend_estimators_] == [KNNImputer, SimpleImputer]
-    assert imputer.blend_weights_.shape == (8, 3)
+    assert [type(e) for e in imputer.blend_.estimators_] == [KNNImputer, SimpleImputer]
+    assert imputer.blend_.weights_.shape == (8, 3)
     out = imputer.transform(X_missing)
     assert np.array_equal(out[~hidden], X[~hidden]) and not np.isnan(out).any()
     with pytest.raises(ValueError, match="blend_estimator is an empty list"):
@@ -652,7 +652,7 @@ def test_blend_needs_held_out_entries_and_the_whole_table():
     # "auto" cannot weigh the two without held-out entries, nor stream.
     alone = GAINImputer(max_epochs=2, validation_fraction=0, random_state=0).fit(X_missing)
     streamed = GAINImputer(random_state=0).partial_fit(X_missing)
-    assert alone.blend_estimators_ == [] and streamed.blend_estimators_ == []
+    assert alone.blend_ is None and streamed.blend_ is None
 
 
 class _NaNSpy(IterativeImputer):
@@ -667,9 +667,9 @@ def test_score_scores_what_transform_returns_blend_included():
     # issue 32: score scored the network alone while transform returned the blend.
     X, _, _ = _correlated(n=200, d=6)
     imputer = GAINImputer(max_epochs=3, blend_estimator=_NaNSpy(), random_state=0).fit(X)
-    assert np.all(imputer.blend_weights_[:, 1] > 0)  # the partner counts in transform
+    assert np.all(imputer.blend_.weights_[:, 1] > 0)  # the partner counts in transform
     score = imputer.score(X)
-    hidden = imputer.blend_estimators_[0].last_nan_  # X had no NaN: these were hidden
+    hidden = imputer.blend_.estimators_[0].last_nan_  # X had no NaN: these were hidden
     assert 0.15 < hidden.mean() < 0.25
     completed = imputer.transform(np.where(hidden, np.nan, X))
     error = ((completed - X) / imputer.data_range_)[hidden]
@@ -709,8 +709,8 @@ def test_a_partner_worse_than_the_column_means_gets_no_weight():
     wild = SimpleImputer(strategy="constant", fill_value=1e9)
     imputer = GAINImputer(max_epochs=20, blend_estimator=[wild, SimpleImputer()],
                           random_state=0).fit(X_missing)
-    assert np.all(imputer.blend_weights_[:, 1] == 0)
-    assert np.allclose(imputer.blend_weights_.sum(axis=1), 1)
+    assert np.all(imputer.blend_.weights_[:, 1] == 0)
+    assert np.allclose(imputer.blend_.weights_.sum(axis=1), 1)
     completed = imputer.transform(X_missing)
     assert np.abs(completed[hidden]).max() < 2 * np.abs(X).max()
 
