@@ -29,7 +29,7 @@ from skgain._blend import with_nan
 from skgain._gain import _row_budget_epochs, _width_for_rows
 
 from ._common import default_data_home, markdown_table, write_results
-from .blend_ablation import DESIGNED_ON
+from .blend_ablation import DESIGNED_ON, three_way
 from ._table_data import hide, load_table
 from .tabular import ET, MISSING_RATE, AverageImputer, measure_one, methods, split_rows
 
@@ -99,13 +99,14 @@ VARIANTS = {
     # The width 192 as a cap on the rows' default width (which small tables keep).
     "n_blocks=2, width at most 192, max_epochs x2": {
         "n_blocks": 2, "width_cap": 192, "epochs_factor": 2},
-    # The blend of small tables (blend_estimator="auto") and the bounds of its
-    # output: the observed range of each column (the default before), a
-    # quarter of that range beyond it on either side (the default), or none.
-    "blend, clipped to the observed range (the default before)": {
-        "blend": True, "no_margin": True},
-    "blend, clipped a quarter range beyond the observed range (the default)": {"blend": True},
-    "blend, not clipped": {"blend": True, "unclipped": True},
+    # The blend of small tables (the "auto" imputers, seeded by the benchmark,
+    # in a BlendImputer) and the bounds of its output (BlendImputer's margin):
+    # the observed range of each column (the default before), a quarter of
+    # that range beyond it on either side (the default), or none.
+    "blend, clipped to the observed range (the default before)": {"blend_margin": 0.0},
+    "blend, clipped a quarter range beyond the observed range (the default)": {
+        "blend_margin": 0.25},
+    "blend, not clipped": {"blend_margin": None},
 }
 
 VARIANTS.update({
@@ -227,21 +228,8 @@ class _OnRidgeFillGAIN(GAINImputer):
         return mask * start + (1 - mask) * guess
 
 
-class _BlendMarginGAIN(GAINImputer):
-    """GAINImputer whose blend may leave each column's observed range ([0, 1]
-    after scaling) by ``margin`` ranges (the package's: a quarter; inf: not
-    clipped at all)."""
-
-    margin = np.inf
-
-    def _bounded_blend(self, blended):
-        return np.clip(blended, -self.margin, 1.0 + self.margin)
-
-
 _FLAGGED_CLASSES = {"ridge_fill": _OnRidgeFillGAIN, "linear_fill": _OnLinearFillGAIN,
-                    "linear_skip": _LinearSkipGAIN, "dropout": _DropoutGAIN,
-                    "unclipped": _BlendMarginGAIN,
-                    "no_margin": type("_NoMarginBlendGAIN", (_BlendMarginGAIN,), {"margin": 0.0})}
+                    "linear_skip": _LinearSkipGAIN, "dropout": _DropoutGAIN}
 
 
 def _auto_epochs_times(factor, n_samples):
@@ -290,7 +278,9 @@ def build(variant, seed, n_samples, X_train=None):
         settings["max_epochs"] = int(round(factor * epochs))
     # The ablation studies the network: no blend with a second imputer, unless
     # the variant is about the blend.
-    blend = "auto" if settings.pop("blend", False) else None
+    blend = None
+    if "blend_margin" in settings:
+        blend = three_way(seed, margin=settings.pop("blend_margin"))
     return imputer_class(blend_estimator=blend, random_state=seed, **settings)
 
 

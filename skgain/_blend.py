@@ -404,6 +404,10 @@ class BlendImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     }
     # The parameter named in the messages about the imputers' output.
     _estimators_name = "estimators"
+    # margin=0.25: a linear imputer rightly extrapolates a hidden extreme of a
+    # trending table (fertility rates by year), which clipping at the range
+    # lost, and the margin still stops a wild extrapolation
+    # (benchmarks/results/gain_ablation/gain_ablation_blend_bounds.md).
 
     def __init__(self, estimators, *, validation_fraction=0.1, loss="huber", prior_entries=100,
                  margin=0.25, refit=True, random_state=None):

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -67,12 +68,6 @@ _MAX_VALIDATION_ROWS = 4096
 # imputations lies within _BOUND of the [0, 1] range's ends.
 _SATURATED_SHARE = 0.5
 _BOUND = 1e-3
-# The blend may leave a column's fitted range ([0, 1] scaled) by this share of
-# it on either side: a linear imputer rightly extrapolates a hidden extreme of a
-# trending table (fertility rates by year), which clipping at the range lost,
-# and the margin still stops a wild extrapolation
-# (benchmarks/results/gain_ablation/gain_ablation_blend_bounds.md).
-_BLEND_MARGIN = 0.25
 
 
 class GAINImputer(BaseAdversarialImputer):
@@ -216,7 +211,7 @@ class GAINImputer(BaseAdversarialImputer):
         through a softmax over the categories seen in ``fit``, trained with
         cross-entropy; a DataFrame comes back with its dtypes (user guide:
         :ref:`table_categorical`).
-    blend_estimator : "auto", imputer, list of imputers or None, default="auto"
+    blend_estimator : "auto", imputer, list of imputers, BlendImputer or None, default="auto"
         Imputers (instances with ``fit`` and ``transform`` that fill NaN and
         keep the shape) fitted on the same scaled entries as the network and
         blended with it by a :class:`BlendImputer` (``blend_``) whose first
@@ -237,7 +232,10 @@ class GAINImputer(BaseAdversarialImputer):
         beyond, and without held-out entries (``validation_fraction=0``) or
         with :meth:`partial_fit`. None: the network alone. Imputers given
         with ``validation_fraction=0`` or with :meth:`partial_fit` are a
-        ``ValueError``. See the user guide's :ref:`table_blend`.
+        ``ValueError``. A :class:`BlendImputer`: its imputers, blended with
+        the network under its settings (``loss``, ``prior_entries``,
+        ``margin``, ``refit``; the network's held-out entries replace its
+        own split). See the user guide's :ref:`table_blend`.
     missing_values : float, default=np.nan
         The placeholder of missing values; all its occurrences are imputed.
     add_indicator : bool, default=False
@@ -687,12 +685,14 @@ class GAINImputer(BaseAdversarialImputer):
         imputers) on the training entries of all rows, and each feature's
         weights on the entries ``held_out`` of ``rows``, which the network
         imputed as ``imputed``: the network is the blend's first imputer."""
-        estimators = resolve_blend_estimators(self.blend_estimator, X.shape,
-                                              self._transform_seed)
-        if not estimators:
-            return
-        blend = BlendImputer(estimators, validation_fraction=self.validation_fraction,
-                             margin=_BLEND_MARGIN)
+        if isinstance(self.blend_estimator, BlendImputer):
+            blend = clone(self.blend_estimator)  # its imputers under its settings
+        else:
+            estimators = resolve_blend_estimators(self.blend_estimator, X.shape,
+                                                  self._transform_seed)
+            if not estimators:
+                return
+            blend = BlendImputer(estimators, validation_fraction=self.validation_fraction)
         blend._estimators_name = "blend_estimator"
         with self._quiet_blend():
             # The scaled columns' fitted range is [0, 1].

@@ -346,20 +346,10 @@ def test_growth_exponent_recovers_a_power_law():
     assert scale.growth_exponent([10], [1.0]) is None
 
 
-def _previous_weights(imputations, truth, features, n_features, baseline=None):
-    """The previous default's least-squares weights, which had no baseline."""
-    from skgain import _blend
-
-    return _blend._least_squares_weights(imputations, truth, features, n_features)
-
-
-def test_blend_ablation_reweighing_reproduces_real_fits():
+def test_blend_ablation_rows_are_public_fits():
     import warnings
-    from contextlib import nullcontext
 
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-    from sklearn.impute import IterativeImputer
 
     from benchmarks import blend_ablation
     from benchmarks._table_data import hide, load_table
@@ -368,57 +358,21 @@ def test_blend_ablation_reweighing_reproduces_real_fits():
 
     X = load_table("iris")
     scale = (X.min(axis=0), np.ptp(X, axis=0))
-    record = blend_ablation.measure_one(X, 0, scale)
-    assert set(blend_ablation.VARIANTS) <= set(record)
-    assert all(0 < record[v] < 1 for v in blend_ablation.VARIANTS)
-    assert sum(record["mean weights (default)"]) == pytest.approx(1.0)
-    assert 0 < record["seconds (blend fit)"] < record["seconds (default)"]
-    # The previous default's row reweighs the default fit's network and
-    # BayesianRidge imputer: a fit blending with that imputer alone (the same
-    # seed trains the same network) must give the same imputations.
+    variants = (blend_ablation.DEFAULT, blend_ablation.PREVIOUS,
+                "BayesianRidge + ExtraTrees (no network)")
+    record = blend_ablation.measure_one(X, 0, scale, variants)
+    assert all(0 < record[v] < 1 and 0 < record[v + blend_ablation.FIT] < 1 for v in variants)
+    assert sum(record[f"weights: {blend_ablation.DEFAULT}"]) == pytest.approx(1.0)
+    assert len(record["weights: BayesianRidge + ExtraTrees (no network)"]) == 2
+    # The default row is GAINImputer's default.
     X_missing, hidden = hide(X, "mcar", blend_ablation.MISSING_RATE, 0)
     train, test = split_rows(len(X), 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        two_way = GAINImputer(random_state=0, blend_estimator=IterativeImputer(max_iter=10))
-        out = two_way.fit(X_missing[train]).transform(X_missing[test])
+        out = GAINImputer(random_state=0).fit(X_missing[train]).transform(X_missing[test])
     error = blend_ablation.scaled_rmse(X[test], out, hidden[test], *scale)
-    assert error == pytest.approx(record["network + BayesianRidge (two-way default before)"],
-                                  rel=1e-9)
-    assert all(0 < record[v + blend_ablation.FIT] < 1 for v in blend_ablation.VARIANTS)
-    # The rows without the refit (and with least-squares weights) are what a
-    # fit without them gives.
-    from unittest import mock
-
-    from skgain import _blend
-
-    previous = {blend_ablation.NOT_REFITTED: {},
-                blend_ablation.PREVIOUS: {"blend_weights": _previous_weights}}
-    for variant, patches in previous.items():
-        with mock.patch.object(GAINImputer, "_refit_blend", lambda self, X, observed: None), \
-                mock.patch.multiple("skgain._gain", **patches) if patches else nullcontext(), \
-                warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            out = GAINImputer(random_state=0).fit(X_missing[train]).transform(X_missing[test])
-        error = blend_ablation.scaled_rmse(X[test], out, hidden[test], *scale)
-        assert error == pytest.approx(record[variant], rel=1e-9)
-    # The four-way row is a fit whose "auto" blend also holds SoftImputeFISTA.
-    from skgain import SoftImputeFISTA
-
-    resolve = _blend.resolve_blend_estimators
-
-    def with_soft_impute(blend_estimator, shape, random_state):
-        return resolve(blend_estimator, shape, random_state) + [
-            SoftImputeFISTA(random_state=random_state)]
-
-    with mock.patch("skgain._gain.resolve_blend_estimators", with_soft_impute), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        four_way = GAINImputer(random_state=0).fit(X_missing[train])
-    assert four_way.blend_weights_.shape == (4, 4)
-    error = blend_ablation.scaled_rmse(X[test], four_way.transform(X_missing[test]),
-                                       hidden[test], *scale)
-    assert error == pytest.approx(record[blend_ablation.FOUR_WAY], rel=1e-9)
+    assert error == pytest.approx(record[blend_ablation.DEFAULT], rel=1e-12)
+    assert record[blend_ablation.PREVIOUS] != record[blend_ablation.DEFAULT]
 
 
 def test_gpu_profile_stage_counts_a_training_step_on_the_cpu(data_home, tmp_path):
@@ -468,17 +422,16 @@ def test_gain_ablation_ideas_build_the_measured_imputers():
 
 def test_gain_ablation_blend_variants_bound_the_blend_as_named():
     from benchmarks.gain_ablation import build
+    from skgain import BlendImputer
 
-    blended = np.array([[-1.0, 0.5, 1.7]])
-    bounds = {}
+    margins = {}
     for variant in ("blend, clipped to the observed range (the default before)",
                     "blend, clipped a quarter range beyond the observed range (the default)",
                     "blend, not clipped"):
-        imputer = build(variant, 0, 20)
-        assert imputer.blend_estimator == "auto"
-        bounds[variant.split(",")[1].strip()[:12]] = imputer._bounded_blend(blended).tolist()
-    assert bounds == {"clipped to t": [[0.0, 0.5, 1.0]], "clipped a qu": [[-0.25, 0.5, 1.25]],
-                      "not clipped": [[-1.0, 0.5, 1.7]]}
+        blend = build(variant, 0, 20).blend_estimator
+        assert isinstance(blend, BlendImputer) and len(blend.estimators) == 2
+        margins[variant.split(",")[1].strip()[:12]] = blend.margin
+    assert margins == {"clipped to t": 0.0, "clipped a qu": 0.25, "not clipped": None}
     # The network ablations keep the network alone.
     assert build("default", 0, 20).blend_estimator is None
 

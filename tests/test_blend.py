@@ -349,3 +349,23 @@ def test_gain_blends_through_a_blend_imputer():
     expected = expected * imputer.data_range_ + imputer.data_min_
     missing = np.isnan(X)
     np.testing.assert_allclose(imputer.transform(X)[missing], expected[missing], rtol=1e-9)
+
+
+def test_gain_takes_a_blend_imputer_for_its_settings():
+    from skgain import BlendImputer, GAINImputer
+
+    _, X = _table(n=120)
+    _Counting.nan_counts = []
+    given = BlendImputer([KNNImputer(), _Counting()], loss="squared_error", prior_entries=0,
+                         refit=False, margin=None)
+    imputer = GAINImputer(max_epochs=2, blend_estimator=given, random_state=0).fit(X)
+    blend = imputer.blend_
+    assert blend is not given and not hasattr(given, "weights_")
+    assert (blend.loss, blend.prior_entries, blend.refit, blend.margin) == (
+        "squared_error", 0, False, None)
+    assert blend.weights_.shape == (5, 3) and len(_Counting.nan_counts) == 1  # not refitted
+    # The weights are the shared code's with the given settings.
+    default = GAINImputer(max_epochs=2, blend_estimator=[KNNImputer(), _Counting()],
+                          random_state=0).fit(X)
+    assert not np.allclose(blend.weights_, default.blend_.weights_)
+    assert not np.isnan(imputer.transform(X)).any()
