@@ -140,14 +140,15 @@ def measure_one(X, seed, scale, variants=tuple(VARIANTS)):
 
 
 def run(quick=False, data_home=None, out_dir=None, datasets=DESIGNED_ON, seeds=3,
-        name=NAME):
+        name=NAME, note=""):
     """Measure every variant on ``datasets`` and write ``<name>.json`` / ``.md``
-    into ``benchmarks/results/blend_ablation/`` (or ``out_dir``). ``quick``:
+    into ``benchmarks/results/blend_ablation/`` (or ``out_dir``), with
+    ``note`` (why a run was cut short, say) in the markdown. ``quick``:
     iris, one seed."""
     if quick:
         datasets, seeds = ("iris",), 1
     records = measure(datasets, seeds, data_home)
-    report(records, out_dir, name)
+    report(records, out_dir, name, note)
     return {"records": records}
 
 
@@ -174,6 +175,7 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument("--name", default=NAME)
+    parser.add_argument("--note", default="", help="a sentence for the report")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -182,7 +184,7 @@ def main(argv=None):
         # slower (IterativeImputer(BayesianRidge) on digits: 95 s against 4 s).
         threadpoolctl.threadpool_limits(limits=args.threads)
     run(data_home=args.data_home, out_dir=args.out, datasets=args.datasets.split(","),
-        seeds=args.seeds, name=args.name)
+        seeds=args.seeds, name=args.name, note=args.note)
 
 
 def _table_rows(records, names, suffix):

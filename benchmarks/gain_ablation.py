@@ -56,7 +56,7 @@ VARIANTS = {
         "architecture": "mlp", "hidden_dim": 256},
     "lr_schedule='constant', learning_rate=1e-3": {
         "lr_schedule": "constant", "learning_rate": 1e-3},
-    "precision='float32'": {"precision": "float32"},
+    "training_precision='float32'": {"training_precision": "float32"},
     "drop_rate=0.15": {"drop_rate": 0.15},
     "drop_rate=0.5": {"drop_rate": 0.5},
     "n_blocks=2": {"n_blocks": 2},

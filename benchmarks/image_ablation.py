@@ -206,7 +206,7 @@ class WeightAverageImputer(SpatialGAINImputer):
 
 class BFloat16Imputer(SpatialGAINImputer):
     """An idea the package does not ship for images: the training steps under
-    bfloat16 autocast (GAINImputer's ``precision="auto"`` on hardware with
+    bfloat16 autocast (GAINImputer's ``training_precision="auto"`` on hardware with
     native bfloat16 units; weights, optimiser and imputation stay float32)."""
 
     def _training_precision(self):

@@ -122,7 +122,7 @@ def methods(seed, n_samples):
         "GAINImputer(adversarial=True)": GAINImputer(adversarial=True, random_state=seed),
         ORIGINAL: GAINImputer(
             adversarial=True, architecture="mlp", drop_rate=0, hint_mechanism="code", alpha=100,
-            learning_rate=1e-3, lr_schedule="constant", batch_size=128, precision="float32",
+            learning_rate=1e-3, lr_schedule="constant", batch_size=128, training_precision="float32",
             validation_fraction=0, max_epochs=original_epochs, blend_estimator=None,
             random_state=seed,
         ),
@@ -217,7 +217,7 @@ def measure_one(imputer, X, X_missing, hidden, rows, scale):
     }
     if isinstance(imputer, GAINImputer):
         record.update(epochs=imputer.n_iter_, best_epoch=imputer.best_epoch_,
-                      max_epochs=imputer.max_epochs_, precision=imputer.precision_,
+                      max_epochs=imputer.max_epochs_, training_precision=imputer.training_precision_,
                       device=imputer.device_)
     return record
 

@@ -75,7 +75,8 @@ def _for_inference(net, device):
 
 
 def resolve_precision(precision, device):
-    """Turn a ``precision`` parameter into "float32" or "bfloat16" for ``device``.
+    """Turn a precision parameter (``training_precision``, ``inference_precision``)
+    into "float32" or "bfloat16" for ``device``.
 
     "auto" picks bfloat16 only where the hardware computes it natively: on
     other CPUs autocast emulates it and is slower than float32.

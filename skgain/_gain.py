@@ -92,7 +92,7 @@ class GAINImputer(BaseAdversarialImputer):
 
         GAINImputer(adversarial=True, architecture="mlp", drop_rate=0,
                     hint_mechanism="code", alpha=100, learning_rate=1e-3,
-                    lr_schedule="constant", batch_size=128, precision="float32",
+                    lr_schedule="constant", batch_size=128, training_precision="float32",
                     blend_estimator=None)
 
     Data are min-max scaled per feature with the observed values seen in
@@ -197,13 +197,14 @@ class GAINImputer(BaseAdversarialImputer):
         before it anneals.
     tol : float, default=1e-4
         Minimum improvement of the validation RMSE (on the [0, 1] scale).
-    precision : {"auto", "float32", "bfloat16"}, default="auto"
+    training_precision : {"auto", "float32", "bfloat16"}, default="auto"
         Arithmetic of the training steps. ``"bfloat16"`` trains under
         :func:`torch.autocast` (weights and optimizer stay float32) and is
         faster where the hardware has bfloat16 units; imputation
         always runs in float32. ``"auto"``: bfloat16 on a CUDA device that
         supports it and on CPUs with AVX512-BF16 or AMX, float32 elsewhere.
-        Resolved in ``precision_``.
+        Resolved in ``training_precision_``. SpatialGAINImputer's
+        ``inference_precision`` sets the other phase's arithmetic.
     categorical_features : array-like of int, bool or str, default=None
         Indices, boolean mask or (for a DataFrame) names of categorical
         features, beside a DataFrame's ``category``, ``object``, ``string``
@@ -292,7 +293,7 @@ class GAINImputer(BaseAdversarialImputer):
     max_epochs_ : int
         Number of epochs the schedule was planned for (after ``partial_fit``,
         which plans none, the epochs run).
-    precision_ : str
+    training_precision_ : str
         Arithmetic of the training steps.
     generator_ : torch.nn.Module
         The trained generator, in eval mode, on ``device_``.
@@ -369,7 +370,7 @@ class GAINImputer(BaseAdversarialImputer):
         "n_iter_no_change": [
             Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})
         ],
-        "precision": [StrOptions({"auto", "float32", "bfloat16"})],
+        "training_precision": [StrOptions({"auto", "float32", "bfloat16"})],
         "categorical_features": ["array-like", None],
         "blend_estimator": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), list, tuple,
                             None],
@@ -395,7 +396,7 @@ class GAINImputer(BaseAdversarialImputer):
         validation_fraction=0.1,
         n_iter_no_change="auto",
         tol=1e-4,
-        precision="auto",
+        training_precision="auto",
         categorical_features=None,
         blend_estimator="auto",
         missing_values=np.nan,
@@ -423,7 +424,7 @@ class GAINImputer(BaseAdversarialImputer):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
-        self.precision = precision
+        self.training_precision = training_precision
         self.categorical_features = categorical_features
         self.blend_estimator = blend_estimator
         self.missing_values = missing_values
@@ -528,7 +529,7 @@ class GAINImputer(BaseAdversarialImputer):
         return n_features is not None and auto_blends((n_samples, n_features))
 
     def _training_precision(self):
-        if self.precision_ == "float32":
+        if self.training_precision_ == "float32":
             return contextlib.nullcontext()
         return torch.autocast(torch.device(self.device_).type, dtype=torch.bfloat16)
 
@@ -620,7 +621,7 @@ class GAINImputer(BaseAdversarialImputer):
             )
         self.blend_ = None
         self._error_pools = None
-        self.precision_ = resolve_precision(self.precision, self.device_)
+        self.training_precision_ = resolve_precision(self.training_precision, self.device_)
         self._resolve_network(n_samples)
 
     # Beyond this many held-out entries the validation RMSE is no steadier,

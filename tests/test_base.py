@@ -293,7 +293,7 @@ def test_gain_trains_in_bfloat16_on_a_gpu_that_supports_it():
     _, X_missing = _table()
     est = GAINImputer(max_epochs=2, device="cuda", random_state=0).fit(X_missing)
     expected = "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
-    assert est.precision_ == expected
+    assert est.training_precision_ == expected
 
 
 @NEEDS_CUDA

@@ -94,7 +94,7 @@ BAD = {
         "batch_size": 0, "blend_estimator": SimpleImputer,  # the class, not an instance
         "categorical_features": [99], "drop_rate": 1.0, "hidden_dim": 10**6,
         "hint_mechanism": "other", "n_blocks": 10**4, "n_frequencies": 10**6,
-        "noise_scale": -1, "precision": "float16", "tol": -1,
+        "noise_scale": -1, "training_precision": "float16", "tol": -1,
     },
     SpatialGAINImputer: {
         **_SHARED, **_NETWORK, "drop_rate": 1.0, "hint_decay": 0, "hint_mechanism": "other",

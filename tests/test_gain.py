@@ -46,7 +46,7 @@ def test_hint_mechanisms(mechanism, values):
 
 ORIGINAL_GAIN = dict(adversarial=True, architecture="mlp", drop_rate=0, hint_mechanism="code",
                      alpha=100, learning_rate=1e-3, lr_schedule="constant", batch_size=128,
-                     precision="float32", blend_estimator=None)
+                     training_precision="float32", blend_estimator=None)
 
 
 @pytest.mark.parametrize("settings", [
@@ -215,7 +215,7 @@ def test_verbose_shows_progress(capsys):
     [("alpha", -1), ("hint_rate", 1.5), ("hint_mechanism", "random"), ("learning_rate", 0),
      ("batch_size", 0), ("max_epochs", 0), ("validation_fraction", 1.0), ("hidden_dim", 0),
      ("drop_rate", 1.0), ("architecture", "cnn"), ("n_blocks", 0), ("lr_schedule", "cosine"),
-     ("precision", "float16"), ("max_epochs", "many"), ("n_iter_no_change", 0)],
+     ("training_precision", "float16"), ("max_epochs", "many"), ("n_iter_no_change", 0)],
 )
 def test_out_of_range_parameters(param, value):
     X = np.array([[1.0, np.nan], [2.0, 3.0], [3.0, 1.0]])
@@ -370,20 +370,20 @@ def test_learning_rate_schedule(schedule, last_rate, monkeypatch):
         assert np.argmax(rates) == 3 and rates[3] == pytest.approx(3e-3)
 
 
-def test_precision_is_resolved_and_bfloat16_trains_alike():
+def test_training_precision_is_resolved_and_bfloat16_trains_alike():
     X, X_missing, hidden = _correlated(n=300)
     fits = {}
     for precision in ("float32", "bfloat16"):
-        est = GAINImputer(precision=precision, max_epochs=30, hidden_dim=32, n_blocks=2,
+        est = GAINImputer(training_precision=precision, max_epochs=30, hidden_dim=32, n_blocks=2,
                           random_state=0, validation_fraction=0)
         fits[precision] = est.fit_transform(X_missing)
-        assert est.precision_ == precision
+        assert est.training_precision_ == precision
     errors = {k: np.sqrt(np.mean((v - X)[hidden] ** 2)) for k, v in fits.items()}
     assert errors["bfloat16"] == pytest.approx(errors["float32"], rel=0.1)
 
 
 @pytest.mark.parametrize("native", [True, False])
-def test_auto_precision_uses_bfloat16_only_where_the_cpu_has_it(native, monkeypatch):
+def test_auto_training_precision_uses_bfloat16_only_where_the_cpu_has_it(native, monkeypatch):
     import skgain._adversarial as adversarial
 
     monkeypatch.setattr(adversarial, "_cpu_has_bfloat16", lambda: native)
@@ -391,7 +391,7 @@ def test_auto_precision_uses_bfloat16_only_where_the_cpu_has_it(native, monkeypa
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         auto = GAINImputer(max_epochs=1, device="cpu").fit(X_missing)
-    assert auto.precision_ == ("bfloat16" if native else "float32")
+    assert auto.training_precision_ == ("bfloat16" if native else "float32")
 
 
 def test_validation_imputes_a_bounded_number_of_rows(monkeypatch):
@@ -479,7 +479,7 @@ def test_golden_output(settings, request):
     from ._golden import assert_matches_golden, golden_table
 
     X = golden_table()
-    est = GAINImputer(**{**settings, "precision": "float32"}, max_epochs=3, random_state=0)
+    est = GAINImputer(**{**settings, "training_precision": "float32"}, max_epochs=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert_matches_golden(f"gain_{request.node.callspec.id}", est.fit_transform(X))
