@@ -555,6 +555,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         filled = self._finish(self._complete(rows, missing, self._fill_scaled), rows)
         return self._from_rows(filled, sample_shape)
 
+    # Pixels of the held-out subset that the choices after training score
+    # (``_decision_rows``); ZeroShotSpatialImputer lowers it on its crop network.
+    _decision_pixels = _DECISION_PIXELS
+
     # noise_scale also shapes the "noise" fill without a discriminator.
     _adversarial_only = ("alpha", "hint_rate", "hint_mechanism", "hint_decay")
 
@@ -787,8 +791,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
 
     def _decision_rows(self, X, held_out, rng):
         """``(X, held_out)`` of a seeded subset of the rows: about
-        ``_DECISION_PIXELS`` pixels bound the cost of the choices made on them."""
-        n_images = max(1, _DECISION_PIXELS // int(np.prod(self.image_shape_[:2])))
+        ``_decision_pixels`` pixels bound the cost of the choices made on them."""
+        n_images = max(1, self._decision_pixels // int(np.prod(self.image_shape_[:2])))
         rows = np.sort(rng.permutation(X.shape[0])[:n_images])
         if rows.size < X.shape[0]:  # all rows: no copies
             X, held_out = X[rows], (held_out[0][rows], held_out[1][rows])

@@ -293,6 +293,17 @@ def test_estimator_is_cloned_with_its_settings_and_the_crop_settings():
     assert fitted.device == imputer.device_ and fitted.verbose == 0
 
 
+def test_divergence_check_after_training_scores_few_pixels():
+    # The crop network's check after training scores 2**16 pixels, not the
+    # 2**21 of SpatialGAINImputer's choices (12% of a fit, issue 31).
+    from skgain._spatial import _DECISION_PIXELS
+    from skgain._zero_shot import _CHECK_PIXELS
+
+    imputer = ZeroShotSpatialImputer(**FAST).fit(_small_damaged_image())
+    assert imputer.estimator_._decision_pixels == _CHECK_PIXELS < _DECISION_PIXELS
+    assert SpatialGAINImputer()._decision_pixels == _DECISION_PIXELS
+
+
 def test_default_network_has_the_documented_settings():
     imputer = ZeroShotSpatialImputer(patch_size=8, stride=2, random_state=0)
     assert imputer.get_params()["estimator"] is None
