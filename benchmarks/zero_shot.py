@@ -321,6 +321,8 @@ SPEED_VARIANTS = {
     "head": ("head", {}, "HEAD's defaults"),
     "narrow": ("head", {"channels": [8, 16, 32]},
                "HEAD, U-Net channels (8, 16, 32) instead of (16, 32, 64)"),
+    "narrow5": ("head", {"channels": [8, 16, 32], "max_epochs": 5},
+                "HEAD, U-Net channels (8, 16, 32) trained 5 epochs instead of 4"),
     "b4e2": ("head", {"batch_size": 4, "max_epochs": 2},
              "HEAD, batches of 4 crops for 2 epochs (the same steps, half the crops)"),
 }
