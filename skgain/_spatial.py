@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._adversarial import BaseAdversarialImputer, _for_inference, resolve_precision
+from ._blend import blend_weights
 from ._engine import ImageLayout
 from ._base import (
     batch_slices,
@@ -241,7 +242,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         ``mean`` is the mean of the observed values of each cell in ``fit``
         and ``w`` in [0, 1] (``network_weight_``) minimises the squared error
         on the held-out observed entries: never worse than the network
-        alone or than mean imputation on them. ``"auto"`` blends tables laid
+        alone or than mean imputation on them. This is
+        :class:`BlendImputer`'s weight with the cell means as the second
+        imputer, ``loss="squared_error"``, ``prior_entries=0`` and one
+        weight for every cell. ``"auto"`` blends tables laid
         out as squares, whose convolutions have no spatial structure to
         draw on, and blends images only where the network's held-out RMSE
         (on a seeded subset of the images) is worse than the means' (too
@@ -858,12 +862,15 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         if network is None:
             network = self._held_out_imputation(X, held_out, augment)
         mean = self._column_means[cols]
-        # The least-squares weight of the network's correction of the mean.
-        step, target = network - mean, truth - mean
-        weight = float(np.clip(step @ target / max(step @ step, 1e-12), 0.0, 1.0))
+        # The blend's weight code (BlendImputer's) with the means as the second
+        # imputer: one least-squares weight pooled over every cell (an image's
+        # cells are too many to weigh one by one), not shrunk.
+        weight = float(blend_weights(np.column_stack([network, mean]), truth,
+                                     np.zeros(len(truth), dtype=np.intp), 1,
+                                     loss="squared_error", prior_entries=0)[0, 0])
         self.held_out_rmse_.setdefault("network", rmse(network, truth))
         self.held_out_rmse_["mean"] = rmse(mean, truth)
-        self.held_out_rmse_["blended"] = rmse(mean + weight * step, truth)
+        self.held_out_rmse_["blended"] = rmse(mean + weight * (network - mean), truth)
         train_means = observed_means(X, held_out[0])[cols]
         return weight, (network, truth, train_means), True
 
