@@ -29,8 +29,15 @@ scikit-learn's random forests (:class:`MissForestImputer`).
     python -m benchmarks mixed_tables --quick    # 1 seed, tables cut to 150 rows
     python -m benchmarks.mixed_tables --methods knn,missforest --seeds 1
 
-Full mode: 5 tables x 3 seeds x 6 methods x 2 fits; the tables are used whole
-(333 to 1461 rows), which keeps a run within about 25 minutes on one thread.
+Full mode: 5 tables x 3 seeds x 6 methods x 2 fits, the tables whole (333 to
+1461 rows): 40 minutes on one thread of a shared two-core machine (1-minute
+load 3 to 8). The committed results ran as three processes one after the
+other, each within about 25 minutes, then merged::
+
+    python -m benchmarks.mixed_tables --tables penguins,cars --records b.json
+    python -m benchmarks.mixed_tables --tables seattle --records a.json
+    python -m benchmarks.mixed_tables --tables anes96,modechoice --records c.json
+    python -m benchmarks.mixed_tables --merge b.json,a.json,c.json
 """
 
 import argparse
