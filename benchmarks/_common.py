@@ -132,12 +132,15 @@ def _git(*args):
 def git_commit():
     """``(commit, dirty)``: ``git rev-parse HEAD`` and whether tracked files differ from it.
 
+    Results files are left out: a run rewrites them before its record is
+    written, and they are what it produced, not the code that produced it.
     ``("unknown: not a git checkout", None)`` outside a git checkout.
     """
     commit = _git("rev-parse", "HEAD")
     if not commit:
         return "unknown: not a git checkout", None
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                  ":(exclude)benchmarks/results")
     return commit, (None if status is None else bool(status))
 
 

@@ -744,3 +744,24 @@ def test_demo_time_writes_the_seconds_and_the_demos_table(tmp_path):
     assert payload["rows"] == [["GAINImputer", 0.1283, 0.136, 48.8]]
     assert 0 < payload["seconds"] < demo_time.TARGET_SECONDS
     assert "(met)" in path.read_text() and (tmp_path / "record.json").exists()
+
+
+def test_rewritten_results_do_not_make_a_checkout_dirty(tmp_path, monkeypatch):
+    import subprocess
+
+    from benchmarks import _common
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "benchmarks" / "results" / "run.md").write_text("old\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "start")
+    monkeypatch.setattr(_common, "REPO", tmp_path)
+    (tmp_path / "benchmarks" / "results" / "run.md").write_text("new\n")
+    assert _common.git_commit()[1] is False
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert _common.git_commit()[1] is True
