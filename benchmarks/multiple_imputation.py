@@ -30,13 +30,13 @@ the categorical columns' codes, rounded to the nearest code); miceforest with
 
 Time: one seed (each table's coverage pools hundreds to thousands of hidden
 entries); 20 draws cost 20 fits of IterativeImputer and 100 LightGBM forests
-per column for miceforest, about 12 CPU minutes on one thread for the eleven
-tables at 1000 rows, which is why the tabular benchmark's other tables and
-larger cuts are left out; the committed results ran as the two commands
-above (mixed, numeric) to keep each within about 25 minutes on a shared
-two-core machine. miceforest is not run on tables of more than 30 columns
-(spam, 57): its 20 datasets x 5 iterations x 57 forests would take about 740
-CPU seconds at 1000 rows (7.4 s measured for one dataset and one iteration).
+per column for miceforest, which is why the tabular benchmark's other tables
+and larger cuts are left out. The committed results ran as the two commands
+above (mixed, numeric): 29 and 42 minutes on one thread of a two-core machine
+that other jobs kept busy (1-minute load 5 to 7), over the 25 minutes aimed
+at. miceforest is not run on tables of more than 30 columns (spam, 57): its
+20 datasets x 5 iterations x 57 forests would take about 740 CPU seconds at
+1000 rows (7.4 s measured for one dataset and one iteration).
 """
 
 import argparse
