@@ -150,6 +150,8 @@ def test_skgain_imputers_lists_public_imputers():
     found = speed.skgain_imputers()
     assert "GAINImputer" in found and "SoftImputeFISTA" in found
     assert all(name in skgain.__all__ for name in found)
+    # The blend of other imputers cannot be built without them.
+    assert "BlendImputer" in skgain.__all__ and "BlendImputer" not in found
 
 
 def test_every_experiment_has_the_runner_signature():
