@@ -585,9 +585,11 @@ class GAINImputer(BaseAdversarialImputer):
         frame = isinstance(out, pd.DataFrame)
         if self.keep_empty_features:
             for j in np.flatnonzero(empty):
+                # Numbers set to 0, as the base does; categories stay missing.
                 if self._codec.categories[j] is None:
                     if frame:
-                        out.isetitem(j, out.iloc[:, j].fillna(0))
+                        zeros = pd.Series(0.0, index=out.index).astype(out.dtypes.iloc[j])
+                        out.isetitem(j, zeros)
                     else:
                         out[:, j] = 0.0
         else:

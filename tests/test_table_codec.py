@@ -164,8 +164,10 @@ def test_empty_categorical_column_is_dropped_or_left_missing():
     frame["never"] = pd.Series([None] * len(frame), dtype=object)
     dropped = _fit_quietly(GAINImputer(**FAST), frame).transform(frame)
     assert "never" not in dropped.columns
+    frame["no_number"] = np.nan
     kept = _fit_quietly(GAINImputer(keep_empty_features=True, **FAST), frame).transform(frame)
     assert kept["never"].isna().all()
+    assert (kept["no_number"] == 0).all()
 
 
 def test_a_single_category_column_is_imputed_with_it():
