@@ -102,7 +102,7 @@ class TableCodec:
             missing = self._missing(column)
             start, categories = self.starts[j], self.categories[j]
             if categories is None:
-                values = pd.Series(column).to_numpy(dtype=object)
+                values = pd.Series(column).to_numpy(dtype=object, copy=True)
                 values[missing] = np.nan
                 numeric = _as_numbers(values, self.names[j], name)
                 numeric[missing] = marker
@@ -162,11 +162,12 @@ class TableCodec:
         return out
 
     def _decode_array(self, completed, X, missing):
-        X = np.asarray(X, dtype=np.float64)
-        out = np.array(X, copy=True)
-        for j in range(X.shape[1]):
+        # An object array (text categories) stays one; numbers come back as floats.
+        dtype = object if _has_objects(X) else np.float64
+        out = np.array(X, dtype=dtype, copy=True)
+        for j in range(out.shape[1]):
             rows = missing[:, j]
-            out[rows, j] = np.asarray(self._imputed(completed[rows], j), dtype=np.float64)
+            out[rows, j] = np.asarray(self._imputed(completed[rows], j), dtype=dtype)
         return out
 
     def _imputed(self, completed, j):

@@ -111,6 +111,15 @@ def test_numpy_with_categorical_features_stays_a_float_array():
     assert set(np.unique(out[:, 0])) <= {0.0, 2.5, 5.0, 7.5}
 
 
+def test_object_array_with_text_categories_stays_an_object_array():
+    _, frame, hidden = _mixed_frame()
+    X = frame[["x", "obj"]].to_numpy(dtype=object)
+    out = _fit_quietly(GAINImputer(categorical_features=[1], **FAST), X).transform(X)
+    assert out.dtype == object and out.shape == X.shape
+    assert set(out[:, 1]) <= {"high", "low", "mid"}
+    assert np.all(out[~hidden[:, 4], 1] == X[~hidden[:, 4], 1])
+
+
 def test_categorical_features_by_name_on_integer_codes():
     full, frame, _ = _mixed_frame()
     frame = frame[["x", "count"]]
