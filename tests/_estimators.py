@@ -1,5 +1,6 @@
 """Fast configurations of the public imputers, shared by the test files."""
 
+import numpy as np
 from sklearn.impute import KNNImputer, SimpleImputer
 
 from skgain import (
@@ -56,3 +57,18 @@ def all_estimators():
         estimator=zero_shot_network(max_epochs=1, channels=(4, 8)), min_crops=1, random_state=0
     )
     return table_imputers() + [zero_shot, blend_imputer()]
+
+
+class CountingMeanFill:
+    """A column-mean imputer that records how many NaN each of its fits saw
+    (copies share the list: reset ``CountingMeanFill.nan_counts`` first)."""
+
+    nan_counts = []
+
+    def fit(self, X):
+        self.nan_counts.append(int(np.isnan(X).sum()))
+        self.means = np.nanmean(X, axis=0)
+        return self
+
+    def transform(self, X):
+        return np.where(np.isnan(X), self.means, X)

@@ -18,6 +18,8 @@ from skgain._blend import (
     with_nan,
 )
 
+from ._estimators import CountingMeanFill
+
 
 def _entries(n, errors, seed=0, n_features=2):
     """Held-out entries of ``n_features`` features, one column per imputer,
@@ -243,30 +245,16 @@ def test_blend_imputer_fits_the_shared_weights_on_its_held_out_entries():
     np.testing.assert_allclose(out[missing], mixed[missing], rtol=1e-12)
 
 
-class _Counting:
-    """An imputer that records how many NaN each of its fits saw (copies share the list)."""
-
-    nan_counts = []
-
-    def fit(self, X):
-        self.nan_counts.append(int(np.isnan(X).sum()))
-        self.means = np.nanmean(X, axis=0)
-        return self
-
-    def transform(self, X):
-        return np.where(np.isnan(X), self.means, X)
-
-
 @pytest.mark.parametrize("refit", [True, False])
 def test_blend_imputer_refits_on_every_observed_entry(refit):
     from skgain import BlendImputer
 
     _, X = _table()
-    _Counting.nan_counts = []
-    blend = BlendImputer([_Counting(), KNNImputer()], refit=refit, random_state=0).fit(X)
+    CountingMeanFill.nan_counts = []
+    blend = BlendImputer([CountingMeanFill(), KNNImputer()], refit=refit, random_state=0).fit(X)
     n_missing = int(np.isnan(X).sum())
     n_held_out = int(round(0.1 * (X.size - n_missing)))
-    assert _Counting.nan_counts == [n_missing + n_held_out] + [n_missing] * refit
+    assert CountingMeanFill.nan_counts == [n_missing + n_held_out] + [n_missing] * refit
 
 
 def test_blend_imputer_loss_and_prior_change_the_weights():
@@ -355,17 +343,17 @@ def test_gain_takes_a_blend_imputer_for_its_settings():
     from skgain import BlendImputer, GAINImputer
 
     _, X = _table(n=120)
-    _Counting.nan_counts = []
-    given = BlendImputer([KNNImputer(), _Counting()], loss="squared_error", prior_entries=0,
+    CountingMeanFill.nan_counts = []
+    given = BlendImputer([KNNImputer(), CountingMeanFill()], loss="squared_error", prior_entries=0,
                          refit=False, margin=None)
     imputer = GAINImputer(max_epochs=2, blend_estimator=given, random_state=0).fit(X)
     blend = imputer.blend_
     assert blend is not given and not hasattr(given, "weights_")
     assert (blend.loss, blend.prior_entries, blend.refit, blend.margin) == (
         "squared_error", 0, False, None)
-    assert blend.weights_.shape == (5, 3) and len(_Counting.nan_counts) == 1  # not refitted
+    assert blend.weights_.shape == (5, 3) and len(CountingMeanFill.nan_counts) == 1  # not refitted
     # The weights are the shared code's with the given settings.
-    default = GAINImputer(max_epochs=2, blend_estimator=[KNNImputer(), _Counting()],
+    default = GAINImputer(max_epochs=2, blend_estimator=[KNNImputer(), CountingMeanFill()],
                           random_state=0).fit(X)
     assert not np.allclose(blend.weights_, default.blend_.weights_)
     assert not np.isnan(imputer.transform(X)).any()

@@ -13,6 +13,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skgain import GAINImputer
 from skgain._base import torch_generator
 
+from ._estimators import CountingMeanFill
+
 
 def _correlated(n=400, d=8, rate=0.2, seed=0):
     """Rows on a 2-D latent manifold: entries are predictable from the others."""
@@ -598,29 +600,15 @@ def test_a_given_blend_estimator_is_fitted_on_a_clone():
     assert np.array_equal(out[~hidden], X[~hidden]) and not np.isnan(out).any()
 
 
-class _CountingMeanFill:
-    """An imputer that records how many NaN each of its fits saw (copies share the list)."""
-
-    nan_counts = []
-
-    def fit(self, X):
-        self.nan_counts.append(int(np.isnan(X).sum()))
-        self.means = np.nanmean(X, axis=0)
-        return self
-
-    def transform(self, X):
-        return np.where(np.isnan(X), self.means, X)
-
-
 def test_blend_estimators_are_refitted_on_every_observed_entry():
     X, X_missing, hidden = _low_rank(n=120)
-    _CountingMeanFill.nan_counts = []
-    imputer = GAINImputer(max_epochs=2, blend_estimator=_CountingMeanFill(),
+    CountingMeanFill.nan_counts = []
+    imputer = GAINImputer(max_epochs=2, blend_estimator=CountingMeanFill(),
                           validation_fraction=0.1, random_state=0).fit(X_missing)
     n_missing = int(hidden.sum())
     n_held_out = int(round(0.1 * (X.size - n_missing)))
     # Weighed with the held-out entries hidden, then refitted with them.
-    assert _CountingMeanFill.nan_counts == [n_missing + n_held_out, n_missing]
+    assert CountingMeanFill.nan_counts == [n_missing + n_held_out, n_missing]
     (fitted,) = imputer.blend_.estimators_
     np.testing.assert_allclose(fitted.means, np.nanmean(
         (X_missing - imputer.data_min_) / imputer.data_range_, axis=0))
