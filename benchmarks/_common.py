@@ -8,6 +8,7 @@ the CPU or GPU, torch threads, load average, date and command line.
 :func:`write_results` does both for the usual ``<name>.json`` + ``<name>.md``.
 """
 
+import argparse
 import json
 import os
 import platform
@@ -242,3 +243,36 @@ def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def records_parser(doc, choices, name=None, tables=None, data_home=False):
+    """The command line of a benchmark that runs (table, seed, method) records.
+
+    Options: ``--quick``, ``--out``, ``--seeds`` (how many), ``--tables``
+    (comma-separated; default ``tables``), ``--methods`` (a comma-separated
+    subset of ``choices``), ``--records`` (save the records as they come, so
+    that a long run can be split over processes) and ``--merge`` (report on
+    such record files instead of running); ``--name`` (the results file name)
+    when ``name`` is given, ``--data-home`` when ``data_home``.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
+    parser.add_argument("--tables", default=None if tables is None else ",".join(tables),
+                        help="comma-separated tables")
+    parser.add_argument("--methods", default=None,
+                        help=f"comma-separated subset of: {', '.join(choices)}")
+    if name is not None:
+        parser.add_argument("--name", default=name, help="results file name")
+    if data_home:
+        parser.add_argument("--data-home", default=None)
+    parser.add_argument("--records", default=None, help="save the records to this JSON file")
+    parser.add_argument("--merge", default=None,
+                        help="comma-separated record files to merge into one report")
+    return parser
+
+
+def merged_records(paths):
+    """The records of the comma-separated JSON files ``paths``, in that order."""
+    return [r for path in paths.split(",") for r in json.loads(Path(path).read_text())]

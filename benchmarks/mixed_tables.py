@@ -40,11 +40,8 @@ other, each within about 25 minutes, then merged::
     python -m benchmarks.mixed_tables --merge b.json,a.json,c.json
 """
 
-import argparse
-import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -62,7 +59,15 @@ from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from ._common import cpu_model, markdown_table, mean_std, save_records, write_results
+from ._common import (
+    cpu_model,
+    markdown_table,
+    mean_std,
+    merged_records,
+    records_parser,
+    save_records,
+    write_results,
+)
 from ._mixed_data import (
     MIXED_TABLES,
     hide_mcar,
@@ -515,32 +520,35 @@ def measure_one(estimator, complete, missing, hidden, rows, ranges):
     return record
 
 
-def warm_up(complete, only=None):
-    """Fit each method once on 40 rows, untimed: imports and torch's lazy start-up
-    are paid once per process, not by the first table's first fit. Only loading
-    matters here, so a method that cannot fit 40 rows is passed over."""
+def warm_up(complete, only=None, build=methods):
+    """Fit each method of ``build(0, only)`` once on 40 rows, untimed: imports and
+    torch's lazy start-up are paid once per process, not by the first table's
+    first fit. Only loading matters here, so a method that cannot fit 40 rows is
+    passed over."""
     small = complete.iloc[:40].reset_index(drop=True)
     missing, _ = hide_mcar(small, MISSING_RATE, 0)
-    for estimator in methods(0, only).values():
+    for estimator in build(0, only).values():
         try:
             clone(estimator).fit_transform(missing)
         except Exception:  # noqa: BLE001 - a warm-up, never a result
             pass
 
 
-def measure(tables, seeds, quick, only=None, records_path=None, records=None):
-    """One record per (table, seed, method); saved after each when ``records_path``."""
+def measure(tables, seeds, quick, only=None, records_path=None, records=None,
+            build=methods):
+    """One record per (table, seed, method of ``build(seed, only)``, by default
+    :func:`methods`); saved after each when ``records_path``."""
     records = [] if records is None else records
     for k, name in enumerate(tables):
         complete = table(name, quick)
         if k == 0:
-            warm_up(complete, only)
+            warm_up(complete, only, build)
         numeric, categorical = split_columns(complete)
         ranges = numeric_ranges(complete, numeric)
         for seed in seeds:
             missing, hidden = hide_mcar(complete, MISSING_RATE, seed)
             rows = split_rows(len(complete), seed)
-            for method, estimator in methods(seed, only).items():
+            for method, estimator in build(seed, only).items():
                 try:
                     record = measure_one(estimator, complete, missing, hidden, rows, ranges)
                 except Exception as exc:  # noqa: BLE001 - reported in the table, run goes on
@@ -554,10 +562,10 @@ def measure(tables, seeds, quick, only=None, records_path=None, records=None):
                 if records_path is not None:
                     save_records(records_path, records)
                 if "error" in record:
-                    print(f"{name:10s} seed={seed} {method:62s} FAILED {record['error']}",
+                    print(f"{name:10s} seed={seed} {method:70s} FAILED {record['error']}",
                           flush=True)
                     continue
-                print(f"{name:10s} seed={seed} {method:62s} unseen {record['rmse_unseen']:.4f}"
+                print(f"{name:10s} seed={seed} {method:70s} unseen {record['rmse_unseen']:.4f}"
                       f" / {record['error_unseen']:.3f}  fit {record['rmse_fit']:.4f} / "
                       f"{record['error_fit']:.3f}  {record['seconds']:6.1f}s", flush=True)
     return records
@@ -733,21 +741,10 @@ def run(quick=False, data_home=None, out_dir=None, seeds=None, tables=MIXED_TABL
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
-    parser.add_argument("--tables", default=",".join(MIXED_TABLES))
-    parser.add_argument("--methods", default=None,
-                        help=f"comma-separated subset of: {', '.join(SHORT)}")
-    parser.add_argument("--name", default=NAME, help="results file name")
-    parser.add_argument("--records", default=None, help="save the records to this JSON file")
-    parser.add_argument("--merge", default=None,
-                        help="comma-separated record files to merge into one report")
+    parser = records_parser(__doc__, SHORT, name=NAME, tables=MIXED_TABLES)
     args = parser.parse_args(argv)
     if args.merge:
-        records = sum((json.loads(Path(p).read_text()) for p in args.merge.split(",")), [])
-        report(records, args.quick, args.name, args.out)
+        report(merged_records(args.merge), args.quick, args.name, args.out)
         return
     only = None if args.methods is None else {SHORT[m] for m in args.methods.split(",")}
     seeds = range(args.seeds) if args.seeds else None

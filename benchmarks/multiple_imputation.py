@@ -39,11 +39,8 @@ at. miceforest is not run on tables of more than 30 columns (spam, 57): its
 1000 rows (7.4 s measured for one dataset and one iteration).
 """
 
-import argparse
-import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,6 +54,8 @@ from ._common import (
     default_data_home,
     markdown_table,
     mcar_hide,
+    merged_records,
+    records_parser,
     save_records,
     write_results,
 )
@@ -408,22 +407,10 @@ def run(quick=False, data_home=None, out_dir=None, seeds=None, tables=None, only
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--data-home", default=None)
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
-    parser.add_argument("--tables", default=None, help="comma-separated tables")
-    parser.add_argument("--methods", default=None,
-                        help=f"comma-separated subset of: {', '.join(METHODS)}")
-    parser.add_argument("--name", default=NAME, help="results file name")
-    parser.add_argument("--records", default=None, help="save the records to this JSON file")
-    parser.add_argument("--merge", default=None,
-                        help="comma-separated record files to merge into one report")
+    parser = records_parser(__doc__, METHODS, name=NAME, data_home=True)
     args = parser.parse_args(argv)
     if args.merge:
-        records = sum((json.loads(Path(p).read_text()) for p in args.merge.split(",")), [])
-        report(records, args.quick, args.name, args.out)
+        report(merged_records(args.merge), args.quick, args.name, args.out)
         return
     only = None if args.methods is None else {METHODS[m] for m in args.methods.split(",")}
     seeds = range(args.seeds) if args.seeds else None

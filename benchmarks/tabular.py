@@ -39,10 +39,8 @@ processes with --records FILE each (and --threads 1), then merge them with
 
 import argparse
 import importlib.util
-import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,6 +58,7 @@ from ._common import (
     default_data_home,
     markdown_table,
     mean_std,
+    merged_records,
     save_records,
     scaled_rmse,
     write_results,
@@ -473,8 +472,8 @@ def main(argv=None):
         # slower (IterativeImputer(BayesianRidge) on digits: 95 s against 4 s).
         threadpoolctl.threadpool_limits(limits=args.threads)
     if args.merge:
-        records = sum((json.loads(Path(p).read_text()) for p in args.merge.split(",")), [])
-        report(records, args.quick, args.name, args.out, args.tuned_on.split(","))
+        report(merged_records(args.merge), args.quick, args.name, args.out,
+               args.tuned_on.split(","))
         return
     seeds = range(args.seeds) if args.seeds else (range(1) if args.quick else range(5))
     if args.seed_list:

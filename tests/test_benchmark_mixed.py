@@ -1,4 +1,5 @@
-"""The mixed-table benchmarks: loaders, MCAR hiding, metrics and the MissForest-style peer.
+"""The mixed-table benchmarks: loaders, MCAR hiding, metrics, the MissForest-style
+peer and the ablation's verdict.
 
 Fast tests need pandas, scikit-learn and the packages the tables ship with
 (the benchmarks extra: statsmodels, palmerpenguins, vega_datasets); the smoke
@@ -220,12 +221,17 @@ def test_sklearn_peers_keep_columns_dtypes_and_observed_cells(peer):
 @pytest.mark.slow
 def test_both_benchmarks_quick_write_their_results(tmp_path):
     pytest.importorskip("miceforest")
-    from benchmarks import mixed_tables, multiple_imputation
+    from benchmarks import mixed_ablation, mixed_tables, multiple_imputation
 
     # Two of the five tables (each method on each is what a quick run adds;
     # all five took five minutes of CI).
     smoke = ["penguins", "modechoice"]
     mixed_tables.run(quick=True, out_dir=tmp_path, tables=smoke)
+    # The ablation's fastest variant beside every peer, on one table.
+    mixed_ablation.run(quick=True, out_dir=tmp_path, tables=smoke[:1],
+                       only={mixed_ablation.SMALL_ALONE})
+    text = (tmp_path / "mixed_ablation.md").read_text()
+    assert f"| {mixed_ablation.SMALL_ALONE} | " in text and "FAILED" not in text
     payload = json.loads((tmp_path / "mixed_tables.json").read_text())
     assert not [r for r in payload["records"] if "error" in r]
     methods = {r["method"] for r in payload["records"]}
@@ -246,5 +252,36 @@ def test_both_benchmarks_quick_write_their_results(tmp_path):
         if record["kind"] == "mixed":
             assert 0 <= record["brier"] <= 2 and 0 <= record["ece"] <= 1
     record = json.loads((tmp_path / "record.json").read_text())
-    assert {"mixed_tables.md", "multiple_imputation.md"} <= set(record["files"]) | {
+    assert {"mixed_tables.md", "mixed_ablation.md", "multiple_imputation.md"} <= set(
+        record["files"]) | {
         f for old in record.get("earlier", []) for f in old["files"]}
+
+
+def _entry(rmse, error, seconds):
+    return {"rmse_unseen": rmse, "error_unseen": error, "rmse_fit": rmse, "error_fit": error,
+            "seconds": seconds}
+
+
+def test_ablation_verdict_counts_tables_ahead_of_every_peer_and_ratios():
+    from benchmarks import mixed_ablation as ablation
+    from benchmarks.mixed_tables import MICE, MISSFOREST
+
+    peers = {MICE: _entry(0.30, 0.30, 10.0), MISSFOREST: _entry(0.20, 0.20, 40.0)}
+    summary = {
+        # the defaults behind MissForest on error rate; the small network ahead of both
+        "a": {ablation.DEFAULTS: _entry(0.10, 0.25, 20.0),
+              ablation.SMALL: _entry(0.10, 0.15, 5.0), **peers},
+        "b": {ablation.DEFAULTS: _entry(0.10, 0.10, 30.0),
+              ablation.SMALL: _entry(0.25, 0.10, 10.0), **peers},
+    }
+    rows = {row[0]: row for row in ablation.verdict_rows(summary)}
+    assert set(rows) == {ablation.DEFAULTS, ablation.SMALL}
+    assert rows[ablation.DEFAULTS][1:4] == ["1 of 2", "1 of 2", "1 of 2"]
+    assert rows[ablation.SMALL][1:4] == ["1 of 2", "1 of 2", "1 of 2"]
+    assert rows[ablation.DEFAULTS][4] == "2.00-3.00 (mean 2.50)"
+    assert rows[ablation.SMALL][4] == "0.50-1.00 (mean 0.75)"
+    # measures over the defaults': unseen RMSE (1.0 + 2.5) / 2, error (0.6 + 1.0) / 2,
+    # seconds (0.25 + 1/3) / 2
+    assert rows[ablation.SMALL][5] == "1.750" and rows[ablation.SMALL][6] == "0.800"
+    assert rows[ablation.SMALL][9] == "0.292"
+    assert rows[ablation.DEFAULTS][5:] == ["1.000"] * 5
