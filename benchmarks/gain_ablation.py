@@ -5,6 +5,14 @@ the rows, transform the unseen 20%), with IterativeImputer(ExtraTrees) in the
 same run for reference, and IterativeImputer(BayesianRidge) (from the linear-fill
 variant on). These are the tables the defaults were tuned on.
 
+Every row is a public GAINImputer (or an average of them): what a variant
+changes is a parameter, or a setting read from a fitted GAINImputer's
+attributes. Ideas that needed GAINImputer's private methods (dropout in the
+residual blocks, a linear skip, iterative refinement, a linear or ridge fill
+as the generator's input) were removed with their results; the benchmark
+page ``docs/benchmarks/tables.md`` keeps their findings and the commits that
+have them.
+
     python -m benchmarks gain_ablation                 # seed 0, every variant
     python -m benchmarks.gain_ablation --seeds 2 --variants "default;adversarial=True"
 
@@ -15,18 +23,14 @@ On two cores, run ``--datasets spam --out A --threads 1`` and ``--datasets lette
 import argparse
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 from sklearn.base import clone
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-from sklearn.impute import IterativeImputer
 
 from skgain import GAINImputer
-from skgain._blend import with_nan
-from skgain._gain import _row_budget_epochs, _width_for_rows
 
 from ._common import default_data_home, markdown_table, write_results
 from .blend_ablation import DESIGNED_ON, three_way
@@ -77,25 +81,11 @@ VARIANTS = {
     PREVIOUS_DEFAULT: {"n_blocks": 4, "batch_size": 256, "learning_rate": 3e-3,
                        "epochs_factor": 1},
     # Issue 10's ideas not tried before (gain_ablation_ideas.md): an ensemble
-    # of generators averaged, at the same and at twice the compute; the
-    # integer-valued columns as categories (rounded to observed values); and
-    # dropout in the residual blocks.
+    # of generators averaged, at the same and at twice the compute, and the
+    # integer-valued columns as categories (rounded to observed values).
     "ensemble of 2 generators, half the epochs each": {"ensemble": 2, "auto_epochs_factor": 0.5},
     "ensemble of 2 generators": {"ensemble": 2},
     "categorical_features: the integer-valued columns": {"categorical": "integer"},
-    "dropout 0.1 in the residual blocks": {"dropout": True},
-    # Iterative refinement (the EM idea behind DiffPuter): a second generator
-    # trained and applied on the first one's imputations; the first trained
-    # for half or all of the default's epochs, the second for half.
-    "refined: a second generator on the first's imputations, half + half the epochs": {
-        "refine": (0.5, 0.5)},
-    "refined: a second generator on the first's imputations, all + half the epochs": {
-        "refine": (1.0, 0.5)},
-    # A linear path from the inputs to the output, for small near-linear tables.
-    "linear skip from the inputs to the output": {"linear_skip": True},
-    # The network refines a linear imputer's fill instead of noise.
-    "on IterativeImputer(BayesianRidge)'s fill": {"linear_fill": True},
-    "on a one-step ridge fill": {"ridge_fill": True},
     # The width 192 as a cap on the rows' default width (which small tables keep).
     "n_blocks=2, width at most 192, max_epochs x2": {
         "n_blocks": 2, "width_cap": 192, "epochs_factor": 2},
@@ -115,132 +105,28 @@ VARIANTS.update({
     for n, b, lr, f in _LARGE_TABLE_GRID})
 
 
-class _DropoutGAIN(GAINImputer):
-    """GAINImputer with dropout after the first layer of each residual block
-    (a measurement only: not a parameter of the package)."""
-
-    dropout_rate = 0.1
-
-    def _build_networks(self, generator, statistics):
-        G, D = super()._build_networks(generator, statistics)
-        for block in G.blocks:
-            block.inner = nn.Sequential(block.inner, nn.Dropout(self.dropout_rate))
-        return G, D
+# The unit of the "max_epochs xF" rows: the epochs that show the generator 1
+# million rows, between 100 and 300. It is max_epochs="auto" below 10,000
+# training rows (as its docstring says), and 100 on letter, where "auto" now
+# gives the large-table settings' 175; the rows keep the unit they were run with.
+_ROW_BUDGET = 1_000_000
+_ROW_BUDGET_EPOCHS = (100, 300)
 
 
-class _LinearSkip(nn.Module):
-    """A generator plus a linear map of its inputs, zero at the start."""
-
-    def __init__(self, network, n_features):
-        super().__init__()
-        self.network = network
-        self.linear = nn.Linear(2 * n_features, n_features, bias=False)
-        nn.init.zeros_(self.linear.weight)
-
-    def forward(self, values, side):
-        return self.network(values, side) + self.linear(torch.cat([values, side], dim=1))
+def _million_row_epochs(n_samples):
+    """Epochs that show the generator ``_ROW_BUDGET`` rows of ``n_samples``, within 100-300."""
+    return int(np.clip(-(-_ROW_BUDGET // n_samples), *_ROW_BUDGET_EPOCHS))
 
 
-class _LinearSkipGAIN(GAINImputer):
-    """GAINImputer whose generator adds a linear map of its inputs (values and
-    mask) to the residual MLP's output (a measurement only: not a parameter
-    of the package). The MLP's head normalises its last hidden layer, so it
-    has no purely linear path; on small tables whose columns are near-linear
-    functions of each other the network alone is far behind BayesianRidge."""
-
-    def _build_networks(self, generator, statistics):
-        G, D = super()._build_networks(generator, statistics)
-        return _LinearSkip(G, self.n_features_in_), D
-
-
-class _RefinedGAIN(GAINImputer):
-    """GAINImputer whose generator sees, at the entries it must impute, a
-    first generator's imputations instead of noise (a measurement only: not
-    a parameter of the package). ``first_epochs`` trains the first."""
-
-    first_epochs = None
-
-    def _fit(self, X, **options):
-        self.first_ = GAINImputer(blend_estimator=None, max_epochs=self.first_epochs,
-                                  random_state=self.random_state + 100).fit(X)
-        return super()._fit(X, **options)
-
-    def _generator_input(self, values, mask, generator):
-        start = super()._generator_input(values, mask, generator)
-        first = self.first_.generator_.eval()
-        with torch.no_grad():
-            guess = first(start, mask).to(values.dtype)
-        return mask * values + (1 - mask) * guess
-
-
-class _OnLinearFillGAIN(GAINImputer):
-    """GAINImputer whose generator sees, at the entries it must impute,
-    IterativeImputer(BayesianRidge)'s imputations instead of noise: the
-    network refines a linear imputer's fill, as SpatialGAINImputer refines
-    the biharmonic one (a measurement only: not a parameter of the package).
-    The linear imputer is fitted on the scaled training rows; at each step it
-    fills the entries hidden from the generator from the others."""
-
-    def _fit_scaled(self, X, mask, rng, **options):
-        self.linear_ = IterativeImputer(max_iter=10, keep_empty_features=True,
-                                        random_state=self.random_state).fit(with_nan(X, mask))
-        return super()._fit_scaled(X, mask, rng, **options)
-
-    def _generator_input(self, values, mask, generator):
-        start = super()._generator_input(values, mask, generator)
-        dense = values.detach().cpu().numpy().astype(np.float64)
-        guess = self.linear_.transform(with_nan(dense, mask.detach().cpu().numpy()))
-        guess = torch.as_tensor(guess, dtype=values.dtype, device=values.device)
-        return mask * start + (1 - mask) * guess
-
-
-class _OnRidgeFillGAIN(GAINImputer):
-    """GAINImputer whose generator sees, at the entries it must impute, a
-    one-step linear fill instead of noise: each column's ridge regression on
-    the others, fitted once on the mean-filled training rows and applied to
-    the observed entries of each batch on the device (a measurement only;
-    the cheap form of ``_OnLinearFillGAIN``)."""
-
-    ridge_alpha = 1.0
-
-    def _fit_scaled(self, X, mask, rng, **options):
-        observed = mask.astype(bool)
-        # Not skgain._base.observed_means: its float64 block sums differ in the
-        # last digits, and this is the sum the committed records were run with.
-        means = np.where(observed, X, 0).sum(0) / np.maximum(observed.sum(0), 1)
-        centred = np.where(observed, X - means, 0.0)
-        n_features = X.shape[1]
-        gram = centred.T @ centred + self.ridge_alpha * np.eye(n_features)
-        weights = np.zeros((n_features, n_features))
-        for j in range(n_features):  # column j from the others
-            others = np.delete(np.arange(n_features), j)
-            weights[others, j] = np.linalg.solve(gram[np.ix_(others, others)],
-                                                 gram[others, j])
-        self._fill_means = torch.as_tensor(means, dtype=torch.float32)
-        self._fill_weights = torch.as_tensor(weights, dtype=torch.float32)
-        return super()._fit_scaled(X, mask, rng, **options)
-
-    def _generator_input(self, values, mask, generator):
-        start = super()._generator_input(values, mask, generator)
-        means = self._fill_means.to(values.device, values.dtype)
-        weights = self._fill_weights.to(values.device, values.dtype)
-        guess = means + (mask * (values - means)) @ weights
-        return mask * start + (1 - mask) * guess
-
-
-_FLAGGED_CLASSES = {"ridge_fill": _OnRidgeFillGAIN, "linear_fill": _OnLinearFillGAIN,
-                    "linear_skip": _LinearSkipGAIN, "dropout": _DropoutGAIN}
-
-
-def _auto_epochs_times(factor, n_samples):
-    """``factor`` times the epochs ``max_epochs="auto"`` gives ``n_samples`` rows (at least 1)."""
-    return max(1, int(round(factor * GAINImputer()._resolve_schedule(n_samples)[0])))
-
-
-def _refined(seed, n_samples, factors):
-    first, second = (_auto_epochs_times(f, n_samples) for f in factors)
-    refined = type("_Refined", (_RefinedGAIN,), {"first_epochs": first})
-    return refined(blend_estimator=None, random_state=seed, max_epochs=second)
+def _resolved_defaults(X_train):
+    """A GAINImputer with the defaults fitted on ``X_train`` for two epochs, for
+    what its ``"auto"`` settings resolve to on these rows (``hidden_dim_``,
+    ``max_epochs_``: fitted attributes, which early stopping does not change).
+    Without a blend, as every network row here."""
+    probe = GAINImputer(blend_estimator=None, n_iter_no_change=1, tol=1.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two epochs may be worse than the means
+        return probe.fit(X_train)
 
 
 def _integer_columns(X):
@@ -250,38 +136,37 @@ def _integer_columns(X):
 
 def build(variant, seed, n_samples, X_train=None):
     """The variant's imputer for ``n_samples`` training rows (``X_train``: those
-    rows, for variants that read the data)."""
+    rows, for variants that read the data or the defaults resolved on them)."""
     settings = dict(VARIANTS[variant])
     n_members = settings.pop("ensemble", None)
     if n_members:
-        epochs = _auto_epochs_times(settings.pop("auto_epochs_factor", 1), n_samples)
+        # A multiple of the epochs max_epochs="auto" gives these rows (at least 1).
+        factor = settings.pop("auto_epochs_factor", 1)
+        epochs = "auto"
+        if factor != 1:
+            epochs = max(1, int(round(factor * _resolved_defaults(X_train).max_epochs_)))
         members = [GAINImputer(blend_estimator=None, random_state=seed + 100 * k,
                                max_epochs=epochs, **settings)
                    for k in range(n_members)]
         return AverageImputer(members)
-    if "refine" in settings:
-        return _refined(seed, n_samples, settings.pop("refine"))
     if settings.pop("categorical", None) == "integer":
         settings["categorical_features"] = _integer_columns(X_train)
-    # A variant's flag picks a GAINImputer subclass (dropout at _DropoutGAIN.dropout_rate).
-    flagged = [cls for flag, cls in _FLAGGED_CLASSES.items() if settings.pop(flag, False)]
-    imputer_class = flagged[0] if flagged else GAINImputer
     cap = settings.pop("width_cap", None)
     if cap is not None:
-        settings["hidden_dim"] = min(_width_for_rows(n_samples), cap)
+        settings["hidden_dim"] = min(_resolved_defaults(X_train).hidden_dim_, cap)
     factor = settings.pop("epochs_factor", None)
     if factor is not None:
         # A multiple of the epochs that show 1 million rows (at least 100):
         # "auto" below 10,000 rows, and 100 on letter, where "auto" now gives
         # the large-table settings' 175.
-        epochs = _row_budget_epochs(n_samples)
+        epochs = _million_row_epochs(n_samples)
         settings["max_epochs"] = int(round(factor * epochs))
     # The ablation studies the network: no blend with a second imputer, unless
     # the variant is about the blend.
     blend = None
     if "blend_margin" in settings:
         blend = three_way(seed, margin=settings.pop("blend_margin"))
-    return imputer_class(blend_estimator=blend, random_state=seed, **settings)
+    return GAINImputer(blend_estimator=blend, random_state=seed, **settings)
 
 
 def measure(datasets, variants, seeds, data_home):
