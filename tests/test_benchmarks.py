@@ -440,6 +440,52 @@ def test_gain_ablation_epoch_and_width_rows_are_public_settings():
     assert build(variant, 0, 300, rng.rand(300, 3)).hidden_dim == 64
 
 
+def test_ablations_use_only_public_skgain_names():
+    # Issue 29, item 4: an ablation varies a parameter or a network passed in,
+    # not a private method of a subclass or a private name of the package.
+    import ast
+    from pathlib import Path
+
+    estimators = {name for name in skgain.__all__ if name[0].isupper()}
+    found = []
+    for path in sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("skgain"):
+                found += [f"{path.name}: from {node.module} import {a.name}"
+                          for a in node.names
+                          if node.module.split(".")[-1].startswith("_")
+                          or a.name.startswith("_")]
+            elif isinstance(node, ast.Import):
+                found += [f"{path.name}: import {a.name}" for a in node.names
+                          if a.name.startswith("skgain._")]
+            elif isinstance(node, ast.ClassDef):
+                found += [f"{path.name}: class {node.name}({b.id})" for b in node.bases
+                          if isinstance(b, ast.Name) and b.id in estimators]
+    assert not found, found
+
+
+def test_image_ablation_rows_are_public_fits(data_home):
+    from benchmarks import image_ablation
+    from skgain import SpatialGAINImputer
+
+    variants = ["before: constant learning rate", "one-cycle, drop_rate=0.3"]
+    # Every variant is the public estimator with its parameters.
+    built = image_ablation.build(variants[1], 0, 1)
+    assert type(built) is SpatialGAINImputer
+    assert (built.lr_schedule, built.drop_rate) == ("one-cycle", 0.3)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        records = image_ablation.run_variants(variants, data_home,
+                                              image_ablation.QUICK_SETTINGS)
+    finally:
+        torch.set_num_threads(threads)
+    assert [r["variant"] for r in records] == ["inpaint_biharmonic"] + variants
+    assert all(0 < r["rmse_1"] < 0.5 and 0 < r["rmse_8"] < 0.5 for r in records[1:])
+    markdown = image_ablation.render(records, image_ablation.QUICK_SETTINGS)
+    assert "| one-cycle, drop_rate=0.3 |" in markdown
+
+
 def test_gain_ablation_blend_variants_bound_the_blend_as_named():
     from benchmarks.gain_ablation import build
     from skgain import BlendImputer
@@ -487,26 +533,6 @@ def test_tabular_verdicts_pair_seeds_and_count_clear_losses():
     assert "fit_transform +0.0100 ± 0.0000 (behind)" in lines[0]
     assert "unseen -0.0500 ± 0.0577 (within 2 SE)" in lines[0]
     assert "on at least one column: 1 of 1 (with 4 seeds" in lines[-1]
-
-
-def test_weight_average_ablation_variant_imputes_with_the_averaged_weights():
-    from benchmarks.image_ablation import WeightAverageImputer
-
-    rng = np.random.RandomState(0)
-    X = rng.rand(12, 1, 16, 16)
-    X[rng.rand(*X.shape) < 0.2] = np.nan
-    est = WeightAverageImputer(max_epochs=1, patch_size=8, batch_size=4,
-                               test_time_augmentation=False, random_state=0)
-    est.ema_decay = 0.9
-    est.fit(X)
-    G = est.generator_
-    averaged = [a.to(p.device) for a, p in zip(est._averaged, G.parameters())]
-    # One epoch, validated on the averaged weights: early stopping kept them.
-    assert est.best_epoch_ == est.n_iter_ == 1
-    for p, a in zip(G.parameters(), averaged):
-        torch.testing.assert_close(p.detach(), a)
-    # The raw weights the optimiser trained differ from their average.
-    assert any(not torch.equal(r, a) for r, a in zip(est._raw, averaged))
 
 
 def test_image_test_time_benchmark_scores_each_setting_on_both_sets(
