@@ -242,6 +242,12 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         """The choices made after training, on ``result.held_out``."""
 
     def _fit_scaled(self, X, mask, rng, **options):
+        """Resolve the settings, train and make the choices after training.
+
+        ``options`` go to :meth:`_train` (a subclass's objective, its
+        validation score); they are no options of ``fit``, which are the
+        keyword-only parameters of a subclass's ``_fit_scaled``.
+        """
         self._resolve_fit_settings(X, mask, X.shape[0])
         self._after_training(X, self._train(X, mask, rng, **options), rng)
 

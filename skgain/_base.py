@@ -311,6 +311,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """Train on scaled ``X`` (missing entries 0) with observed ``mask``.
 
         May return the completed scaled ``X`` (used by ``fit_transform``) or None.
+        Its keyword-only parameters, if any, are the options of ``fit``
+        (SpatialGAIN's ``drop_masks`` and ``validation_set``).
         """
 
     @abstractmethod
@@ -475,6 +477,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         ``for_output`` (``fit_transform``) checks first that the output
         container can hold the output in that shape.
         """
+        self._check_fit_options(options)
         self._validate_params()
         X, self._fit_sample_shape = self._to_rows(X, in_fit=True)
         if for_output:
@@ -496,8 +499,20 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         completed = self._fit_scaled(scaled, (~missing).astype(np.float32), rng, **options)
         return X, missing, completed
 
+    def _check_fit_options(self, options):
+        """Raise a TypeError for a keyword of ``fit`` that is none of its
+        options, the keyword-only parameters of ``_fit_scaled``."""
+        parameters = inspect.signature(self._fit_scaled).parameters.values()
+        taken = [p.name for p in parameters if p.kind == p.KEYWORD_ONLY]
+        unknown = [name for name in options if name not in taken]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.fit got unexpected keyword arguments {unknown}; "
+                + (f"its options are {', '.join(taken)}." if taken else "it takes none.")
+            )
+
     @with_cpu_threads
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, **fit_params):
         """Fit the imputer on ``X``.
 
         Parameters
@@ -508,13 +523,17 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             (n, H, W, C).
         y : None
             Ignored; present for API consistency.
+        **fit_params : dict
+            Options of the training, by keyword: :class:`SpatialGAINImputer`
+            takes ``drop_masks`` and ``validation_set`` (see its Notes); the
+            other imputers take none. Any other keyword raises a TypeError.
 
         Returns
         -------
         self : object
             The fitted imputer.
         """
-        self._fit(X)
+        self._fit(X, **fit_params)
         return self
 
     @with_cpu_threads

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ._adversarial import BaseAdversarialImputer, _for_inference, resolve_precision
 from ._blend import blend_weights
@@ -19,7 +20,6 @@ from ._base import (
     observed_means,
     rmse,
     torch_generator,
-    with_cpu_threads,
 )
 from ._fills import (
     _FILL_SIGMA,
@@ -230,13 +230,13 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         makes after training; training itself runs in float32). The initial
         fill, the averaging of views and the observed values stay in
         float32: bfloat16 rounds only the network's imputations, by about
-        1e-3 of the value range. ``"auto"`` resolves in ``fit`` (into
-        ``inference_precision_``, and again where a fitted model is
-        unpickled) to bfloat16 for images on a CPU that computes it natively
-        (AVX512-BF16 or AMX), where it speeds up the passes, and to float32
-        elsewhere: on a GPU the passes are a small part of the transform
-        time, and tables laid out as squares are tiny (see the user guide's
-        :ref:`images_fit_choices`).
+        1e-3 of the value range. ``"auto"`` resolves to bfloat16 for images
+        on a CPU that computes it natively (AVX512-BF16 or AMX), where it
+        speeds up the passes, and to float32 elsewhere: on a GPU the passes
+        are a small part of the transform time, and tables laid out as
+        squares are tiny (see the user guide's :ref:`images_fit_choices`).
+        It resolves for the hardware the fitted model runs on, where an
+        unpickled model runs too (``inference_precision_``).
     mean_blend : bool or "auto", default="auto"
         Return ``w * network + (1 - w) * mean`` at missing entries, where
         ``mean`` is the mean of the observed values of each cell in ``fit``
@@ -357,7 +357,8 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         The views ``transform`` averages over (``test_time_augmentation``
         resolved in ``fit``): False (one pass), ``"flip"`` or True.
     inference_precision_ : str
-        ``inference_precision`` resolved in ``fit``: "float32" or "bfloat16".
+        ``inference_precision`` as fitted, "auto" resolved for the hardware
+        the model runs on: "float32" or "bfloat16". May be set after ``fit``.
     network_weight_ : float
         Weight ``w`` of the network's imputation against the column means
         (``mean_blend``); 1 when not blended.
@@ -374,6 +375,26 @@ class SpatialGAINImputer(BaseAdversarialImputer):
     See Also
     --------
     GAINImputer : GAIN with perceptrons, for tables.
+
+    Notes
+    -----
+    ``fit`` takes two options of the training, by keyword:
+
+    ``drop_masks`` : array-like of shape (k, H, W) or None, default=None
+        Pixel patterns to hide from the generator during training, 1 (or
+        True) for a hidden pixel: each training image hides the observed
+        pixels of one of the ``k`` patterns, drawn at random, instead of
+        a fraction ``drop_rate`` of random pixels (e.g. the shape of the
+        holes to fill). Needs training on whole images
+        (``patch_size=None`` or at least H and W).
+    ``validation_set`` : tuple (X_val, hidden) or None, default=None
+        Images that early stopping scores after every epoch instead of
+        the held-out entries: ``X_val`` (shaped as ``X``, in its units,
+        missing entries marked by ``missing_values``) with its observed
+        entries where ``hidden`` is True hidden from the generator and
+        compared with its imputations. ``validation_fraction`` still
+        holds entries of ``X`` out of training (0 turns early stopping
+        off).
 
     References
     ----------
@@ -503,41 +524,7 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------- fitting
-    @with_cpu_threads
-    def fit(self, X, y=None, *, drop_masks=None, validation_set=None):
-        """Fit the imputer on ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, H, W, C)
-            Images or rows with missing entries marked by ``missing_values``.
-        y : None
-            Ignored; present for API consistency.
-        drop_masks : array-like of shape (k, H, W) or None, default=None
-            Pixel patterns to hide from the generator during training, 1 (or
-            True) for a hidden pixel: each training image hides the observed
-            pixels of one of the ``k`` patterns, drawn at random, instead of
-            a fraction ``drop_rate`` of random pixels (e.g. the shape of the
-            holes to fill). Needs training on whole images
-            (``patch_size=None`` or at least H and W).
-        validation_set : tuple (X_val, hidden) or None, default=None
-            Images that early stopping scores after every epoch instead of
-            the held-out entries: ``X_val`` (shaped as ``X``, in its units,
-            missing entries marked by ``missing_values``) with its observed
-            entries where ``hidden`` is True hidden from the generator and
-            compared with its imputations. ``validation_fraction`` still
-            holds entries of ``X`` out of training (0 turns early stopping
-            off).
-
-        Returns
-        -------
-        self : object
-            The fitted imputer.
-        """
-        self._fit(X, drop_masks=drop_masks, validation_set=validation_set)
-        return self
-
+    # ---------------------------------------------------------- the fill
     def initial_fill_transform(self, X):
         """Complete ``X`` with the generator's input alone, without the network.
 
@@ -702,14 +689,23 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         # keeps them ("auto": no).
         augment = self.test_time_augmentation
         self.test_time_augmentation_ = False if augment == "auto" else augment
-        self.inference_precision_ = self._resolve_inference_precision()
+        self.inference_precision_ = self.inference_precision  # "auto" resolved when read
         self.network_weight_ = 1.0
         self.held_out_rmse_ = {}
 
-    def _resolve_inference_precision(self):
-        """``inference_precision`` with "auto" resolved for ``device_``."""
-        if self.inference_precision != "auto":
-            return self.inference_precision
+    @property
+    def inference_precision_(self):
+        """``inference_precision`` as fitted, "auto" resolved for the hardware
+        the model runs on now (``device_``): "float32" or "bfloat16".
+
+        Resolved where it is read, so a model loaded on other hardware (or
+        moved off a GPU) follows it: "auto" fitted where bfloat16 is native
+        would otherwise run emulated bfloat16 passes, slower than float32.
+        """
+        check_is_fitted(self, "history_")
+        precision = self._inference_precision
+        if precision != "auto":
+            return precision
         # Measured on images only (tench, 160x160: the transform 1.9x faster
         # on an AMX CPU, image_views.md); squared tables are tiny: float32.
         # On a GPU the passes are cheap beside the fill, and bfloat16 bought
@@ -718,15 +714,27 @@ class SpatialGAINImputer(BaseAdversarialImputer):
             return "float32"
         return resolve_precision("auto", self.device_)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        # "auto" precision follows the hardware: a model fitted where bfloat16
-        # is native and loaded where it is not (or moved off a GPU) would
-        # otherwise run emulated bfloat16 passes, slower than float32.
-        if self.inference_precision == "auto" and hasattr(self, "inference_precision_"):
-            self.inference_precision_ = self._resolve_inference_precision()
+    @inference_precision_.setter
+    def inference_precision_(self, precision):
+        # fit stores the parameter; a caller may override the choice.
+        self._inference_precision = precision
 
-    def _fit_scaled(self, X, mask, rng, drop_masks=None, validation_set=None):
+    def _fit_scaled(self, X, mask, rng, *, drop_masks=None, validation_set=None):
+        """Train with the options of ``fit`` (the class's Notes describe them).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Scaled rows, missing entries 0.
+        mask : ndarray of shape (n_samples, n_features)
+            1 where an entry of ``X`` is observed.
+        rng : numpy.random.RandomState
+            The fit's random stream.
+        drop_masks : array-like of shape (k, H, W) or None, default=None
+            Pixel patterns to hide from the generator (the objective's).
+        validation_set : tuple (X_val, hidden) or None, default=None
+            Images that early stopping scores.
+        """
         objective = self._make_objective(drop_masks=self._checked_drop_masks(drop_masks))
         validation = self._scaled_validation_set(validation_set)
         score = None if validation is None else (lambda: self._validation_set_rmse(*validation))

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgain import GAINImputer, SoftImputeFISTA
+from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
 from skgain._base import resolve_device
 
 from ._estimators import table_imputers, zero_shot_network
@@ -182,6 +182,17 @@ def test_invalid_shared_parameters_name_themselves(imputer, param, value):
     _, X_missing = _table()
     with pytest.raises(InvalidParameterError, match=param):
         clone(imputer).set_params(**{param: value}).fit(X_missing)
+
+
+@IMPUTERS
+def test_unknown_fit_keywords_raise(imputer):
+    _, X_missing = _table()
+    # Only SpatialGAIN has options of fit (drop_masks, validation_set).
+    takes = ("its options are drop_masks, validation_set"
+             if isinstance(imputer, SpatialGAINImputer) else "it takes none")
+    with pytest.raises(TypeError, match=rf"fit got unexpected keyword arguments "
+                                        rf"\['sample_weight'\]; {takes}"):
+        clone(imputer).fit(X_missing, sample_weight=np.ones(len(X_missing)))
 
 
 @IMPUTERS

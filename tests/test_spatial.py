@@ -572,6 +572,24 @@ def test_auto_inference_precision_is_bfloat16_for_images_where_the_cpu_has_it(
     assert pickle.loads(pickle.dumps(table)).inference_precision_ == "float32"
 
 
+def test_auto_inference_precision_follows_the_device_the_model_runs_on(monkeypatch):
+    import skgain._adversarial as adversarial
+
+    monkeypatch.setattr(adversarial, "_cpu_has_bfloat16", lambda: True)
+    assert not hasattr(SpatialGAINImputer(), "inference_precision_")  # unfitted
+    imputer = SpatialGAINImputer(**FAST, device="cpu").fit(_with_holes((10, 6, 6)))
+    assert imputer.inference_precision_ == "bfloat16"
+    imputer.device_ = "cuda"  # as if fitted on a GPU, where "auto" is float32
+    assert imputer.inference_precision_ == "float32"
+    payload = pickle.dumps(imputer)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = pickle.loads(payload)  # loaded on a machine without a GPU
+    assert (restored.device_, restored.inference_precision_) == ("cpu", "bfloat16")
+    # A choice set after fit stays, pickled or not.
+    restored.inference_precision_ = "float32"
+    assert pickle.loads(pickle.dumps(restored)).inference_precision_ == "float32"
+
+
 @pytest.mark.parametrize("augment", [False, "flip"])
 def test_bfloat16_inference_rounds_only_the_networks_imputations(augment):
     X = _with_holes((12, 16, 16))
@@ -619,6 +637,10 @@ def test_drop_masks_choose_the_pixels_to_rebuild():
         SpatialGAINImputer(**params).fit(X, drop_masks=np.zeros((2, 5, 6)))
     with pytest.raises(ValueError, match="patch_size=4 trains on crops"):
         SpatialGAINImputer(**{**params, "patch_size": 4}).fit(X, drop_masks=pattern)
+    # fit's options are drop_masks and validation_set; another keyword names them.
+    with pytest.raises(TypeError, match=r"\['drop_mask'\]; its options are drop_masks, "
+                                        "validation_set"):
+        SpatialGAINImputer(**params).fit(X, drop_mask=pattern)
 
 
 def test_validation_set_drives_early_stopping():
