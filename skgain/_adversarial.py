@@ -389,12 +389,22 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         """
         if not isinstance(n_draws, numbers.Integral) or n_draws < 1:
             raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
+        X_in = X
         X, sample_shape = self._input_rows(X)  # checks that the model is fitted
         reason = self._identical_draws_reason()
         if reason is not None:
             warnings.warn(f"{type(self).__name__}.sample: {reason}", UserWarning)
         missing = missing_mask(X, self.missing_values)
         rng = check_random_state(random_state)
-        draws = [self._impute_rows(X, missing, self._row_imputer(draw_seed(rng)))
+        draws = [self._impute_rows(X, missing, self._draw_imputer(draw_seed(rng)))
                  for _ in range(n_draws)]
+        return self._draws_output(draws, sample_shape, X_in)
+
+    def _draw_imputer(self, seed):
+        """The ``impute(scaled, mask)`` of one draw of :meth:`sample`: the
+        generator fed fresh noise drawn from ``seed``."""
+        return self._row_imputer(seed)
+
+    def _draws_output(self, draws, sample_shape, X_in):
+        """:meth:`sample`'s result from its completed rows ``draws``, read from ``X_in``."""
         return np.stack([self._from_rows(draw, sample_shape) for draw in draws])

@@ -678,20 +678,24 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         X = self._check_transform_input(X)
         missing = missing_mask(X, self.missing_values)
         # Empty features are not imputed, so hiding entries there means nothing.
-        candidates = ~missing & ~self._empty_features
-        rows, cols = np.nonzero(candidates)
-        if rows.size < 2:
-            raise ValueError("score needs at least two observed entries in X.")
-        seed = check_random_state(self.random_state).randint(_SEED_HIGH)
-        rng = np.random.RandomState(seed)
-        n_hide = max(1, int(round(self._score_fraction * rows.size)))
-        chosen = rng.choice(rows.size, size=n_hide, replace=False)
-        hidden = np.zeros_like(missing)
-        hidden[rows[chosen], cols[chosen]] = True
+        hidden = self._hidden_for_score(~missing & ~self._empty_features)
         # What transform returns (the blend included), not the network alone.
         completed = self._complete(X, missing | hidden, self._row_imputer(self._transform_seed))
         error = ((completed - X) / self.data_range_)[hidden]
         return -float(np.sqrt(np.mean(error**2)))
+
+    def _hidden_for_score(self, candidates):
+        """A seeded ``_score_fraction`` of the True entries of ``candidates``
+        (observed entries :meth:`score` may hide), as a mask of their shape."""
+        rows, cols = np.nonzero(candidates)
+        if rows.size < 2:
+            raise ValueError("score needs at least two observed entries in X.")
+        rng = np.random.RandomState(check_random_state(self.random_state).randint(_SEED_HIGH))
+        n_hide = max(1, int(round(self._score_fraction * rows.size)))
+        chosen = rng.choice(rows.size, size=n_hide, replace=False)
+        hidden = np.zeros_like(candidates)
+        hidden[rows[chosen], cols[chosen]] = True
+        return hidden
 
     # ------------------------------------------------------- feature names
     def get_feature_names_out(self, input_features=None):

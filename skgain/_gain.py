@@ -11,10 +11,10 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_random_state, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._adversarial import BaseAdversarialImputer, resolve_precision
-from ._base import _SEED_HIGH, draw_seed, missing_mask, observed_means, rmse, with_cpu_threads
+from ._base import missing_mask, observed_means, rmse, with_cpu_threads
 from ._blend import BlendImputer, auto_blends, is_given_imputer, resolve_blend_estimators, with_nan
 from ._draws import draw, error_pools
 from ._engine import CategoricalHeads, RowLayout
@@ -829,23 +829,21 @@ class GAINImputer(BaseAdversarialImputer):
             list of ``n_draws`` DataFrames where ``transform`` returns one
             for a table with categorical columns.
         """
-        if getattr(self, "_error_pools", None) is None and getattr(self, "_codec", None) is None:
-            return super().sample(X, n_draws, random_state)
-        if not isinstance(n_draws, numbers.Integral) or n_draws < 1:
-            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
-        X_in, X = X, self._check_transform_input(X)
-        if self._error_pools is None and self._identical_draws_reason() is not None:
-            warnings.warn(f"GAINImputer.sample: {self._identical_draws_reason()}", UserWarning)
-        missing = missing_mask(X, self.missing_values)
-        rng = check_random_state(random_state)
-        draws = [self._impute_rows(X, missing, self._draw_imputer(draw_seed(rng)))
-                 for _ in range(n_draws)]
+        return super().sample(X, n_draws, random_state)
+
+    def _identical_draws_reason(self):
+        # Draws from the held-out errors differ whatever the training.
+        return None if self._error_pools is not None else super()._identical_draws_reason()
+
+    def _draws_output(self, draws, sample_shape, X_in):
         if self._codec is None:
-            return np.stack(draws)
+            return super()._draws_output(draws, sample_shape, X_in)
         return [self._decoded(completed, X_in) for completed in draws]
 
     def _draw_imputer(self, seed):
-        """The ``impute(scaled, mask)`` of one draw of :meth:`sample`."""
+        """The ``impute(scaled, mask)`` of one draw of :meth:`sample`: the
+        imputation plus held-out errors and categories drawn from their
+        probabilities."""
         noisy = self._error_pools is None  # fresh generator noise, as the base's draws
         point = self._row_imputer(seed if noisy else self._transform_seed)
         rng = np.random.RandomState(seed)
@@ -883,13 +881,8 @@ class GAINImputer(BaseAdversarialImputer):
         X = self._check_transform_input(X)
         codec = self._codec
         missing = missing_mask(X, self.missing_values)
-        rows, cols = np.nonzero(~missing[:, codec.starts] & ~self._empty_features)
-        if rows.size < 2:
-            raise ValueError("score needs at least two observed entries in X.")
-        rng = np.random.RandomState(check_random_state(self.random_state).randint(_SEED_HIGH))
-        chosen = rng.choice(rows.size, size=max(1, int(round(0.2 * rows.size))), replace=False)
-        hidden = np.zeros((X.shape[0], len(codec.starts)), dtype=bool)
-        hidden[rows[chosen], cols[chosen]] = True
+        # Whole columns: a category is hidden as its block.
+        hidden = self._hidden_for_score(~missing[:, codec.starts] & ~self._empty_features)
         hidden = hidden[:, codec.column_of]
         completed = self._complete(X, missing | hidden, self._row_imputer(self._transform_seed))
         errors = ((completed - X) / self.data_range_)[hidden & self._numeric_columns()]
