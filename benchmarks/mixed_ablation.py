@@ -36,15 +36,17 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer
 
-from ._common import markdown_table, merged_records, records_parser, write_results
+from ._common import markdown_table, merged_records, records_parser
 from ._mixed_data import MIXED_TABLES
 from .mixed_tables import (
     MICE,
     PEERS,
     ahead,
+    failure_lines,
     measure,
     methods,
     mode_line,
+    publish,
     render,
     summarise,
 )
@@ -137,16 +139,11 @@ def report(records, quick, out_dir=None):
                         "fit_transform RMSE", "fit_transform error rate", "seconds"],
                        verdict_rows(summary)),
         "",
-        *[f"- FAILED: {r['table']} seed {r['seed']}, {r['method']}: {r['error']}"
-          for r in records if "error" in r],
+        *failure_lines(records),
         "",
         *render(summary),
     ]
-    markdown = "\n".join(lines)
-    write_results(NAME, {"mode": mode_line(records, quick), "summary": summary,
-                         "records": records}, markdown, out_dir, experiment=NAME)
-    print(markdown)
-    return {"summary": summary, "records": records}
+    return publish(NAME, NAME, lines, mode_line(records, quick), summary, records, out_dir)
 
 
 def run(quick=False, data_home=None, out_dir=None, seeds=None, tables=MIXED_TABLES,

@@ -722,10 +722,17 @@ def report(records, quick, name=NAME, out_dir=None):
         "",
         *render(summary),
     ]
+    return publish(name, NAME, lines, mode_line(records, quick), summary, records, out_dir,
+                   verdicts=verdicts(summary))
+
+
+def publish(name, experiment, lines, mode, summary, records, out_dir, **payload):
+    """Write the report ``lines`` and the data (``mode``, ``summary``,
+    ``payload``, ``records``) as ``<name>.md`` / ``.json`` into the
+    experiment's folder, print the report and return the summary and records."""
     markdown = "\n".join(lines)
-    write_results(name, {"mode": mode_line(records, quick), "summary": summary,
-                         "verdicts": verdicts(summary), "records": records},
-                  markdown, out_dir, experiment=NAME)
+    write_results(name, {"mode": mode, "summary": summary, **payload, "records": records},
+                  markdown, out_dir, experiment=experiment)
     print(markdown)
     return {"summary": summary, "records": records}
 

@@ -57,7 +57,6 @@ from ._common import (
     merged_records,
     records_parser,
     save_records,
-    write_results,
 )
 from ._mixed_data import (
     MIXED_TABLES,
@@ -70,7 +69,7 @@ from ._mixed_data import (
     numeric_ranges,
     split_columns,
 )
-from .mixed_tables import FrameCodec, MiceForestImputer
+from .mixed_tables import FrameCodec, MiceForestImputer, failure_lines, publish
 
 NAME = "multiple_imputation"
 MISSING_RATE = 0.2
@@ -380,17 +379,12 @@ def report(records, quick, name=NAME, out_dir=None):
         "Produced by `benchmarks/multiple_imputation.py`.",
         "",
         *summary_lines(summary),
-        *[f"- FAILED: {r['table']} seed {r['seed']}, {r['method']}: {r['error']}"
-          for r in records if "error" in r],
+        *failure_lines(records),
         "",
         *render(summary, "mixed"),
         *render(summary, "numeric"),
     ]
-    markdown = "\n".join(lines)
-    write_results(name, {"mode": mode_line(records, quick), "summary": summary,
-                         "records": records}, markdown, out_dir, experiment=NAME)
-    print(markdown)
-    return {"summary": summary, "records": records}
+    return publish(name, NAME, lines, mode_line(records, quick), summary, records, out_dir)
 
 
 def run(quick=False, data_home=None, out_dir=None, seeds=None, tables=None, only=None,
