@@ -1,5 +1,7 @@
 """Spies on the training engine, shared by the estimators' tests."""
 
+# White-box: the learning rate of each step is seen only inside the engine's
+# private objective (history_ records none).
 from skgain._engine import GAINObjective
 
 

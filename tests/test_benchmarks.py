@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -506,11 +507,23 @@ def test_tabular_previous_epochs_row_is_the_uncapped_budget():
     from benchmarks import tabular
     from skgain import GAINImputer
 
+    def planned_epochs(n_rows):
+        """The epochs the default network alone plans for ``n_rows`` rows: its
+        fitted ``max_epochs_`` after a two-epoch run (early stopping does not
+        change it; no blend, whose cap is another matter)."""
+        rng = np.random.RandomState(0)
+        X = np.where(rng.rand(n_rows, 3) < 0.2, np.nan, rng.rand(n_rows, 3))
+        probe = GAINImputer(blend_estimator=None, n_iter_no_change=1, tol=1.0, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # two epochs may be worse than the means
+            return probe.fit(X).max_epochs_
+
     # 178 training rows: up to 1000 epochs before the cap, 300 now; from
     # 3,334 rows on the two agree.
     assert tabular.methods(0, 178)[tabular.PREVIOUS_EPOCHS].max_epochs == 1000
+    assert planned_epochs(178) == 300
     assert tabular.methods(0, 4601)[tabular.PREVIOUS_EPOCHS].max_epochs == 218
-    assert GAINImputer()._resolve_schedule(178)[0] == 300
+    assert planned_epochs(4601) == 218
 
 
 def test_tabular_verdicts_pair_seeds_and_count_clear_losses():

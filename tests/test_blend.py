@@ -6,6 +6,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.impute import IterativeImputer, KNNImputer
 
+# The blend's private weight code, tested directly (BlendImputer is public).
 from skgain._blend import (
     _AUTO_MAX_ENTRIES,
     _HUBER_K,
@@ -174,7 +175,7 @@ class _Identity(_DropsAColumn):
 
 
 def test_only_an_imputer_object_counts_as_given():
-    from skgain._blend import is_given_imputer
+    from skgain._blend import is_given_imputer  # private, the unit under test
 
     assert is_given_imputer(KNNImputer()) and is_given_imputer([KNNImputer()])
     assert not is_given_imputer("auto") and not is_given_imputer(None)
@@ -214,27 +215,36 @@ def _table(n=200, d=5, rate=0.2, seed=0):
     return X, np.where(rng.rand(n, d) < rate, np.nan, X)
 
 
+def _held_out(observed, fraction, rng):
+    """``fraction`` of the ``observed`` entries drawn as ``rng.choice`` draws
+    them over the observed entries in row-major order (the documented split,
+    checked in tests/test_memory.py): the training and held-out masks."""
+    rows, cols = np.nonzero(observed)
+    chosen = rng.choice(rows.size, int(round(fraction * rows.size)), replace=False)
+    held = np.zeros(observed.shape, dtype=bool)
+    held[rows[chosen], cols[chosen]] = True
+    return observed & ~held, held
+
+
 def test_blend_imputer_fits_the_shared_weights_on_its_held_out_entries():
     from sklearn.impute import SimpleImputer
 
     from skgain import BlendImputer
-    from skgain._base import observed_means
-    from skgain._engine import hold_out
 
     _, X = _table()
     imputers = [KNNImputer(n_neighbors=5), SimpleImputer()]
     blend = BlendImputer(imputers, refit=False, random_state=3).fit(X)
     # The same split, imputers and weight code by hand.
     observed = ~np.isnan(X)
-    train, held = hold_out(observed.copy(), 0.1, np.random.RandomState(3))
+    train, held = _held_out(observed, 0.1, np.random.RandomState(3))
     X_train = np.where(train, X, np.nan)
     rows = np.flatnonzero(held.any(axis=1))
     columns = np.column_stack([imputer.fit(X_train).transform(X_train[rows])[held[rows]]
                                for imputer in imputers])
     features = np.nonzero(held[rows])[1]
-    values = np.where(observed, X, 0.0)
+    train_means = np.nanmean(X_train, axis=0)
     expected = blend_weights(columns, X[rows][held[rows]], features, 5,
-                             baseline=observed_means(values, train)[features])
+                             baseline=train_means[features])
     np.testing.assert_array_equal(blend.weights_, expected)
     assert blend.weights_[:, 0].mean() > 0.8  # the neighbours beat the means on low rank
     out = blend.transform(X)

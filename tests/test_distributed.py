@@ -7,6 +7,7 @@ the loopback interface.
 ``docs/user_guide/distributed.rst`` shows the same recipes.
 """
 
+import copy
 import logging
 import os
 import socket
@@ -19,8 +20,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skgain import GAINImputer, SoftImputeFISTA, SpatialGAINImputer
-from skgain._base import torch_generator
-from skgain._networks import GAINMLP, xavier_init
 
 from ._tables import low_rank_with_holes
 
@@ -183,8 +182,23 @@ def _ddp_train(net, values, mask, n_rows):
 
 
 def _ddp_network():
-    # Every rank builds the same initial weights from the same seed.
-    return xavier_init(GAINMLP(_DDP_FEATURES, 8), torch_generator(0))
+    """GAIN's generator network (the three-layer perceptron of
+    ``architecture="mlp"``, taken from a one-epoch fit through the public
+    ``generator_``), its weights redrawn from a local seed: every rank builds
+    the same initial weights."""
+    imputer = GAINImputer(architecture="mlp", hidden_dim=8, max_epochs=1, blend_estimator=None,
+                          device="cpu", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net = copy.deepcopy(imputer.fit(_table(20, _DDP_FEATURES)).generator_).train()
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, weight in net.named_parameters():
+            if name.endswith("bias"):
+                weight.zero_()
+            else:
+                torch.nn.init.xavier_normal_(weight, generator=generator)
+    return net
 
 
 def _loopback_interface():

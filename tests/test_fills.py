@@ -4,13 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from skgain._fills import (
-    _laplacian,
-    _laplacian_adjoint,
-    biharmonic_fill,
-    harmonic_fill,
-    normalized_convolution,
-)
+# The stencils are private, tested directly; the fills are public (skgain.fills).
+from skgain._fills import _laplacian, _laplacian_adjoint
+from skgain.fills import biharmonic_fill, harmonic_fill, normalized_convolution
 
 
 def _ramp_with_hole():
@@ -148,7 +144,7 @@ def test_biharmonic_fill_of_an_image_does_not_depend_on_its_batch():
 def test_biharmonic_fill_is_the_same_with_sparser_convergence_checks(monkeypatch, interval):
     # An accelerator checks convergence every few iterations (each check waits
     # for the device): iterations after every solve converged must not move it.
-    import skgain._fills as fills
+    import skgain._fills as fills  # white-box: the private check interval, patched
 
     rng = np.random.RandomState(1)
     values = torch.as_tensor(rng.rand(4, 1, 16, 16), dtype=torch.float32)
@@ -160,7 +156,7 @@ def test_biharmonic_fill_is_the_same_with_sparser_convergence_checks(monkeypatch
 
 
 def test_convergence_is_checked_every_iteration_on_a_cpu_only():
-    from skgain._fills import _convergence_check_interval
+    from skgain._fills import _convergence_check_interval  # private, the unit under test
 
     assert _convergence_check_interval("cpu") == 1
     assert _convergence_check_interval(torch.device("cuda")) == 8

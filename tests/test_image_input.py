@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+# Private, tested directly: the image pipeline's scaling groups, applied by the scaler.
 from skgain._base import fit_grouped_scaler
 from skgain._image_input import (
     as_rows,

@@ -13,6 +13,8 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skgain import GAINImputer, SpatialGAINImputer
+# Private, tested directly: the split draws as rng.choice would without
+# listing the observed entries (test_hold_out_draws_what_rng_choice_draws).
 from skgain._engine import hold_out as _hold_out
 
 from ._tables import low_rank_with_holes

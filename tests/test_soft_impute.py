@@ -8,7 +8,6 @@ from sklearn.impute import SimpleImputer
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgain import SoftImputeFISTA
-from skgain._base import torch_generator
 from skgain._soft_impute import singular_value_threshold, split_observed
 
 REAL_TABLES = {"breast_cancer": load_breast_cancer, "wine": load_wine, "diabetes": load_diabetes}
@@ -135,11 +134,11 @@ def test_same_seed_same_output_other_seed_other_held_out_entries():
 
 def test_split_observed_holds_out_a_fraction_of_observed_entries():
     mask = torch.as_tensor(np.random.RandomState(0).rand(30, 10) < 0.7, dtype=torch.float64)
-    train, held = split_observed(mask, 0.1, torch_generator(0))
+    train, held = split_observed(mask, 0.1, torch.Generator().manual_seed(0))
     assert held.sum().item() == round(0.1 * mask.sum().item())
     assert torch.equal(train + held, mask) and train.min().item() >= 0
     # Never everything, even for a huge fraction.
-    train, held = split_observed(mask[:1, :2] * 0 + 1, 0.99, torch_generator(0))
+    train, held = split_observed(mask[:1, :2] * 0 + 1, 0.99, torch.Generator().manual_seed(0))
     assert train.sum().item() == 1 and held.sum().item() == 1
 
 
@@ -195,8 +194,8 @@ def test_randomized_svd_with_max_rank():
     np.testing.assert_array_equal(again.fit_transform(X_missing), Z)
     # The randomised SVD draws from the local generator only.
     rng_state = torch.get_rng_state()
-    singular_value_threshold(torch.randn(30, 20, generator=torch_generator(0)), 0.1, 3,
-                             torch_generator(1))
+    singular_value_threshold(torch.randn(30, 20, generator=torch.Generator().manual_seed(0)),
+                             0.1, 3, torch.Generator().manual_seed(1))
     assert torch.equal(torch.get_rng_state(), rng_state)
 
 

@@ -179,6 +179,7 @@ def test_auto_scaling_is_per_channel_for_images_and_per_feature_for_tables():
 
 
 def test_patch_training_takes_one_step_per_crop(monkeypatch):
+    # White-box: the steps are seen only inside the engine's private objective.
     from skgain._engine import GAINObjective
 
     shapes = []
@@ -464,6 +465,7 @@ def _priced_choice(held_out, gain_per_pass):
 @pytest.mark.slow
 @pytest.mark.parametrize("gain_per_pass", [0.0, 0.01])
 def test_test_time_augmentation_choice_holds_on_unseen_images(gain_per_pass, monkeypatch):
+    # White-box: the private price of a pass, set to 0 to reach the other choice.
     import skgain._spatial
 
     # 0.01 is the default price of a pass; 0 keeps any held-out gain.
@@ -552,6 +554,7 @@ def test_golden_output():
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_inference_precision_is_bfloat16_for_images_where_the_cpu_has_it(
         native, monkeypatch):
+    # White-box: the private CPU probe, patched to reach both branches on any CPU.
     import skgain._adversarial as adversarial
 
     monkeypatch.setattr(adversarial, "_cpu_has_bfloat16", lambda: native)
@@ -573,6 +576,7 @@ def test_auto_inference_precision_is_bfloat16_for_images_where_the_cpu_has_it(
 
 
 def test_auto_inference_precision_follows_the_device_the_model_runs_on(monkeypatch):
+    # White-box: the private CPU probe, patched to act as a CPU with bfloat16.
     import skgain._adversarial as adversarial
 
     monkeypatch.setattr(adversarial, "_cpu_has_bfloat16", lambda: True)
@@ -692,7 +696,7 @@ def test_cpu_inference_runs_channels_last_with_unchanged_imputations():
 
 @pytest.mark.parametrize("upfront", [False, True])
 def test_crop_corners_lie_inside_the_image_and_follow_the_seed(upfront):
-    from skgain._engine import crop_corners
+    from skgain._engine import crop_corners  # private, the unit under test
 
     def corners(seed):
         generator = torch.Generator().manual_seed(seed)
@@ -709,7 +713,7 @@ def test_crop_corners_lie_inside_the_image_and_follow_the_seed(upfront):
 def test_crop_corners_one_at_a_time_leave_the_stream_between_steps_as_it_was():
     # On a CPU each corner is drawn just before its step's own draws: the
     # order the committed CPU results were produced with.
-    from skgain._engine import crop_corners
+    from skgain._engine import crop_corners  # private, the unit under test
 
     generator = torch.Generator().manual_seed(0)
     lazy = []
@@ -752,6 +756,7 @@ def test_test_time_training_lowers_the_error_and_keeps_the_model():
 
 
 def test_test_time_training_trains_through_the_averaged_views(monkeypatch):
+    # White-box: the private test-time training step, spied on.
     import skgain._spatial as spatial
 
     _, X, _ = _texture_set()

@@ -11,8 +11,7 @@ import torch
 from sklearn.base import clone
 
 from skgain import SpatialGAINImputer, ZeroShotSpatialImputer, nearest_patch_fill
-from skgain._crops import _overlaps
-from skgain._fills import biharmonic_fill, harmonic_fill
+from skgain.fills import biharmonic_fill, harmonic_fill
 from skgain.masks import apply_mask, block_region, mcar_mask, mnar_mask
 
 from ._estimators import ZERO_SHOT_NETWORK, zero_shot_network
@@ -21,6 +20,13 @@ from ._images import texture
 # A tiny, fast configuration: 8-pixel crops, two epochs of the light U-Net.
 FAST_NETWORK = dict(max_epochs=2, channels=(4, 8), batch_size=16)
 FAST = dict(patch_size=8, stride=2, estimator=zero_shot_network(**FAST_NETWORK), random_state=0)
+
+
+def _overlaps(top, left, size, region):
+    """True where the ``size`` x ``size`` crops at (top, left) overlap ``region``."""
+    r_top, r_left, r_height, r_width = region
+    return ((top < r_top + r_height) & (r_top < top + size)
+            & (left < r_left + r_width) & (r_left < left + size))
 
 
 # ---------------------------------------------------------------- estimator
@@ -296,6 +302,8 @@ def test_estimator_is_cloned_with_its_settings_and_the_crop_settings():
 def test_divergence_check_after_training_scores_few_pixels():
     # The crop network's check after training scores 2**16 pixels, not the
     # 2**21 of SpatialGAINImputer's choices (12% of a fit, issue 31).
+    # Private, tested directly: how many pixels the check scores is no public
+    # setting, and only a timing would show it otherwise.
     from skgain._spatial import _DECISION_PIXELS
     from skgain._zero_shot import _CHECK_PIXELS
 
@@ -482,7 +490,7 @@ def test_normal_small_image_raises_no_warning():
 
 @pytest.mark.parametrize("distances", [[0.3], [0.2, 0.2, 0.2], [np.nan, np.nan]])
 def test_pruning_keeps_crops_it_cannot_rank(distances):
-    from skgain._crops import prune_crops
+    from skgain._crops import prune_crops  # private, the unit under test
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
