@@ -8,6 +8,12 @@ tables, masks, row splits and peers as ``mixed_tables`` (its functions, in
 one run), to see which idea moves GAINImputer towards either target:
 
 - **defaults**: ``GAINImputer(random_state=seed)``, the reference row;
+- **previous defaults**: the blend partners "auto" chose before a
+  per-variable gradient-boosting partner joined them on tables with
+  categorical columns: IterativeImputer with its BayesianRidge default and
+  with ``ExtraTreesRegressor(10 trees, all features)`` for 3 rounds, given as
+  ``blend_estimator`` (seeded with the benchmark's seed, where "auto" seeds
+  them from the fit's);
 - **network alone**: ``blend_estimator=None`` (no IterativeImputer partners;
   the "auto" settings then train up to 300 epochs instead of 150);
 - **small network, 50 epochs**: ``hidden_dim=64, n_blocks=2, max_epochs=50``,
@@ -32,7 +38,7 @@ miceforest's (mean matching), both from this run.
 import numpy as np
 import threadpoolctl
 import torch
-from sklearn.ensemble import RandomForestRegressor
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer
 
@@ -53,12 +59,13 @@ from .mixed_tables import (
 
 NAME = "mixed_ablation"
 DEFAULTS = "GAINImputer() defaults"
+PREVIOUS = "previous defaults (BayesianRidge + ExtraTrees partners only)"
 ALONE = "network alone (blend_estimator=None)"
 SMALL = "small network, 50 epochs (hidden_dim=64, n_blocks=2, max_epochs=50)"
 SMALL_ALONE = "small network, 50 epochs, alone"
 FOREST = "random-forest partner (BayesianRidge + RandomForest(50) blend)"
-VARIANTS = (DEFAULTS, ALONE, SMALL, SMALL_ALONE, FOREST)
-SHORT = {"defaults": DEFAULTS, "alone": ALONE, "small": SMALL, "small_alone": SMALL_ALONE,
+VARIANTS = (DEFAULTS, PREVIOUS, ALONE, SMALL, SMALL_ALONE, FOREST)
+SHORT = {"defaults": DEFAULTS, "previous": PREVIOUS, "alone": ALONE, "small": SMALL, "small_alone": SMALL_ALONE,
          "forest": FOREST}
 SMALL_SETTINGS = {"hidden_dim": 64, "n_blocks": 2, "max_epochs": 50}
 
@@ -72,8 +79,13 @@ def variants(seed, only=None):
     partners = [IterativeImputer(max_iter=10, keep_empty_features=True, random_state=seed),
                 IterativeImputer(estimator=forest, max_iter=5, keep_empty_features=True,
                                  random_state=seed)]
+    trees = ExtraTreesRegressor(n_estimators=10, max_features=1.0, random_state=seed)
+    previous = [IterativeImputer(max_iter=10, keep_empty_features=True, random_state=seed),
+                IterativeImputer(estimator=trees, max_iter=3, keep_empty_features=True,
+                                 random_state=seed)]
     builders = {
         DEFAULTS: lambda: GAINImputer(random_state=seed),
+        PREVIOUS: lambda: GAINImputer(blend_estimator=previous, random_state=seed),
         ALONE: lambda: GAINImputer(blend_estimator=None, random_state=seed),
         SMALL: lambda: GAINImputer(**SMALL_SETTINGS, random_state=seed),
         SMALL_ALONE: lambda: GAINImputer(**SMALL_SETTINGS, blend_estimator=None,

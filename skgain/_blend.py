@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 
 from ._base import observed_means
 from ._engine import hold_out
+from ._partners import VariableBoostingImputer
 
 # blend_estimator="auto" blends with IterativeImputer(BayesianRidge) and
 # IterativeImputer(ExtraTrees) on tables of at most this many entries (rows x
@@ -71,13 +72,15 @@ def auto_blends(shape):
     return n_samples * n_features <= _AUTO_MAX_ENTRIES and n_features <= _AUTO_MAX_FEATURES
 
 
-def resolve_blend_estimators(blend_estimator, shape, random_state):
+def resolve_blend_estimators(blend_estimator, shape, random_state, blocks=()):
     """The unfitted imputers to blend with (an empty list for none).
 
     ``"auto"``: IterativeImputer with its BayesianRidge default and with
     ExtraTrees, for tables of ``shape`` up to ``_AUTO_MAX_ENTRIES`` entries
-    and ``_AUTO_MAX_FEATURES`` features; none beyond. An imputer or a list
-    of imputers: copies of them.
+    and ``_AUTO_MAX_FEATURES`` features, and where the columns hold
+    ``blocks`` of one-hot columns (categorical variables), a
+    :class:`VariableBoostingImputer` of them too; none beyond. An imputer or
+    a list of imputers: copies of them.
     """
     if blend_estimator is None:
         return []
@@ -86,10 +89,13 @@ def resolve_blend_estimators(blend_estimator, shape, random_state):
             return []
         trees = ExtraTreesRegressor(n_estimators=_AUTO_TREES, max_features=_AUTO_TREE_FEATURES,
                                     random_state=random_state)
-        return [IterativeImputer(max_iter=10, keep_empty_features=True,
-                                 random_state=random_state),
-                IterativeImputer(estimator=trees, max_iter=_AUTO_TREE_ROUNDS,
-                                 keep_empty_features=True, random_state=random_state)]
+        partners = [IterativeImputer(max_iter=10, keep_empty_features=True,
+                                     random_state=random_state),
+                    IterativeImputer(estimator=trees, max_iter=_AUTO_TREE_ROUNDS,
+                                     keep_empty_features=True, random_state=random_state)]
+        if len(blocks):
+            partners.append(VariableBoostingImputer(blocks=blocks, random_state=random_state))
+        return partners
     given = list(blend_estimator) if isinstance(blend_estimator, (list, tuple)) else [
         blend_estimator]
     if not given:

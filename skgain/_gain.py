@@ -692,7 +692,8 @@ class GAINImputer(BaseAdversarialImputer):
             blend = clone(self.blend_estimator)  # its imputers under its settings
         else:
             estimators = resolve_blend_estimators(self.blend_estimator, X.shape,
-                                                  self._transform_seed)
+                                                  self._transform_seed,
+                                                  getattr(self._heads, "blocks", ()))
             if not estimators:
                 return
             blend = BlendImputer(estimators, validation_fraction=self.validation_fraction)
