@@ -228,8 +228,10 @@ class GAINImputer(BaseAdversarialImputer):
         by a quarter of it, so that a linear imputer can extrapolate a
         hidden extreme. ``"auto"``: :class:`~sklearn.impute.IterativeImputer`
         with BayesianRidge (10 rounds) and with ExtraTrees (10 trees, 3
-        rounds) on tables
-        of at most 100,000 entries and 64 features; the network alone
+        rounds) on tables of at most 100,000 entries and 64 features, and on
+        tables with categorical columns also a model per variable by
+        histogram gradient boosting, a classifier for each categorical
+        column (the user guide's :ref:`table_categorical`); the network alone
         beyond, and without held-out entries (``validation_fraction=0``) or
         with :meth:`partial_fit`. None: the network alone. Imputers given
         with ``validation_fraction=0`` or with :meth:`partial_fit` are a
