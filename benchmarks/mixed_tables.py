@@ -30,9 +30,8 @@ scikit-learn's random forests (:class:`MissForestImputer`).
     python -m benchmarks.mixed_tables --methods knn,missforest --seeds 1
 
 Full mode: 5 tables x 3 seeds x 6 methods x 2 fits, the tables whole (333 to
-1461 rows): 40 minutes on one thread of a shared two-core machine (1-minute
-load 3 to 8). The committed results ran as three processes one after the
-other, each within about 25 minutes, then merged::
+1461 rows): 20 to 40 minutes on one thread of a shared two-core machine
+(1-minute load 2 to 8). A run can be split over processes and merged::
 
     python -m benchmarks.mixed_tables --tables penguins,cars --records b.json
     python -m benchmarks.mixed_tables --tables seattle --records a.json
