@@ -24,8 +24,8 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 # as well in half the time.
 _BOOSTING_ROUNDS = 50
 _MAX_LEAF_NODES = 15
-# Below this many observed rows a variable keeps its observed mean (a
-# category: its share of each level).
+# Below this many observed rows, or in a table of one variable, a variable
+# keeps its observed mean (a category: its share of each level).
 _MIN_ROWS = 10
 
 
@@ -71,8 +71,8 @@ class VariableBoostingImputer(TransformerMixin, BaseEstimator):
 
     def _fit_variable(self, X, columns, seed):
         rows = ~np.isnan(X[:, columns[0]])
-        if rows.sum() < _MIN_ROWS:
-            return None
+        if rows.sum() < _MIN_ROWS or len(columns) == X.shape[1]:
+            return None  # too few rows, or no other column to predict from
         features = np.delete(X[rows], columns, axis=1)
         options = dict(max_iter=_BOOSTING_ROUNDS, max_leaf_nodes=_MAX_LEAF_NODES,
                        early_stopping=False, random_state=seed)

@@ -79,6 +79,18 @@ def test_gain_blends_it_only_on_tables_with_categories():
     assert len(numeric.blend_.estimators_) == 2
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_table_of_one_categorical_column_is_imputed():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"kind": pd.Categorical(np.where(rng.rand(80) > 0.5, "a", "b"))})
+    hidden = rng.rand(80) < 0.2
+    frame.loc[hidden, "kind"] = np.nan
+    imputer = GAINImputer(max_epochs=3, hidden_dim=8, n_blocks=1, random_state=0)
+    out = imputer.fit_transform(frame)
+    assert out["kind"].notna().all() and set(out["kind"]) <= {"a", "b"}
+    assert imputer.blend_.estimators_[-1].models_ == [None]
+
+
 @pytest.mark.parametrize("blocks", [[], [(0, 2)]])
 def test_unfitted_transform_raises(blocks):
     from sklearn.exceptions import NotFittedError
