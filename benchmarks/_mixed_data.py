@@ -52,6 +52,10 @@ import numpy as np
 import pandas as pd
 
 MIXED_TABLES = ("penguins", "cars", "seattle", "anes96", "modechoice")
+# Tables no default or partner was designed on, to confirm what the five above
+# showed: vega_datasets' iris (species as text) and statsmodels' grunfeld
+# (investment of 11 US firms 1935-1954, firm as text).
+CONFIRM_TABLES = ("iris", "grunfeld")
 
 ANES96_PID = ("Strong Democrat", "Weak Democrat", "Independent-Democrat",
               "Independent-Independent", "Independent-Republican", "Weak Republican",
@@ -65,9 +69,11 @@ MODECHOICE_MODE = ("air", "train", "bus", "car")
 def load_mixed(name):
     """The complete mixed-type table ``name`` (one of :data:`MIXED_TABLES`)."""
     loaders = {"penguins": _penguins, "cars": _cars, "seattle": _seattle,
-               "anes96": _anes96, "modechoice": _modechoice}
+               "anes96": _anes96, "modechoice": _modechoice, "iris": _iris,
+               "grunfeld": _grunfeld}
     if name not in loaders:
-        raise ValueError(f"Unknown mixed table {name!r}; choose one of {MIXED_TABLES}.")
+        raise ValueError(f"Unknown mixed table {name!r}; choose one of "
+                         f"{MIXED_TABLES + CONFIRM_TABLES}.")
     return loaders[name]().reset_index(drop=True)
 
 
@@ -103,6 +109,21 @@ def _seattle():
     frame.insert(0, "year", date.dt.year.astype("int64"))
     frame.insert(1, "month", date.dt.month.astype("int64"))
     frame["weather"] = frame["weather"].astype(object)
+    return frame
+
+
+def _iris():
+    frame = _vega("iris")
+    frame["species"] = frame["species"].astype(object)
+    return frame
+
+
+def _grunfeld():
+    import statsmodels.api as sm
+
+    frame = sm.datasets.grunfeld.load_pandas().data
+    frame["year"] = frame["year"].astype("int64")
+    frame["firm"] = frame["firm"].astype(object)
     return frame
 
 
