@@ -27,7 +27,7 @@ EXPERIMENTS = ("speed", "scale", "tabular", "low_rank", "panel", "images", "zero
 # ablations behind the defaults take hours each on a CPU.
 ON_REQUEST = ("gpu", "table_speed", "demo_time", "gain_ablation", "blend_ablation",
               "image_ablation", "image_test_time", "image_views", "square_tables",
-              "mixed_tables", "mixed_ablation", "multiple_imputation")
+              "mixed_tables", "mixed_ablation", "multiple_imputation", "image_speed")
 
 
 class MissingExperiment(ValueError):

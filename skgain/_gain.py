@@ -17,7 +17,7 @@ from ._adversarial import BaseAdversarialImputer, resolve_precision
 from ._base import missing_mask, observed_means, rmse, with_cpu_threads
 from ._blend import BlendImputer, auto_blends, is_given_imputer, resolve_blend_estimators, with_nan
 from ._draws import draw, error_pools
-from ._engine import CategoricalHeads, RowLayout
+from ._engine import CategoricalHeads, RowLayout, validation_rows
 from ._networks import GAINMLP, ResidualMLP, xavier_init
 from ._table_codec import fit_codec, has_categorical_columns
 
@@ -633,20 +633,21 @@ class GAINImputer(BaseAdversarialImputer):
     # (10% held out cost 4% RMSE on letter).
     _max_validation_entries = 5000
 
+    _max_validation_rows = _MAX_VALIDATION_ROWS
+
     def _validation_rmse(self, X, train_mask, val_mask):
-        rows = _validation_rows(val_mask)
         # In the training precision: early stopping only compares epochs with
         # one another, and on CPUs with bfloat16 units float32 matrix products
         # are about 4x slower (docs/user_guide/table.rst, "Speed").
         with self._training_precision():
-            return super()._validation_rmse(X[rows], train_mask[rows], val_mask[rows])
+            return super()._validation_rmse(X, train_mask, val_mask)
 
     def _after_training(self, X, result, rng):
         """Check the generator against the column means, then fit the blend."""
         if result.held_out is None:
             return
         train_mask, val_mask = result.held_out
-        rows = _validation_rows(val_mask)
+        rows = validation_rows(val_mask, self._max_validation_rows)
         held_out = val_mask[rows].astype(bool)
         imputed = self._generate(X[rows], train_mask[rows], self._transform_seed)
         self._check_against_means(X[rows], train_mask[rows], held_out, imputed[held_out])
@@ -923,15 +924,3 @@ def _width_for_rows(n_samples):
         return high
     width = 2 ** int(round(np.log2(max(n_samples, 1) / _ROWS_PER_UNIT)))
     return int(np.clip(width, low, high))
-
-
-def _validation_rows(val_mask):
-    """Rows holding validation entries, at most _MAX_VALIDATION_ROWS of them.
-
-    Evenly spaced rows bound the cost on big tables; the held-out entries are
-    random, so a fixed subset is unbiased.
-    """
-    rows = np.flatnonzero(val_mask.any(axis=1))
-    if rows.size > _MAX_VALIDATION_ROWS:
-        rows = rows[np.linspace(0, rows.size - 1, _MAX_VALIDATION_ROWS).astype(int)]
-    return rows

@@ -10,7 +10,9 @@ from skgain._engine import (
     RowLayout,
     Trainer,
     fit_loop,
+    validation_rows,
 )
+from skgain.fills import biharmonic_fill
 
 
 def _seeded(seed):
@@ -126,3 +128,37 @@ def test_drop_masks_hide_one_given_pattern_per_image():
     mask = torch.ones(3, 1, 4, 4)
     hidden = objective.hide(mask, ImageLayout((4, 4, 1), 16), _seeded(0))
     assert torch.equal(hidden, (1 - pattern).expand_as(mask))
+
+
+def test_prepare_fills_all_crops_at_once_as_one_at_a_time():
+    layout = ImageLayout((8, 12, 1), 96, patch_size=4)
+    objective = GAINObjective(adversarial=False, drop_rate=0.3)
+    trainer = Trainer(_Linear(16), None, layout=layout, objective=objective,
+                      generator_input=lambda x, m, gen: biharmonic_fill(x, m),
+                      learning_rate=1e-2, batch_size=2, device="cpu")
+    x = torch.rand(2, 1, 8, 12, generator=_seeded(1))
+    m = (torch.rand(x.shape, generator=_seeded(2)) > 0.2).float()
+    gen = _seeded(0)
+    views = ((xv, mv, torch.ones_like(mv)) for xv, mv, _ in layout.views(x, m, None, gen))
+    prepared = objective.prepare(trainer, views, gen)
+    # The draws of one step after the other: a crop's corner, then its hidden pixels.
+    gen = _seeded(0)
+    for x_view, m_view, _ in layout.views(x, m, None, gen):
+        m_in = objective.hide(m_view, layout, gen)
+        got_x, got_m, got_w, got_m_in, got_filled = prepared.pop(0)
+        assert torch.equal(got_x, x_view) and torch.equal(got_m, m_view)
+        assert torch.equal(got_m_in, m_in) and (m_in <= m_view).all() and (m_in < m_view).any()
+        # The batch's fill is each crop's own fill.
+        torch.testing.assert_close(got_filled, biharmonic_fill(x_view, m_in),
+                                   rtol=1e-5, atol=1e-6)
+    assert prepared == []
+
+
+def test_validation_rows_are_evenly_spaced_rows_holding_entries_within_bounds():
+    val_mask = np.zeros((10, 4), dtype=bool)
+    val_mask[[0, 2, 3, 5, 6, 9], 1] = True
+    np.testing.assert_array_equal(validation_rows(val_mask), [0, 2, 3, 5, 6, 9])
+    np.testing.assert_array_equal(validation_rows(val_mask, max_rows=3), [0, 3, 9])
+    np.testing.assert_array_equal(validation_rows(val_mask, max_cells=12), [0, 3, 9])
+    np.testing.assert_array_equal(validation_rows(val_mask, max_rows=2, max_cells=12), [0, 9])
+    assert validation_rows(val_mask, max_cells=1).tolist() == [0]  # at least one row

@@ -398,9 +398,7 @@ def test_auto_training_precision_uses_bfloat16_only_where_the_cpu_has_it(native,
 
 def test_validation_imputes_a_bounded_number_of_rows(monkeypatch):
     # White-box: the private cap, lowered so that 200 rows reach it.
-    import skgain._gain
-
-    monkeypatch.setattr(skgain._gain, "_MAX_VALIDATION_ROWS", 10)
+    monkeypatch.setattr(GAINImputer, "_max_validation_rows", 10)
     _, X_missing, _ = _correlated(n=200)
     sizes = []
     original = GAINImputer._generate

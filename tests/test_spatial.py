@@ -185,9 +185,11 @@ def test_patch_training_takes_one_step_per_crop(monkeypatch):
     shapes = []
     original = GAINObjective.step
 
-    def spy(self, trainer, optimizers, x, *args):
+    def spy(self, trainer, optimizers, view, *args):
+        x, m, w, m_in, filled = view
+        assert x.shape == m.shape == w.shape == m_in.shape == filled.shape
         shapes.append(tuple(x.shape[-2:]))
-        return original(self, trainer, optimizers, x, *args)
+        return original(self, trainer, optimizers, view, *args)
 
     monkeypatch.setattr(GAINObjective, "step", spy)
     X = _with_holes((16, 8, 12))
@@ -926,3 +928,34 @@ def test_image_shape_reads_rows_channels_last():
     images = imputer._layout.to_tensor(np.arange(64.0)[None])
     assert images.shape == (1, 4, 4, 4)
     assert images[0, :, 0, 0].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_early_stopping_scores_a_bounded_number_of_images(monkeypatch):
+    # White-box: the private pixel budget, lowered so that 12 images of 6x6 reach it.
+    monkeypatch.setattr(SpatialGAINImputer, "_max_validation_cells", 4 * 36)
+    sizes = []
+    original = SpatialGAINImputer._validation_rmse
+
+    def spy(self, X, train_mask, val_mask):
+        original_generate = self._generate
+
+        def generate(X_part, *args, **kwargs):
+            sizes.append(len(X_part))
+            return original_generate(X_part, *args, **kwargs)
+
+        self._generate = generate
+        try:
+            return original(self, X, train_mask, val_mask)
+        finally:
+            del self._generate
+
+    monkeypatch.setattr(SpatialGAINImputer, "_validation_rmse", spy)
+    imputer = SpatialGAINImputer(max_epochs=3, n_iter_no_change=5, batch_size=4,
+                                 validation_fraction=0.3, random_state=0)
+    X = _with_holes((12, 6, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        X_out = imputer.fit_transform(X)
+    assert sizes == [4, 4, 4]  # one pass of 4 of the 12 images after each epoch
+    assert np.isfinite(imputer.history_["val_rmse"]).all()
+    _assert_observed_kept(X, X_out)
