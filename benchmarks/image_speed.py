@@ -31,7 +31,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-
 from ._common import REPO, default_data_home, environment, markdown_table, write_results
 
 NAME = "image_speed"
