@@ -172,9 +172,8 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
     _scaled_dtype = np.float32
     # Most entries held out for validation (None: no cap).
     _max_validation_entries = None
-    # Early stopping scores the held-out entries of at most this many rows,
-    # and of rows holding at most this many cells in all (None: no bound).
-    _max_validation_rows = None
+    # Early stopping scores the held-out entries of rows holding at most this
+    # many cells in all (None: every row).
     _max_validation_cells = None
     # Parameters that act only through the discriminator.
     # noise_scale is not among them: it fills the missing entries of the
@@ -303,8 +302,9 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         return TrainingResult(history, self.n_iter_, self.best_epoch_, held_out)
 
     def _validation_rmse(self, X, train_mask, val_mask):
-        rows = validation_rows(val_mask, self._max_validation_rows, self._max_validation_cells)
-        if rows.size < X.shape[0]:
+        cells = self._max_validation_cells
+        if cells is not None and X.size > cells:
+            rows = validation_rows(val_mask, max_cells=cells)
             X, train_mask, val_mask = X[rows], train_mask[rows], val_mask[rows]
         imputed = self._imputed_at(X, train_mask, val_mask, self._transform_seed)
         return rmse(imputed, X[val_mask.astype(bool)])

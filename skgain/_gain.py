@@ -636,11 +636,12 @@ class GAINImputer(BaseAdversarialImputer):
     _max_validation_rows = _MAX_VALIDATION_ROWS
 
     def _validation_rmse(self, X, train_mask, val_mask):
+        rows = validation_rows(val_mask, self._max_validation_rows)
         # In the training precision: early stopping only compares epochs with
         # one another, and on CPUs with bfloat16 units float32 matrix products
         # are about 4x slower (docs/user_guide/table.rst, "Speed").
         with self._training_precision():
-            return super()._validation_rmse(X, train_mask, val_mask)
+            return super()._validation_rmse(X[rows], train_mask[rows], val_mask[rows])
 
     def _after_training(self, X, result, rng):
         """Check the generator against the column means, then fit the blend."""

@@ -288,7 +288,10 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         Maximum number of passes over the shuffled images.
     validation_fraction : float, default=0.1
         Fraction of the observed entries held out of training for early
-        stopping; 0 trains for ``max_epochs`` epochs.
+        stopping; 0 trains for ``max_epochs`` epochs. After each epoch the
+        held-out entries of at most 2**22 pixels' worth of evenly spaced
+        images (about 160 of 160x160) are scored, which bounds the cost of
+        the pass on big image sets.
     n_iter_no_change : int, default=5
         Stop when the validation RMSE has not improved by ``tol`` for this
         many epochs; the generator of the best epoch is kept.
