@@ -741,3 +741,19 @@ def test_rewritten_results_do_not_make_a_checkout_dirty(tmp_path, monkeypatch):
     assert _common.git_commit()[1] is False
     (tmp_path / "code.py").write_text("x = 2\n")
     assert _common.git_commit()[1] is True
+
+
+def test_image_speed_times_the_same_fit_under_the_base_and_the_head(data_home, tmp_path):
+    from benchmarks import image_speed
+
+    # Base and head the same commit: the same seeded fit, so the same RMSE.
+    payload = image_speed.run(quick=True, data_home=data_home, out_dir=tmp_path, base="HEAD",
+                              jobs=2)
+    base, head = payload["records"]
+    assert (base["variant"], head["variant"]) == ("base", "head")
+    assert base["rmse"] == head["rmse"] and base["epochs"] == head["epochs"] == 1
+    assert 0 < base["rmse"] < 1.5 * base["inpaint_biharmonic"]
+    markdown = (tmp_path / "image_speed.md").read_text()
+    assert "| base: the base commit's defaults |" in markdown and "| 1.00 |" in markdown
+    assert json.loads((tmp_path / "record.json").read_text())["files"] == [
+        "image_speed.json", "image_speed.md"]
