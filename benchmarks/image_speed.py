@@ -18,6 +18,7 @@ with the test-time views it costs as much again as the fit; ``images.py``
 reports both.
 
     python -m benchmarks.image_speed --base 42dc278 --jobs 2
+    python -m benchmarks.image_speed --variants head,narrow,mid --jobs 2 --name image_speed_ablation
     python -m benchmarks image_speed --quick     # smoke run: 16 images, 1 epoch
 """
 
@@ -39,6 +40,12 @@ EXPERIMENT = NAME
 VARIANTS = {
     "base": ("base", {}, "the base commit's defaults"),
     "head": ("head", {}, "HEAD's defaults"),
+    # Narrower U-Nets: a step of (8, 16, 32) costs 0.40x one of (16, 32, 64)
+    # on one thread (zero_shot_speed.md's profile).
+    "narrow": ("head", {"channels": [8, 16, 32]},
+               "HEAD, U-Net channels (8, 16, 32) instead of (16, 32, 64)"),
+    "mid": ("head", {"channels": [12, 24, 48]},
+            "HEAD, U-Net channels (12, 24, 48) instead of (16, 32, 64)"),
 }
 SETTINGS = {"n_train": 963, "n_val": 100, "seed": 0, "params": {}}
 QUICK_SETTINGS = {"n_train": 16, "n_val": 4, "seed": 0, "params": {"max_epochs": 1}}
@@ -116,8 +123,9 @@ def run_variants(base, variants, settings, jobs=1, data_home=None):
     reference, reference_s = biharmonic_reference(settings, data_home)
     records, lock = [], threading.Lock()
     with tempfile.TemporaryDirectory() as folder:
-        roots = {"base": _extract(base, Path(folder) / "base"),
-                 "head": _extract("HEAD", Path(folder) / "head")}
+        codes = {VARIANTS[variant][0] for variant in variants}
+        roots = {code: _extract(base if code == "base" else "HEAD", Path(folder) / code)
+                 for code in codes}
 
         def run_one(variant):
             code, params, _ = VARIANTS[variant]
@@ -137,9 +145,9 @@ def run_variants(base, variants, settings, jobs=1, data_home=None):
     return sorted(records, key=lambda r: order[r["variant"]])
 
 
-def render(records, settings, base_commit, jobs):
-    """The table: per variant, seconds as a ratio to the base's, epochs, RMSE."""
-    base = next(r for r in records if r["variant"] == "base")
+def render(records, settings, base_commit, jobs, name=NAME):
+    """The table: per variant, seconds as a ratio to the first row's, epochs, RMSE."""
+    base = records[0]
     env = environment()
     loads = [r["load_average_1min"] for r in records]
     rows = [["inpaint_biharmonic", "-", "-", "-", "-", f"{base['inpaint_biharmonic']:.4f}",
@@ -153,7 +161,8 @@ def render(records, settings, base_commit, jobs):
     return "\n".join([
         "# SpatialGAINImputer's fit on the tench images: seconds against the base (issue 31)",
         "",
-        f"`python -m benchmarks.image_speed --base {base_commit[:7]} --jobs {jobs}`: "
+        f"`python -m benchmarks.image_speed --base {base_commit[:7]} --jobs {jobs} "
+        f"--variants {','.join(r['variant'] for r in records)} --name {name}`: "
         f"`SpatialGAINImputer(random_state={settings['seed']}"
         + "".join(f", {k}={v!r}" for k, v in settings["params"].items())
         + f")` fitted on {settings['n_train']} tench train images (20% MCAR, seed "
@@ -161,29 +170,33 @@ def render(records, settings, base_commit, jobs):
         f"`transform` of the first {settings['n_val']} val images (unseen). Each fit in a fresh "
         f"process on one torch thread, {jobs} at a time, on {env['cpu']} ({env['cpu_count']} "
         f"cores); 1-minute load average {min(loads):.1f}-{max(loads):.1f} at the fits' starts. "
-        "Read the seconds as ratios to the base's in this run. RMSE over the hidden val pixels "
-        "(intensity / 255). Issue 31's target: a third of the base's seconds (0.33), "
-        "accuracy within noise.",
+        f"Read the seconds as ratios to the first row's ({base['variant']}) in this run. RMSE "
+        "over the hidden val pixels (intensity / 255). Issue 31's target: a third of the "
+        "seconds of the code before the speed-up (0.33), accuracy within noise.",
         "",
-        markdown_table(["variant", "fit s", "x base's", "epochs (best)", "views chosen",
+        markdown_table(["variant", "fit s", f"x {base['variant']}'s", "epochs (best)",
+                        "views chosen",
                         "RMSE, unseen", "x biharmonic", "img/s, transform"], rows),
     ])
 
 
-def run(quick=False, data_home=None, out_dir=None, base="HEAD", variants=None, jobs=1):
-    """Fit the variants (``quick``: 16 images, one epoch) and write the table."""
+def run(quick=False, data_home=None, out_dir=None, base="HEAD", variants=None, jobs=1,
+        name=NAME):
+    """Fit the variants (default: the base and the head; ``quick``: 16 images,
+    one epoch) and write the table ``name``, its first variant the reference."""
     settings = QUICK_SETTINGS if quick else SETTINGS
-    variants = list(variants or VARIANTS)
-    if "base" not in variants:
-        variants.insert(0, "base")
+    variants = list(variants or ("base", "head"))
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        raise ValueError(f"Unknown variants {unknown}; choose among {sorted(VARIANTS)}.")
     records = run_variants(base, variants, settings, jobs, data_home)
     base_commit = subprocess.run(["git", "rev-parse", base], cwd=REPO, capture_output=True,
                                  text=True, check=True).stdout.strip()
     payload = {"base": base_commit, "settings": settings, "jobs": jobs,
                "variants": {v: VARIANTS[v] for v in variants}, "records": records}
-    markdown = render(records, settings, base_commit, jobs)
-    write_results(NAME, payload, markdown, out_dir, experiment=EXPERIMENT)
-    return {"experiment": NAME, **payload}
+    markdown = render(records, settings, base_commit, jobs, name)
+    write_results(name, payload, markdown, out_dir, experiment=EXPERIMENT)
+    return {"experiment": name, **payload}
 
 
 def _main(argv):
@@ -195,10 +208,11 @@ def _main(argv):
     parser.add_argument("--variants", default=None, help="comma-separated names of VARIANTS")
     parser.add_argument("--jobs", type=int, default=1, help="fits run at a time")
     parser.add_argument("--out", default=None, help="folder to write into")
+    parser.add_argument("--name", default=NAME, help="name of the results files")
     args = parser.parse_args(argv)
     variants = None if args.variants is None else args.variants.split(",")
     return run(quick=args.quick, out_dir=args.out, base=args.base, variants=variants,
-               jobs=args.jobs)
+               jobs=args.jobs, name=args.name)
 
 
 if __name__ == "__main__":
