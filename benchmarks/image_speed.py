@@ -44,8 +44,8 @@ VARIANTS = {
     # on one thread (zero_shot_speed.md's profile).
     "narrow": ("head", {"channels": [8, 16, 32]},
                "HEAD, U-Net channels (8, 16, 32) instead of (16, 32, 64)"),
-    "mid": ("head", {"channels": [12, 24, 48]},
-            "HEAD, U-Net channels (12, 24, 48) instead of (16, 32, 64)"),
+    "mid": ("head", {"channels": [8, 24, 48]},
+            "HEAD, U-Net channels (8, 24, 48) instead of (16, 32, 64)"),
 }
 SETTINGS = {"n_train": 963, "n_val": 100, "seed": 0, "params": {}}
 QUICK_SETTINGS = {"n_train": 16, "n_val": 4, "seed": 0, "params": {"max_epochs": 1}}

@@ -141,8 +141,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         most 16 layers) and ``"updown"`` (three), per resolution level for
         ``"unet"`` (at most ``ceil(log2(max(H, W))) + 1`` levels, or 3 on
         smaller images: each level halves the image). Each count is in [1,
-        1024]. None uses (64, 32, 16) for the paper's networks and (16, 32,
-        64) for the U-Net.
+        1024], and for the U-Net at most 8 or a multiple of 8 (its group
+        norms have 8 groups). None uses (64, 32, 16) for the paper's networks
+        and (16, 32, 64) for the U-Net.
     initial_fill : {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}, \
             default="auto"
         What the generator sees at missing pixels: the biharmonic
@@ -628,6 +629,12 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                                    for c in channels):
             raise ValueError(
                 f"channels must be integers in [1, {_MAX_CHANNELS}]; got {self.channels!r}."
+            )
+        if self.architecture == "unet" and any(c > 8 and c % 8 for c in channels):
+            # Each level's group norm splits its channels into 8 groups.
+            raise ValueError(
+                "channels of architecture='unet' must each be at most 8 or a multiple of 8 "
+                f"(its group norm has 8 groups); got channels={self.channels!r}."
             )
         if self.architecture == "updown" and len(channels) != 3:
             raise ValueError(

@@ -911,6 +911,8 @@ def test_data_frame_output_of_images_is_a_clear_error():
     ((10**6,), r"channels must be integers in \[1, 1024\]"),
     ((4, 2.5), r"channels must be integers"),
     ((0, 4), r"channels must be integers"),
+    # Torch's group norm refused 12 channels in 8 groups, naming no parameter.
+    ((12, 24), r"channels of architecture='unet' must each be at most 8 or a multiple of 8"),
 ])
 def test_channels_beyond_their_bounds_are_errors(channels, match):
     # Five U-Net levels on 8x8 images pad them to 16x16; twelve padded them
