@@ -233,6 +233,22 @@ def write_results(name, payload, markdown, out_dir=None, experiment=None, **extr
     return out_dir / f"{name}.md"
 
 
+def committed_code(commit, folder):
+    """``skgain`` and ``benchmarks`` of ``commit``, as committed, extracted under
+    ``folder`` (created): code to time against, without the work in progress
+    of the checkout."""
+    folder = Path(folder)
+    archive = subprocess.run(["git", "archive", commit, "skgain", "benchmarks"], cwd=REPO,
+                             capture_output=True, check=True).stdout
+    folder.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+# The environment of a worker process timed on one thread.
+ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 def save_records(path, records):
     """Write ``records`` to ``path`` (JSON), so that a long run stopped early keeps them."""
     Path(path).write_text(json.dumps(records, indent=1))

@@ -32,7 +32,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ._common import REPO, default_data_home, environment, markdown_table, write_results
+from ._common import (
+    ONE_THREAD_ENV,
+    REPO,
+    committed_code,
+    default_data_home,
+    environment,
+    markdown_table,
+    write_results,
+)
 
 NAME = "image_speed"
 EXPERIMENT = NAME
@@ -82,22 +90,12 @@ print(json.dumps({"fit_s": fit_s, "transform_s": transform_s,
 """
 
 
-def _extract(commit, folder):
-    """``skgain`` and ``benchmarks`` of ``commit``, as committed, under ``folder``."""
-    archive = subprocess.run(["git", "archive", commit, "skgain", "benchmarks"], cwd=REPO,
-                             capture_output=True, check=True).stdout
-    folder.mkdir(parents=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
-
-
 def _fit(root, params, settings, data_home):
     """One fit and transform in a fresh one-thread process on the code under ``root``."""
     args = {"root": str(root), "repo": str(REPO), "data_home": str(data_home),
             "n_train": settings["n_train"], "n_val": settings["n_val"],
             "seed": settings["seed"], "params": {**settings["params"], **params}}
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, **ONE_THREAD_ENV}
     done = subprocess.run([sys.executable, "-c", _WORKER, json.dumps(args)], env=env,
                           capture_output=True, text=True)
     if done.returncode:
@@ -124,7 +122,7 @@ def run_variants(base, variants, settings, jobs=1, data_home=None):
     records, lock = [], threading.Lock()
     with tempfile.TemporaryDirectory() as folder:
         codes = {VARIANTS[variant][0] for variant in variants}
-        roots = {code: _extract(base if code == "base" else "HEAD", Path(folder) / code)
+        roots = {code: committed_code(base if code == "base" else "HEAD", Path(folder) / code)
                  for code in codes}
 
         def run_one(variant):

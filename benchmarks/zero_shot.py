@@ -361,13 +361,12 @@ def _speed_fit(root, pattern, image, network, seed, data_home):
     import json
     import subprocess
 
-    from ._common import REPO
+    from ._common import ONE_THREAD_ENV, REPO
 
     args = {"root": str(root), "repo": str(REPO), "pattern": pattern, "image": image,
             "network": network, "seed": seed,
             "data_home": str(data_home or default_data_home())}
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, **ONE_THREAD_ENV}
     done = subprocess.run([sys.executable, "-c", _SPEED_WORKER, json.dumps(args)], env=env,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -389,7 +388,7 @@ def speed_ablation(base, variants=None, cases=None, seed=0, jobs=1, data_home=No
 
     from skimage.restoration import inpaint_biharmonic
 
-    from ._common import REPO, ZERO_SHOT_NETWORK, save_records
+    from ._common import REPO, ZERO_SHOT_NETWORK, committed_code, save_records
 
     variants = variants or list(SPEED_VARIANTS)
     cases = cases or SPEED_CASES
@@ -401,12 +400,8 @@ def speed_ablation(base, variants=None, cases=None, seed=0, jobs=1, data_home=No
     with tempfile.TemporaryDirectory() as folder:
         # Both codes as committed (other work in progress in the checkout
         # stays out of the timings).
-        roots = {"base": Path(folder) / "base", "head": Path(folder) / "head"}
-        for code, commit in (("base", base), ("head", "HEAD")):
-            archive = subprocess.run(["git", "archive", commit, "skgain", "benchmarks"],
-                                     cwd=REPO, capture_output=True, check=True).stdout
-            roots[code].mkdir()
-            subprocess.run(["tar", "-x", "-C", str(roots[code])], input=archive, check=True)
+        roots = {code: committed_code(commit, Path(folder) / code)
+                 for code, commit in (("base", base), ("head", "HEAD"))}
         lock = threading.Lock()
 
         def run_case(index):
