@@ -245,8 +245,17 @@ def committed_code(commit, folder):
     return folder
 
 
-# The environment of a worker process timed on one thread.
-ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+def run_one_thread_worker(source, args):
+    """Run the Python ``source`` in a fresh process on one thread, with
+    ``args`` as JSON in ``sys.argv[1]``; returns the JSON of its last line
+    of output (a RuntimeError with its error output if it fails)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", source, json.dumps(args)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"the worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def save_records(path, records):

@@ -22,7 +22,6 @@ reports both.
     python -m benchmarks image_speed --quick     # smoke run: 16 images, 1 epoch
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -33,12 +32,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ._common import (
-    ONE_THREAD_ENV,
     REPO,
     committed_code,
     default_data_home,
     environment,
     markdown_table,
+    run_one_thread_worker,
     write_results,
 )
 
@@ -92,15 +91,10 @@ print(json.dumps({"fit_s": fit_s, "transform_s": transform_s,
 
 def _fit(root, params, settings, data_home):
     """One fit and transform in a fresh one-thread process on the code under ``root``."""
-    args = {"root": str(root), "repo": str(REPO), "data_home": str(data_home),
-            "n_train": settings["n_train"], "n_val": settings["n_val"],
-            "seed": settings["seed"], "params": {**settings["params"], **params}}
-    env = {**os.environ, **ONE_THREAD_ENV}
-    done = subprocess.run([sys.executable, "-c", _WORKER, json.dumps(args)], env=env,
-                          capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"the fit failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_one_thread_worker(_WORKER, {
+        "root": str(root), "repo": str(REPO), "data_home": str(data_home),
+        "n_train": settings["n_train"], "n_val": settings["n_val"],
+        "seed": settings["seed"], "params": {**settings["params"], **params}})
 
 
 def biharmonic_reference(settings, data_home):

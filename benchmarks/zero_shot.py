@@ -358,18 +358,11 @@ print(json.dumps({"fit_s": seconds,
 
 def _speed_fit(root, pattern, image, network, seed, data_home):
     """One fit in a fresh one-thread process on the code under ``root``."""
-    import json
-    import subprocess
+    from ._common import REPO, run_one_thread_worker
 
-    from ._common import ONE_THREAD_ENV, REPO
-
-    args = {"root": str(root), "repo": str(REPO), "pattern": pattern, "image": image,
-            "network": network, "seed": seed,
-            "data_home": str(data_home or default_data_home())}
-    env = {**os.environ, **ONE_THREAD_ENV}
-    done = subprocess.run([sys.executable, "-c", _SPEED_WORKER, json.dumps(args)], env=env,
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_one_thread_worker(_SPEED_WORKER, {
+        "root": str(root), "repo": str(REPO), "pattern": pattern, "image": image,
+        "network": network, "seed": seed, "data_home": str(data_home or default_data_home())})
 
 
 def speed_ablation(base, variants=None, cases=None, seed=0, jobs=1, data_home=None,
