@@ -30,6 +30,7 @@ from ._base import (
 )
 from ._engine import (
     EarlyStopping,
+    ReduceOnPlateau,
     GAINObjective,
     ProgressBar,
     RowLayout,
@@ -92,6 +93,11 @@ def resolve_precision(precision, device):
     return "float32"
 
 
+# Epochs without a better validation RMSE after which lr_schedule="plateau"
+# halves the learning rates: one such epoch is often noise (the tench fits'
+# validation RMSE rises for an epoch and falls again), two rarely are.
+_PLATEAU_PATIENCE = 2
+
 # The settings of the objective that the estimators' parameters of the same
 # names give (the others, e.g. drop_masks, are options of a fit).
 _OBJECTIVE_SETTINGS = ("adversarial", "alpha", "hint_rate", "hint_mechanism", "drop_rate",
@@ -114,7 +120,7 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         "hint_mechanism": [StrOptions({"paper", "code"})],
         "noise_scale": [Interval(numbers.Real, 0, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions({"one-cycle", "constant"})],
+        "lr_schedule": [StrOptions({"one-cycle", "constant", "plateau"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -200,6 +206,11 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
                 "adversarial=False needs drop_rate > 0: with no observed entry hidden from the "
                 "generator, the reconstruction loss only teaches it to copy its input."
             )
+        if self.lr_schedule == "plateau" and self.validation_fraction == 0:
+            raise ValueError(
+                'lr_schedule="plateau" lowers the learning rate when the validation RMSE stops '
+                "improving, so it needs validation_fraction > 0."
+            )
         if self.adversarial:
             return
         unused = self._changed_from_default(self._adversarial_only)
@@ -283,16 +294,16 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         self.max_epochs_, patience = self._resolve_schedule(n_samples)
         trainer = self._make_trainer(objective)
         n_batches = -(-n_samples // min(self.batch_size_, n_samples))
+        optimizers = trainer.optimizers(n_batches * self.max_epochs_, self.lr_schedule)
         callbacks = [ProgressBar(self.max_epochs_, self.verbose, type(self).__name__)]
         val_score, stopper = None, None
         if val_mask is not None:
             val_score = validation_score or (
                 lambda: self._validation_rmse(X, train_mask, val_mask))
             stopper = EarlyStopping(patience, self.tol)
-            callbacks.insert(0, stopper)
+            callbacks[:0] = [stopper] + self._lr_callbacks(optimizers)
         history, self.n_iter_ = fit_loop(
-            trainer, X, train_mask, max_epochs=self.max_epochs_,
-            optimizers=trainer.optimizers(n_batches * self.max_epochs_, self.lr_schedule),
+            trainer, X, train_mask, max_epochs=self.max_epochs_, optimizers=optimizers,
             gen_train=gen_train, gen_order=gen_order, val_score=val_score, callbacks=callbacks)
         found = stopper is not None and stopper.found
         self.best_epoch_ = stopper.best_epoch + 1 if found else self.n_iter_
@@ -300,6 +311,12 @@ class BaseAdversarialImputer(PartialFitMixin, BaseImputer):
         self._ready_for_inference()
         held_out = None if val_mask is None else (train_mask, val_mask)
         return TrainingResult(history, self.n_iter_, self.best_epoch_, held_out)
+
+    def _lr_callbacks(self, optimizers):
+        """The callbacks of a learning-rate schedule driven by the validation RMSE."""
+        if self.lr_schedule != "plateau":
+            return []
+        return [ReduceOnPlateau(optimizers, patience=_PLATEAU_PATIENCE, tol=self.tol)]
 
     def _validation_rmse(self, X, train_mask, val_mask):
         cells = self._max_validation_cells

@@ -440,6 +440,35 @@ class EarlyStopping:
             trainer.generator.load_state_dict(self.best_state)
 
 
+class ReduceOnPlateau:
+    """Multiplies the learning rates of the generator and the discriminator
+    by ``factor`` whenever the validation RMSE has not improved by ``tol``
+    for ``patience`` epochs in a row (the count then starts over), so that
+    a rate that overshoots once the fit is near its best is lowered rather
+    than kept to the end."""
+
+    def __init__(self, optimizers, *, factor=0.5, patience=2, tol=0.0):
+        self.optimizers = optimizers
+        self.factor, self.patience, self.tol = factor, patience, tol
+        self.best, self.stale, self.n_reductions = np.inf, 0, 0
+
+    def on_epoch_end(self, trainer, epoch, record):
+        score = record["val_rmse"]
+        if score < self.best - self.tol:
+            self.best, self.stale = score, 0
+            return False
+        self.stale += 1
+        if self.stale >= self.patience:
+            for optimizer in (self.optimizers.generator, self.optimizers.discriminator):
+                for group in [] if optimizer is None else optimizer.param_groups:
+                    group["lr"] *= self.factor
+            self.stale, self.n_reductions = 0, self.n_reductions + 1
+        return False
+
+    def on_train_end(self, trainer):
+        pass
+
+
 class ProgressBar:
     """A tqdm bar over epochs with the epoch's losses, shown when ``verbose``."""
 
@@ -516,13 +545,14 @@ class Trainer:
 
     def optimizers(self, total_steps=0, lr_schedule="constant"):
         """Adam for each network; a one-cycle schedule over ``total_steps``
-        batches (none for a constant rate, or too few steps)."""
+        batches (none for a constant rate, for ``"plateau"``, whose
+        reductions are a callback's, or for too few steps)."""
         adam = dict(lr=self.learning_rate, betas=(0.9, 0.999), **_fused(self.device))
         opt_g = torch.optim.Adam(self.generator.parameters(), **adam)
         D = self.discriminator
         opt_d = None if D is None else torch.optim.Adam(D.parameters(), **adam)
         scheduler = None
-        if lr_schedule != "constant" and total_steps >= _MIN_WARMUP_STEPS + 1:
+        if lr_schedule == "one-cycle" and total_steps >= _MIN_WARMUP_STEPS + 1:
             # The warm-up needs at least two steps to define its slope.
             warmup = max(_WARMUP_FRACTION, _MIN_WARMUP_STEPS / total_steps)
             scheduler = torch.optim.lr_scheduler.OneCycleLR(

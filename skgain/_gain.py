@@ -165,10 +165,13 @@ class GAINImputer(BaseAdversarialImputer):
         ``"auto"``: 3e-3 for batches of up to 256 rows, growing with the
         square root of larger batches (6e-3 for 1024 rows). Resolved in
         ``learning_rate_``.
-    lr_schedule : {"one-cycle", "constant"}, default="one-cycle"
+    lr_schedule : {"one-cycle", "constant", "plateau"}, default="one-cycle"
         ``"one-cycle"``: the generator's learning rate rises for the first
         10% of the steps of ``max_epochs`` epochs and anneals to nearly zero
         (Smith and Topin, 2019). ``"constant"``: the original GAIN.
+        ``"plateau"``: ``learning_rate`` halved whenever the validation RMSE
+        has not improved by ``tol`` for two epochs in a row (both
+        networks); needs ``validation_fraction > 0``.
     batch_size : int or "auto", default="auto"
         Rows per training step, and per step of ``transform``: memory use is
         bounded by the batch size, not by n_samples. ``"auto"``: 256, or

@@ -273,14 +273,17 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         saturated at its ends raise a ValueError (a learning rate far too
         large); imputations merely worse than the means raise a
         ConvergenceWarning unless ``mean_blend`` blends them with the means.
-    lr_schedule : {"constant", "one-cycle"}, default="constant"
+    lr_schedule : {"constant", "one-cycle", "plateau"}, default="constant"
         ``"constant"``: ``learning_rate`` throughout, as in the paper.
         ``"one-cycle"``: the generator's learning rate rises for the first
         10% of the batches of ``max_epochs`` epochs and anneals to nearly
         zero (Smith and Topin, 2019), as in GAINImputer. It helps short
         training more than the default 15 epochs (see the user guide's
-        :ref:`images_networks`). ``partial_fit`` always uses a constant rate
-        (it has no planned number of steps).
+        :ref:`images_networks`). ``"plateau"``: ``learning_rate`` halved
+        whenever the validation RMSE has not improved by ``tol`` for two
+        epochs in a row; needs ``validation_fraction > 0``.
+        ``partial_fit`` always uses a constant rate (it has no planned
+        number of steps and no validation).
     batch_size : int, default=16
         Images per training step (at least 2, for batch normalisation) and
         per step of ``transform``: memory is bounded by the batch size. The

@@ -7,6 +7,7 @@ from skgain._engine import (
     EarlyStopping,
     GAINObjective,
     ImageLayout,
+    ReduceOnPlateau,
     RowLayout,
     Trainer,
     fit_loop,
@@ -105,6 +106,24 @@ def test_one_cycle_schedule_needs_enough_steps():
     assert trainer.optimizers(2, "one-cycle").scheduler is None
     assert trainer.optimizers(40, "one-cycle").scheduler is not None
     assert trainer.optimizers(40, "constant").scheduler is None
+
+
+def test_plateau_halves_the_rates_after_two_epochs_without_improvement():
+    trainer = _trainer()
+    trainer.discriminator = _Linear(3, seed=1)
+    optimizers = trainer.optimizers(40, "plateau")
+    optimizers.discriminator = torch.optim.Adam(trainer.discriminator.parameters(), lr=1e-2)
+    assert optimizers.scheduler is None  # no per-step schedule
+    plateau = ReduceOnPlateau(optimizers, patience=2, tol=0.01)
+    rates = []
+    # 0.495 is better, but not by tol: a stale epoch like 0.6.
+    for epoch, score in enumerate([0.5, 0.4, 0.6, 0.395, 0.7, 0.8, 0.9, 0.3]):
+        assert plateau.on_epoch_end(trainer, epoch, {"val_rmse": score}) is False
+        rates.append([optimizer.param_groups[0]["lr"]
+                      for optimizer in (optimizers.generator, optimizers.discriminator)])
+    expected = [1e-2] * 3 + [5e-3] * 2 + [2.5e-3] * 2 + [2.5e-3]
+    np.testing.assert_allclose(rates, np.repeat(np.array(expected)[:, None], 2, axis=1))
+    assert plateau.n_reductions == 2 and plateau.best == 0.3
 
 
 def test_image_layout_views_are_crops_one_step_each():

@@ -371,6 +371,33 @@ def test_learning_rate_schedule(schedule, last_rate, monkeypatch):
         assert np.argmax(rates) == 3 and rates[3] == pytest.approx(3e-3)
 
 
+def test_plateau_schedule_halves_the_rate_where_the_validation_rmse_stalls(monkeypatch):
+    from ._spies import record_learning_rates
+
+    _, X_missing, _ = _correlated(n=64)
+    rates = record_learning_rates(monkeypatch)
+    est = GAINImputer(max_epochs=30, batch_size=16, lr_schedule="plateau", tol=0,
+                      n_iter_no_change=30, validation_fraction=0.2, random_state=0).fit(X_missing)
+    per_epoch = rates[::4]
+    assert len(rates) == 4 * est.n_iter_ and set(rates[1::4]) <= set(per_epoch)
+    # The rate of epoch e + 1 is halved once for every second epoch in a row,
+    # up to e, whose validation RMSE is not a new best.
+    scores, best, stale, expected = est.history_["val_rmse"], np.inf, 0, [3e-3]
+    for score in scores[:-1]:
+        best, stale = (score, 0) if score < best else (best, stale + 1)
+        halve = stale == 2
+        stale = 0 if halve else stale
+        expected.append(expected[-1] / 2 if halve else expected[-1])
+    assert expected[-1] < 3e-3  # the schedule did act on this fit
+    np.testing.assert_allclose(per_epoch, expected)
+
+
+def test_plateau_schedule_needs_a_validation_split():
+    _, X_missing, _ = _correlated(n=64)
+    with pytest.raises(ValueError, match="validation_fraction > 0"):
+        GAINImputer(lr_schedule="plateau", validation_fraction=0).fit(X_missing)
+
+
 def test_training_precision_is_resolved_and_bfloat16_trains_alike():
     X, X_missing, hidden = _correlated(n=300)
     fits = {}

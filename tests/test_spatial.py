@@ -249,6 +249,8 @@ def test_partial_fit_trains_at_a_constant_rate(monkeypatch):
         ({"hint_decay": 0}, _with_holes((6, 16)), "hint_decay"),
         ({"architecture": "mlp"}, _with_holes((6, 16)), "architecture"),
         ({"lr_schedule": "cosine"}, _with_holes((6, 16)), "lr_schedule"),
+        ({"lr_schedule": "plateau", "validation_fraction": 0}, _with_holes((6, 16)),
+         "validation_fraction > 0"),
     ],
 )
 def test_bad_input_raises(params, X, match):
