@@ -106,6 +106,26 @@ def test_runner_all_runs_every_available_experiment(tmp_path, monkeypatch):
     assert "| **total** |" in (tmp_path / "all_quick.md").read_text()
 
 
+def test_runner_restores_torch_threads_after_each_experiment(tmp_path, monkeypatch):
+    seen = []
+
+    class PinsOneThread:
+        @staticmethod
+        def run(quick, data_home, out_dir):
+            seen.append(torch.get_num_threads())
+            torch.set_num_threads(1)
+
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(runner, "available", lambda: ["speed", "tabular"])
+    monkeypatch.setattr(runner, "load", lambda name: PinsOneThread)
+    try:
+        torch.set_num_threads(2)
+        assert runner.main(["all", "--quick", "--out", str(tmp_path)]) == 0
+        assert seen == [2, 2] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+
+
 def test_runner_quick_defaults_to_its_own_results_folder(monkeypatch):
     # A smoke run must never overwrite the committed full results.
     called = []
