@@ -16,7 +16,12 @@ What a machine with a CUDA GPU must show, in one run of a few minutes:
 5. ``paper``: the SpatialGAIN paper's standard configuration and GAIN on
    flattened images, each for the paper's 15 epochs on the same split (the
    rows of ``benchmarks.images`` that a CPU cannot afford), against the
-   paper's Table 1.
+   paper's Table 1;
+6. ``profile``: for each job of issue 31's GPU targets (an epoch of the tench
+   fit, of the zero-shot fit of one image, two of GAINImputer on letter), the
+   seconds, kernel launches, host waits and arithmetic per optimiser step,
+   and the achieved arithmetic rate as a fraction of the device's float32
+   matrix-product rate.
 
 By default the command runs the check, ``CHECK_STAGES`` (tests, speed,
 images and paper), sized to finish in under 5 minutes on one H100: the speed
@@ -43,6 +48,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
@@ -237,44 +243,29 @@ def stage_paper(device, quick, data_home):
 
 
 def stage_profile(device, quick, data_home):
-    """Where one SpatialGAIN training step spends its time on ``device``.
+    """Where the training steps of each job spend their time on ``device``.
 
-    One epoch of the defaults on 64 tench images (4 in quick mode; with the
-    defaults' batches of 16 images and 25 crops of 32x32 per batch, 100 or 25
-    steps) timed, then again under torch.profiler to count the kernel
-    launches and the host waits (synchronisations and copies) per step; and
-    the biharmonic initial fill of one batch of crops timed alone.
+    Each job of :func:`_profile_jobs` is fitted four times: a warm-up (kernels
+    loaded, allocator primed), a timed fit, one under torch.profiler that
+    counts the optimiser steps, kernel launches, host waits (synchronisations
+    and copies) and aten operators, and one under torch's FlopCounterMode that
+    counts the arithmetic (convolutions and matrix products, forward and
+    backward). The achieved rate is that arithmetic over the timed fit's
+    seconds (its validation passes and the choices after training included),
+    given as a fraction of the rate of one large float32 matrix product on
+    the same device (:func:`_matmul_tflops`), the practical peak of that
+    arithmetic. The biharmonic initial fill of one batch of crops is timed
+    alone as well.
     """
-    from torch.profiler import ProfilerActivity, profile
-
-    from skgain import SpatialGAINImputer
     from skgain.fills import biharmonic_fill
 
     from . import images
-    from ._common import mcar_hide
 
-    train, _ = images.load_images(data_home, 4 if quick else 64, 1)
-    train_missing, _ = mcar_hide(train, images.MISSING_RATE, 0)
-
-    def make():
-        return SpatialGAINImputer(max_epochs=1, device=device, random_state=0)
-
-    defaults = make()
-    batch, patch = defaults.batch_size, defaults.patch_size
-    side = train.shape[1]
-    n_steps = -(-len(train) // batch) * (side // patch) ** 2
-    make().fit(train_missing)  # warm-up: kernels loaded, allocator primed
-    with Timer() as fit:
-        make().fit(train_missing)
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
-    with profile(activities=activities) as prof:
-        make().fit(train_missing)
-    counts = {e.key: e.count for e in prof.key_averages()}
-    launches = sum(n for key, n in counts.items() if key.startswith("cudaLaunchKernel"))
-    waits = sum(n for key, n in counts.items()
-                if key in ("cudaStreamSynchronize", "cudaDeviceSynchronize", "cudaMemcpyAsync"))
-    crops = torch.as_tensor(train[:batch, None, :patch, :patch], dtype=torch.float32,
-                            device=device)
+    jobs = {name: _profile_fit(make, X, device)
+            for name, (make, X) in _profile_jobs(device, quick, data_home).items()}
+    batch, patch = 16, 32  # SpatialGAINImputer's defaults
+    train, _ = images.load_images(data_home, batch, 1)
+    crops = torch.as_tensor(train[:, None, :patch, :patch], dtype=torch.float32, device=device)
     seen = (torch.rand(crops.shape, generator=torch.Generator().manual_seed(0)) > 0.36)
     seen = seen.to(device=device, dtype=torch.float32)
     biharmonic_fill(crops * seen, seen)
@@ -283,13 +274,90 @@ def stage_profile(device, quick, data_home):
         for _ in range(50):
             biharmonic_fill(crops * seen, seen)
         _sync(device)
-    return {"n_images": len(train), "n_steps": n_steps, "batch_size": batch, "patch_size": patch,
-            "epoch_s": fit.seconds, "step_ms": 1e3 * fit.seconds / n_steps,
-            "fill_ms": 1e3 * fill.seconds / 50,
-            "kernel_launches_per_step": launches / n_steps,
-            "host_waits_per_step": waits / n_steps,
-            "aten_ops_per_step": sum(n for key, n in counts.items()
-                                     if key.startswith("aten::")) / n_steps}
+    return {"jobs": jobs, "matmul_tflops": _matmul_tflops(device, quick),
+            "fill_ms": 1e3 * fill.seconds / 50, "batch_size": batch, "patch_size": patch}
+
+
+def _profile_jobs(device, quick, data_home):
+    """name -> (estimator factory, data): the three fits of issue 31's GPU targets,
+    shortened to a fixed number of epochs (the per-step figures do not depend on it)."""
+    from skgain import GAINImputer, SpatialGAINImputer, ZeroShotSpatialImputer
+
+    from . import images, zero_shot
+    from ._common import mcar_hide
+    from ._table_data import load_table
+
+    tench, _ = images.load_images(data_home, 4 if quick else 64, 1)
+    tench_missing, _ = mcar_hide(tench, images.MISSING_RATE, 0)
+    image = zero_shot.load_images(data_home)["church" if not quick else "camera"]
+    if quick:
+        image = image[:96, :96]
+    one_image = np.where(zero_shot.make_mask("mcar", image.shape), np.nan, image)
+    letter = load_table("letter", data_home)[:2000 if quick else None]
+    letter_missing, _ = mcar_hide(letter, 0.2, 0)
+    # ZeroShotSpatialImputer's own network (its docstring), one epoch.
+    zero_shot_network = dict(initial_fill="biharmonic", batch_size=8, max_epochs=1,
+                             inference_precision="float32", device=device, random_state=0)
+    return {
+        "SpatialGAINImputer, 1 epoch of the defaults on tench images": (
+            lambda: SpatialGAINImputer(max_epochs=1, device=device, random_state=0),
+            tench_missing),
+        "ZeroShotSpatialImputer, 1 epoch of its network on one image": (
+            lambda: ZeroShotSpatialImputer(estimator=SpatialGAINImputer(**zero_shot_network),
+                                           device=device, random_state=0),
+            one_image),
+        "GAINImputer, 2 epochs of the defaults on letter": (
+            lambda: GAINImputer(max_epochs=2, device=device, random_state=0), letter_missing),
+    }
+
+
+def _profile_fit(make, X, device):
+    """Seconds, steps, launches, waits, operators and FLOPs of ``make().fit(X)``."""
+    from torch.profiler import ProfilerActivity, profile
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        make().fit(X)  # warm-up
+        with Timer() as fit:
+            make().fit(X)
+            _sync(device)
+        activities = [ProfilerActivity.CPU] + (
+            [ProfilerActivity.CUDA] if device == "cuda" else [])
+        with profile(activities=activities) as prof:
+            make().fit(X)
+        with FlopCounterMode(display=False) as flops:
+            make().fit(X)
+    counts = {e.key: e.count for e in prof.key_averages()}
+    steps = max(counts.get("Optimizer.step#Adam.step", 0), 1)
+    rate = flops.get_total_flops() / fit.seconds / 1e12
+    return {"shape": list(np.shape(X)), "fit_s": fit.seconds, "optimizer_steps": steps,
+            "step_ms": 1e3 * fit.seconds / steps,
+            "kernel_launches_per_step": sum(
+                n for key, n in counts.items() if key.startswith("cudaLaunchKernel")) / steps,
+            "host_waits_per_step": sum(
+                n for key, n in counts.items()
+                if key in ("cudaStreamSynchronize", "cudaDeviceSynchronize",
+                           "cudaMemcpyAsync")) / steps,
+            "aten_ops_per_step": sum(
+                n for key, n in counts.items() if key.startswith("aten::")) / steps,
+            "gflop_per_step": flops.get_total_flops() / steps / 1e9, "achieved_tflops": rate}
+
+
+def _matmul_tflops(device, quick):
+    """TFLOP/s of the best of a few float32 products of two n x n matrices."""
+    n = 1024 if quick or device != "cuda" else 8192
+    generator = torch.Generator(device=device).manual_seed(0)
+    a, b = (torch.rand((n, n), generator=generator, device=device) for _ in range(2))
+    a @ b  # warm-up
+    best = np.inf
+    for _ in range(5):
+        _sync(device)
+        with Timer() as product:
+            a @ b
+            _sync(device)
+        best = min(best, product.seconds)
+    return 2 * n ** 3 / best / 1e12
 
 
 def _sync(device):
@@ -353,6 +421,8 @@ def _render_stage(stage, result):
                 for r in result["rows"]]
         return markdown_table(["estimator", "data", "device", "fit (s)", "s / epoch",
                                "transform (per s)", "GPU peak (MiB)"], rows) + seconds
+    if stage == "profile" and "jobs" in result:
+        return _render_profile(result) + seconds
     if stage == "profile":
         # Runs before these keys were stored used the defaults' 16 crops of 32x32.
         batch, patch = result.get("batch_size", 16), result.get("patch_size", 32)
@@ -383,6 +453,29 @@ def _render_stage(stage, result):
             "MCAR, seed 0).\n\n"
             + markdown_table(["method", "device", "RMSE", "fit (s)", "epochs",
                               "transform images / s", "paper Table 1"], rows) + seconds)
+
+
+def _render_profile(result):
+    peak = result["matmul_tflops"]
+    rows = [[name, " x ".join(map(str, job["shape"])), f"{job['fit_s']:.1f}",
+             str(job["optimizer_steps"]), f"{job['step_ms']:.1f}",
+             f"{job['kernel_launches_per_step']:.0f}", f"{job['host_waits_per_step']:.1f}",
+             f"{job['aten_ops_per_step']:.0f}", f"{job['gflop_per_step']:.2f}",
+             f"{job['achieved_tflops']:.3f}", f"{job['achieved_tflops'] / peak:.1%}"]
+            for name, job in result["jobs"].items()]
+    return (markdown_table(["job", "data", "fit (s)", "optimiser steps", "ms / step",
+                            "kernel launches / step", "host waits / step",
+                            "aten operators / step", "GFLOP / step", "achieved TFLOP/s",
+                            "of the matmul rate"], rows)
+            + f"\n\nPer step: per Adam step of the generator (the defaults train no "
+              "discriminator). The seconds, and the arithmetic (convolutions and matrix "
+              "products, forward and backward, counted by torch's FlopCounterMode), include "
+              "each fit's validation passes and the choices after training. The matmul "
+              f"rate: {peak:.1f} TFLOP/s, the best of 5 float32 products of two square "
+              "matrices on the same device. The biharmonic initial fill of one batch "
+              f"({result['batch_size']} crops of {result['patch_size']}x"
+              f"{result['patch_size']}, 36% of pixels missing) alone: "
+              f"{result['fill_ms']:.2f} ms.")
 
 
 def _with_choice(row):

@@ -284,6 +284,33 @@ def test_gpu_check_smoke_on_the_cpu_writes_each_stage(data_home, tmp_path):
     assert "## images" in markdown and "Not run" in markdown.split("## tables")[1]
 
 
+def test_gpu_profile_smoke_on_the_cpu_counts_steps_and_arithmetic(data_home, tmp_path):
+    from benchmarks import gpu
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        gpu.run(quick=True, data_home=data_home, out_dir=tmp_path, stages=("profile",),
+                allow_cpu=True)
+    finally:
+        torch.set_num_threads(threads)
+    result = json.loads((tmp_path / "gpu.json").read_text())["stages"]["profile"]
+    jobs = result["jobs"]
+    assert [name.split(",")[0] for name in jobs] == [
+        "SpatialGAINImputer", "ZeroShotSpatialImputer", "GAINImputer"]
+    for job in jobs.values():
+        assert job["optimizer_steps"] > 1 and job["gflop_per_step"] > 0
+        # No CUDA: no kernel launches, but the operators are counted.
+        assert job["kernel_launches_per_step"] == 0 and job["aten_ops_per_step"] > 10
+        assert 0 < job["achieved_tflops"] < 10 * result["matmul_tflops"]
+    # SpatialGAIN on 4 images: 1 batch, 25 crops of 32x32 of the 160x160 images.
+    assert jobs["SpatialGAINImputer, 1 epoch of the defaults on tench images"][
+        "optimizer_steps"] == 25
+    assert result["fill_ms"] > 0
+    markdown = (tmp_path / "gpu.md").read_text()
+    assert "of the matmul rate" in markdown and "GFLOP / step" in markdown
+
+
 def test_gpu_render_keeps_the_stages_an_earlier_run_measured(tmp_path):
     from benchmarks import gpu
 
@@ -398,21 +425,15 @@ def test_blend_ablation_rows_are_public_fits():
     assert record[blend_ablation.PREVIOUS] != record[blend_ablation.DEFAULT]
 
 
-def test_gpu_profile_stage_counts_a_training_step_on_the_cpu(data_home, tmp_path):
+def test_gpu_profile_renders_a_result_stored_before_the_jobs():
     from benchmarks import gpu
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        result = gpu.stage_profile("cpu", True, data_home)
-    finally:
-        torch.set_num_threads(threads)
-    assert result["n_images"] == 4 and result["n_steps"] == 25
-    assert result["step_ms"] > 0 and result["fill_ms"] > 0
-    # No CUDA: no kernel launches or device waits, but the operators are counted.
-    assert result["kernel_launches_per_step"] == 0 and result["aten_ops_per_step"] > 100
-    markdown = gpu._render_stage("profile", {**result, "seconds": 1.0})
-    assert "ms per step" in markdown and "25 steps" in markdown
+    # The committed gpu.json's profile (one SpatialGAIN job, no arithmetic).
+    old = {"n_images": 64, "n_steps": 100, "epoch_s": 2.6, "step_ms": 25.8, "fill_ms": 14.1,
+           "kernel_launches_per_step": 1358.54, "host_waits_per_step": 17.4,
+           "aten_ops_per_step": 5204.6, "seconds": 88.3}
+    markdown = gpu._render_stage("profile", old)
+    assert "**25.8 ms per step**" in markdown and "1359 kernel launches" in markdown
 
 
 def test_sample_tables_are_complete_numeric_rows():
