@@ -5,7 +5,7 @@ scikit-learn's breast_cancer, wine and diabetes: fit on 70% of the rows,
 with the complete data's ranges, mean over 3 splits (seeds 0-2), one torch
 thread. Rows: mean imputation; SpatialGAINImputer as it was before the table
 defaults (biharmonic fill, no blend with the column means); the defaults;
-the defaults with ``lr_schedule="one-cycle"``.
+the defaults with ``lr_schedule="one-cycle"`` and with ``"plateau"``.
 
     python -m benchmarks square_tables [--quick]
 """
@@ -33,6 +33,8 @@ METHODS = {
     "default": lambda seed: SpatialGAINImputer(random_state=seed),
     "lr_schedule='one-cycle'": lambda seed: SpatialGAINImputer(
         lr_schedule="one-cycle", random_state=seed),
+    "lr_schedule='plateau'": lambda seed: SpatialGAINImputer(
+        lr_schedule="plateau", random_state=seed),
 }
 
 
