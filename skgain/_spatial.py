@@ -142,8 +142,9 @@ class SpatialGAINImputer(BaseAdversarialImputer):
         ``"unet"`` (at most ``ceil(log2(max(H, W))) + 1`` levels, or 3 on
         smaller images: each level halves the image). Each count is in [1,
         1024], and for the U-Net at most 8 or a multiple of 8 (its group
-        norms have 8 groups). None uses (64, 32, 16) for the paper's networks
-        and (16, 32, 64) for the U-Net.
+        norms have 8 groups), with at least 16 at a deepest level of one
+        pixel (the training crops or images pooled that far). None uses
+        (64, 32, 16) for the paper's networks and (16, 32, 64) for the U-Net.
     initial_fill : {"auto", "biharmonic", "harmonic", "normconv", "mean", "noise"}, \
             default="auto"
         What the generator sees at missing pixels: the biharmonic
@@ -652,7 +653,26 @@ class SpatialGAINImputer(BaseAdversarialImputer):
                 f"allows at most {most} {what} images of {self.image_shape_[0]}x"
                 f"{self.image_shape_[1]} pixels; got channels={self.channels!r}."
             )
+        self._check_deepest_level(channels)
         return tuple(int(c) for c in channels)
+
+    def _check_deepest_level(self, channels):
+        """A U-Net level of one pixel with at most 8 channels gives its group
+        norm one value per group: the level's output is constant, and torch
+        refuses a single image there."""
+        if self.architecture != "unet" or channels[-1] > 8:
+            return
+        height, width = self.image_shape_[:2]
+        if self.patch_size is not None:  # training sees crops of at most this side
+            height, width = min(self.patch_size, height), min(self.patch_size, width)
+        stride = 2 ** (len(channels) - 1)
+        if -(-height // stride) * -(-width // stride) == 1:
+            raise ValueError(
+                f"channels={self.channels!r} pools the {height}x{width} pixels the network "
+                f"trains on down to one pixel at its deepest level, where {channels[-1]} "
+                "channels leave its group norm a single value per group; use fewer levels "
+                "or at least 16 channels at the deepest one."
+            )
 
     def _max_layers(self):
         """Most entries of ``channels``: U-Net levels until the image is one

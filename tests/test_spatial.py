@@ -923,6 +923,19 @@ def test_channels_beyond_their_bounds_are_errors(channels, match):
         SpatialGAINImputer(channels=channels, **FAST).fit(_with_holes((6, 8, 8)))
 
 
+def test_a_deepest_level_of_one_pixel_needs_more_than_8_channels():
+    X = _with_holes((6, 2, 2))
+    # 2x2 images pool to one pixel: 8 channels there are 8 groups of one value.
+    with pytest.raises(ValueError, match=r"channels=\(4, 8\) pools the 2x2 pixels"):
+        SpatialGAINImputer(channels=(4, 8), **FAST).fit(X)
+    # 16 channels there are 8 groups of two values: a single image completes.
+    imputer = SpatialGAINImputer(channels=(4, 16), **FAST).fit(X)
+    assert imputer.transform(X[:1]).shape == (1, 2, 2)
+    # Crops of 4x4 pixels pool to one pixel in three levels, even in larger images.
+    with pytest.raises(ValueError, match="pools the 4x4 pixels"):
+        SpatialGAINImputer(channels=(4, 8, 8), patch_size=4, **FAST).fit(_with_holes((6, 8, 8)))
+
+
 def test_image_shape_reads_rows_channels_last():
     # (4, 4, 4) on 64 columns is 4x4 pixels of 4 channels: columns 0-3 are
     # the channels of the top-left pixel (the documented layout).
