@@ -30,9 +30,9 @@ from ._base import (
 )
 from ._engine import (
     EarlyStopping,
-    ReduceOnPlateau,
     GAINObjective,
     ProgressBar,
+    ReduceOnPlateau,
     RowLayout,
     Trainer,
     TrainingResult,
