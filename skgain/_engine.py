@@ -414,12 +414,32 @@ class GAINObjective:
 
 
 # ---------------------------------------------------------------- callbacks
-class EarlyStopping:
-    """Patience on the validation RMSE, keeping the best generator weights."""
+class _Patience:
+    """The best validation RMSE so far and the epochs since it improved by
+    more than ``tol``: what early stopping and the plateau schedule count."""
 
     def __init__(self, patience, tol):
         self.patience, self.tol = patience, tol
-        self.best, self.best_epoch, self.best_state, self.stale = np.inf, 0, None, 0
+        self.best, self.stale = np.inf, 0
+
+    def _improved(self, score):
+        """Record ``score``; True when it is a new best."""
+        if score < self.best - self.tol:
+            self.best, self.stale = score, 0
+            return True
+        self.stale += 1
+        return False
+
+    def on_train_end(self, trainer):
+        pass
+
+
+class EarlyStopping(_Patience):
+    """Patience on the validation RMSE, keeping the best generator weights."""
+
+    def __init__(self, patience, tol):
+        super().__init__(patience, tol)
+        self.best_epoch, self.best_state = 0, None
 
     @property
     def found(self):
@@ -427,12 +447,10 @@ class EarlyStopping:
 
     def on_epoch_end(self, trainer, epoch, record):
         """Record the epoch's ``val_rmse``; True when patience has run out."""
-        score = record["val_rmse"]
-        if score < self.best - self.tol:
-            self.best, self.best_epoch, self.stale = score, epoch, 0
+        if self._improved(record["val_rmse"]):
+            self.best_epoch = epoch
             self.best_state = copy.deepcopy(trainer.generator.state_dict())
             return False
-        self.stale += 1
         return self.stale >= self.patience
 
     def on_train_end(self, trainer):
@@ -440,7 +458,7 @@ class EarlyStopping:
             trainer.generator.load_state_dict(self.best_state)
 
 
-class ReduceOnPlateau:
+class ReduceOnPlateau(_Patience):
     """Multiplies the learning rates of the generator and the discriminator
     by ``factor`` whenever the validation RMSE has not improved by ``tol``
     for ``patience`` epochs in a row (the count then starts over), so that
@@ -448,25 +466,16 @@ class ReduceOnPlateau:
     than kept to the end."""
 
     def __init__(self, optimizers, *, factor=0.5, patience=2, tol=0.0):
-        self.optimizers = optimizers
-        self.factor, self.patience, self.tol = factor, patience, tol
-        self.best, self.stale, self.n_reductions = np.inf, 0, 0
+        super().__init__(patience, tol)
+        self.optimizers, self.factor, self.n_reductions = optimizers, factor, 0
 
     def on_epoch_end(self, trainer, epoch, record):
-        score = record["val_rmse"]
-        if score < self.best - self.tol:
-            self.best, self.stale = score, 0
-            return False
-        self.stale += 1
-        if self.stale >= self.patience:
+        if not self._improved(record["val_rmse"]) and self.stale >= self.patience:
             for optimizer in (self.optimizers.generator, self.optimizers.discriminator):
                 for group in [] if optimizer is None else optimizer.param_groups:
                     group["lr"] *= self.factor
             self.stale, self.n_reductions = 0, self.n_reductions + 1
         return False
-
-    def on_train_end(self, trainer):
-        pass
 
 
 class ProgressBar:
